@@ -1,0 +1,232 @@
+//! Email domain associations: adding and removing them, and bringing existing users
+//! whose email matches into the organization (set-based, whatever their number).
+
+use crate::errors::{internal, unique_or_internal};
+use crate::history::{Record, record};
+use crate::organizations::{check_domain_free, parse_owned_domain};
+use crate::{App, now_ms};
+use orgdesk_core::model::{Actor, Change, User};
+use orgdesk_core::{EmailDomain, Entity, Error, OrganizationId, Result};
+use orgdesk_store::dialect::UniqueKey;
+use orgdesk_store::domains::{self, MatchGroup};
+use orgdesk_store::events::ActorColumns;
+use orgdesk_store::{ConnectionTrait, organizations as orgs};
+use serde_json::json;
+
+/// How many matching users a matches listing shows per group.
+pub const MATCHES_SHOWN: u64 = 50;
+
+/// A domain just associated, with the existing users it matches.
+#[derive(Debug, Clone)]
+pub struct DomainAdded {
+    pub domain: String,
+    pub unaffiliated: i64,
+    pub other_organization: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct MatchedUsers {
+    pub count: i64,
+    /// The first [`MATCHES_SHOWN`] of them, in id order.
+    pub users: Vec<User>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DomainMatches {
+    pub unaffiliated: MatchedUsers,
+    pub other_organization: MatchedUsers,
+}
+
+/// A domain named in a URL: normalized like any other, unknown when it cannot be one.
+fn domain_in_path(input: &str) -> Result<EmailDomain> {
+    EmailDomain::parse(input).map_err(|_| Error::not_found(Entity::Domain, input))
+}
+
+impl App {
+    async fn require_owned_domain<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        organization: OrganizationId,
+        input: &str,
+    ) -> Result<EmailDomain> {
+        self.require_organization(conn, organization).await?;
+        let domain = domain_in_path(input)?;
+        match domains::owner(conn, domain.as_str())
+            .await
+            .map_err(internal)?
+        {
+            Some(owner) if owner.id == organization => Ok(domain),
+            _ => Err(Error::not_found(
+                Entity::Domain,
+                format!("{domain} of organization {organization}"),
+            )),
+        }
+    }
+
+    pub async fn add_domain(
+        &self,
+        actor: &Actor,
+        organization: OrganizationId,
+        input: &str,
+        force: bool,
+    ) -> Result<DomainAdded> {
+        let domain = parse_owned_domain(input, force)?;
+        let at = now_ms();
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        self.require_organization(&tx, organization).await?;
+        check_domain_free(&tx, &domain).await?;
+        domains::insert(&tx, organization, domain.as_str(), at)
+            .await
+            .map_err(|err| {
+                unique_or_internal(err, UniqueKey::EmailDomain, || Error::DomainTaken {
+                    domain: domain.to_string(),
+                    organization: "another organization".into(),
+                })
+            })?;
+        orgs::touch(&tx, organization, at).await.map_err(internal)?;
+        record(
+            &tx,
+            Record {
+                organization,
+                actor,
+                action: "domain_added",
+                user: None,
+                changes: vec![Change::new("domains", json!(null), domain.as_str())],
+                at,
+            },
+        )
+        .await?;
+        let unaffiliated =
+            domains::count_matches(&tx, organization, domain.as_str(), MatchGroup::Unaffiliated)
+                .await
+                .map_err(internal)?;
+        let other_organization = domains::count_matches(
+            &tx,
+            organization,
+            domain.as_str(),
+            MatchGroup::OtherOrganization,
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(DomainAdded {
+            domain: domain.to_string(),
+            unaffiliated,
+            other_organization,
+        })
+    }
+
+    /// Removes the association; members who joined through it stay members.
+    pub async fn remove_domain(
+        &self,
+        actor: &Actor,
+        organization: OrganizationId,
+        input: &str,
+    ) -> Result<()> {
+        let at = now_ms();
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        let domain = self.require_owned_domain(&tx, organization, input).await?;
+        domains::delete(&tx, organization, domain.as_str())
+            .await
+            .map_err(internal)?;
+        orgs::touch(&tx, organization, at).await.map_err(internal)?;
+        record(
+            &tx,
+            Record {
+                organization,
+                actor,
+                action: "domain_removed",
+                user: None,
+                changes: vec![Change::new("domains", domain.as_str(), json!(null))],
+                at,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(())
+    }
+
+    /// Existing users whose email matches the domain, split by where they are now.
+    pub async fn domain_matches(
+        &self,
+        organization: OrganizationId,
+        input: &str,
+    ) -> Result<DomainMatches> {
+        let reader = self.store.reader();
+        let domain = self
+            .require_owned_domain(reader, organization, input)
+            .await?;
+        let mut groups = Vec::with_capacity(2);
+        for group in [MatchGroup::Unaffiliated, MatchGroup::OtherOrganization] {
+            let count = domains::count_matches(reader, organization, domain.as_str(), group)
+                .await
+                .map_err(internal)?;
+            let users = domains::list_matches(
+                reader,
+                organization,
+                domain.as_str(),
+                group,
+                0,
+                MATCHES_SHOWN,
+            )
+            .await
+            .map_err(internal)?;
+            groups.push(MatchedUsers { count, users });
+        }
+        let other_organization = groups.pop().expect("two groups");
+        let unaffiliated = groups.pop().expect("two groups");
+        Ok(DomainMatches {
+            unaffiliated,
+            other_organization,
+        })
+    }
+
+    /// Brings the matching existing users into the organization, in one transaction of
+    /// set-based statements. Returns how many users moved.
+    pub async fn apply_domain_matches(
+        &self,
+        actor: &Actor,
+        organization: OrganizationId,
+        input: &str,
+        unaffiliated: bool,
+        other_organization: bool,
+    ) -> Result<u64> {
+        if !unaffiliated && !other_organization {
+            return Err(Error::validation(
+                "unaffiliated",
+                "choose at least one group: unaffiliated or other_organization",
+            ));
+        }
+        let at = now_ms();
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        let domain = self.require_owned_domain(&tx, organization, input).await?;
+        let columns = ActorColumns::from(actor);
+        let mut moved = 0;
+        if unaffiliated {
+            moved += domains::apply_matches(
+                &tx,
+                organization,
+                domain.as_str(),
+                MatchGroup::Unaffiliated,
+                &columns,
+                at,
+            )
+            .await
+            .map_err(internal)?;
+        }
+        if other_organization {
+            moved += domains::apply_matches(
+                &tx,
+                organization,
+                domain.as_str(),
+                MatchGroup::OtherOrganization,
+                &columns,
+                at,
+            )
+            .await
+            .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)?;
+        Ok(moved)
+    }
+}

@@ -1,0 +1,271 @@
+//! Parents, children and the rule that no organization is its own ancestor.
+//!
+//! Every parent change runs in a write transaction that first takes the hierarchy lock
+//! and only then reads the proposed parent's ancestor chain, so two concurrent changes
+//! (A under B, B under A) are checked one after the other and cannot both pass.
+
+use crate::errors::internal;
+use crate::history::{Record, record};
+use crate::organizations::NewOrganization;
+use crate::{App, PageRequest, now_ms};
+use orgdesk_core::hierarchy::{CandidateReason, check_new_parent, classify_child_candidate};
+use orgdesk_core::model::{Actor, Change, Organization, Page};
+use orgdesk_core::{Entity, Error, OrganizationId, OrganizationName, Result};
+use orgdesk_store::dialect::lock_hierarchy;
+use orgdesk_store::organizations::{self as orgs, OrganizationFilter};
+
+/// A child to attach: an existing organization, or one named (created when no
+/// organization has that name).
+#[derive(Debug, Clone)]
+pub enum ChildRef {
+    Existing(OrganizationId),
+    Named(String),
+}
+
+/// An organization offered as a child, and why it cannot be one when it cannot.
+#[derive(Debug, Clone)]
+pub struct ChildCandidate {
+    pub organization: Organization,
+    pub reason: Option<CandidateReason>,
+}
+
+impl App {
+    pub async fn list_children(
+        &self,
+        id: OrganizationId,
+        page: &PageRequest,
+    ) -> Result<Page<Organization>> {
+        self.require_organization(self.store.reader(), id).await?;
+        self.list_organizations(None, Some(Some(id)), None, page)
+            .await
+    }
+
+    /// The parent first, the root last.
+    pub async fn list_ancestors(&self, id: OrganizationId) -> Result<Vec<Organization>> {
+        let reader = self.store.reader();
+        self.require_organization(reader, id).await?;
+        let chain = orgs::chain(reader, id).await.map_err(internal)?;
+        let ids: Vec<OrganizationId> = chain.iter().skip(1).map(|link| link.id).collect();
+        orgs::get_many(reader, &ids).await.map_err(internal)
+    }
+
+    /// Every organization below, nearest levels first.
+    pub async fn list_descendants(
+        &self,
+        id: OrganizationId,
+        page: &PageRequest,
+    ) -> Result<Page<Organization>> {
+        let reader = self.store.reader();
+        self.require_organization(reader, id).await?;
+        let limit = page.limit()?;
+        let after = match page.position()? {
+            Some(position) => Some(
+                position
+                    .split_once(':')
+                    .and_then(|(depth, id)| Some((depth.parse().ok()?, id.parse().ok()?)))
+                    .ok_or_else(|| {
+                        Error::validation("cursor", "is not a cursor this list returned")
+                    })?,
+            ),
+            None => None,
+        };
+        let rows = orgs::descendants(reader, id, after, limit + 1)
+            .await
+            .map_err(internal)?;
+        let page = crate::cursor::page(rows, limit, |(depth, org)| format!("{depth}:{}", org.id));
+        Ok(Page {
+            items: page.items.into_iter().map(|(_, org)| org).collect(),
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    /// Organizations whose name starts with `q`, each marked valid or not as a child of `id`.
+    pub async fn child_candidates(
+        &self,
+        id: OrganizationId,
+        q: Option<&str>,
+        limit: Option<u64>,
+    ) -> Result<Vec<ChildCandidate>> {
+        let reader = self.store.reader();
+        self.require_organization(reader, id).await?;
+        let limit = PageRequest {
+            limit,
+            cursor: None,
+        }
+        .limit()?;
+        let ancestors: Vec<OrganizationId> = orgs::chain(reader, id)
+            .await
+            .map_err(internal)?
+            .iter()
+            .skip(1)
+            .map(|link| link.id)
+            .collect();
+        let filter = OrganizationFilter {
+            name_prefix: q
+                .map(orgdesk_core::text::name_key)
+                .filter(|q| !q.is_empty()),
+            ..Default::default()
+        };
+        let found = orgs::list(reader, &filter, None, limit)
+            .await
+            .map_err(internal)?;
+        Ok(found
+            .into_iter()
+            .map(|organization| {
+                let reason = classify_child_candidate(
+                    id,
+                    &ancestors,
+                    organization.id,
+                    organization.parent_id,
+                );
+                ChildCandidate {
+                    organization,
+                    reason,
+                }
+            })
+            .collect())
+    }
+
+    /// Makes an organization a child of `parent`. Returns the child and whether it was
+    /// created (a name no organization has).
+    pub async fn add_child(
+        &self,
+        actor: &Actor,
+        parent: OrganizationId,
+        child: ChildRef,
+    ) -> Result<(Organization, bool)> {
+        let child_id = match child {
+            ChildRef::Existing(id) => id,
+            ChildRef::Named(name) => {
+                let name = OrganizationName::parse(&name)?;
+                match orgs::find_head_by_name_key(self.store.reader(), name.key())
+                    .await
+                    .map_err(internal)?
+                {
+                    Some(head) => OrganizationId(head.id),
+                    None => {
+                        self.require_organization(self.store.reader(), parent)
+                            .await?;
+                        let new = NewOrganization {
+                            name: name.as_str().to_owned(),
+                            parent_id: Some(parent),
+                            ..Default::default()
+                        };
+                        return match self.create_organization(actor, new).await {
+                            Ok(created) => Ok((created, true)),
+                            // Created concurrently under that name: attach that one instead.
+                            Err(Error::NameTaken { .. }) => {
+                                let head =
+                                    orgs::find_head_by_name_key(self.store.reader(), name.key())
+                                        .await
+                                        .map_err(internal)?
+                                        .ok_or_else(|| Error::NameTaken {
+                                            name: name.as_str().to_owned(),
+                                        })?;
+                                Ok((
+                                    self.set_parent(actor, OrganizationId(head.id), Some(parent))
+                                        .await?,
+                                    false,
+                                ))
+                            }
+                            Err(other) => Err(other),
+                        };
+                    }
+                }
+            }
+        };
+        self.require_organization(self.store.reader(), parent)
+            .await?;
+        Ok((self.set_parent(actor, child_id, Some(parent)).await?, false))
+    }
+
+    /// Detaches a direct child, which becomes a top-level organization.
+    pub async fn detach_child(
+        &self,
+        actor: &Actor,
+        parent: OrganizationId,
+        child: OrganizationId,
+    ) -> Result<()> {
+        self.require_organization(self.store.reader(), parent)
+            .await?;
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        lock_hierarchy(&tx).await.map_err(internal)?;
+        let head = orgs::find_head(&tx, child).await.map_err(internal)?;
+        if head.as_ref().and_then(|h| h.parent_id) != Some(parent.0) {
+            return Err(Error::not_found(Entity::Child, child));
+        }
+        let at = now_ms();
+        orgs::set_parent(&tx, child, None, at)
+            .await
+            .map_err(internal)?;
+        record(
+            &tx,
+            Record {
+                organization: child,
+                actor,
+                action: "updated",
+                user: None,
+                changes: vec![Change::new("parent_id", parent.0, serde_json::Value::Null)],
+                at,
+            },
+        )
+        .await?;
+        self.record_parent_change(&tx, actor, child, Some(parent), None, at)
+            .await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(())
+    }
+
+    /// Moves `child` under `parent` (or to the top level), refusing cycles. The child is
+    /// named in the request body, so an unknown child is bad input rather than a 404.
+    pub async fn set_parent(
+        &self,
+        actor: &Actor,
+        child: OrganizationId,
+        parent: Option<OrganizationId>,
+    ) -> Result<Organization> {
+        let at = now_ms();
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        lock_hierarchy(&tx).await.map_err(internal)?;
+        let head = self
+            .require_referenced_organization(&tx, "organization_id", child)
+            .await?;
+        let current_parent = head.parent_id.map(OrganizationId);
+        if current_parent != parent {
+            if let Some(parent) = parent {
+                let chain = orgs::chain(&tx, parent).await.map_err(internal)?;
+                if chain.is_empty() {
+                    return Err(Error::not_found(Entity::Organization, parent));
+                }
+                check_new_parent(child, &head.name, &chain)?;
+            }
+            orgs::set_parent(&tx, child, parent, at)
+                .await
+                .map_err(internal)?;
+            record(
+                &tx,
+                Record {
+                    organization: child,
+                    actor,
+                    action: "updated",
+                    user: None,
+                    changes: vec![Change::new(
+                        "parent_id",
+                        current_parent.map(|p| p.0),
+                        parent.map(|p| p.0),
+                    )],
+                    at,
+                },
+            )
+            .await?;
+            self.record_parent_change(&tx, actor, child, current_parent, parent, at)
+                .await?;
+        }
+        let organization = orgs::find(&tx, child)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Error::not_found(Entity::Organization, child))?;
+        tx.commit().await.map_err(internal)?;
+        Ok(organization)
+    }
+}

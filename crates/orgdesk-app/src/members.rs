@@ -1,0 +1,241 @@
+//! Membership: which organization a user belongs to, with position and manager flag.
+//! A user belongs to at most one organization; joining another moves them, recorded
+//! on both.
+
+use crate::errors::internal;
+use crate::history::{Record, record};
+use crate::{App, PageRequest, now_ms};
+use orgdesk_core::model::{Actor, Change, Page, User};
+use orgdesk_core::text::{POSITION_MAX_CHARS, optional_text};
+use orgdesk_core::{Entity, Error, OrganizationId, Result, UserId};
+use orgdesk_store::ConnectionTrait;
+use orgdesk_store::users::{self, UserFilter};
+use serde_json::json;
+
+/// Position and manager flag to set; `None` keeps (or, on joining, leaves empty).
+#[derive(Debug, Clone, Default)]
+pub struct MembershipChanges {
+    pub position: Option<Option<String>>,
+    pub manager: Option<bool>,
+}
+
+pub(crate) fn parse_position(position: Option<&str>) -> Result<Option<String>> {
+    optional_text("position", position, POSITION_MAX_CHARS)
+}
+
+/// Puts `user` in `organization` (or in none) with the given position and flag,
+/// recording what changed on every organization concerned.
+pub(crate) async fn place_user<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    user: &User,
+    organization: Option<OrganizationId>,
+    position: Option<String>,
+    manager: bool,
+    at: i64,
+) -> Result<()> {
+    let old = user.organization.as_ref().map(|o| o.id);
+    if old == organization {
+        let mut changes = Vec::new();
+        if user.position != position {
+            changes.push(Change::new(
+                "position",
+                user.position.clone(),
+                position.clone(),
+            ));
+        }
+        if user.manager != manager {
+            changes.push(Change::new("manager", user.manager, manager));
+        }
+        if changes.is_empty() {
+            return Ok(());
+        }
+        users::set_membership(
+            conn,
+            user.id,
+            organization,
+            position.as_deref(),
+            manager,
+            manager,
+            at,
+        )
+        .await
+        .map_err(internal)?;
+        if let Some(organization) = organization {
+            record(
+                conn,
+                Record {
+                    organization,
+                    actor,
+                    action: "member_updated",
+                    user: Some(user.id),
+                    changes,
+                    at,
+                },
+            )
+            .await?;
+        }
+        return Ok(());
+    }
+    users::set_membership(
+        conn,
+        user.id,
+        organization,
+        position.as_deref(),
+        manager,
+        false,
+        at,
+    )
+    .await
+    .map_err(internal)?;
+    let moved = Change::new(
+        "organization_id",
+        old.map(|o| o.0),
+        organization.map(|o| o.0),
+    );
+    if let Some(old) = old {
+        record(
+            conn,
+            Record {
+                organization: old,
+                actor,
+                action: "member_removed",
+                user: Some(user.id),
+                changes: vec![moved.clone()],
+                at,
+            },
+        )
+        .await?;
+    }
+    if let Some(new) = organization {
+        let mut changes = vec![moved];
+        if let Some(position) = &position {
+            changes.push(Change::new("position", json!(null), position.as_str()));
+        }
+        if manager {
+            changes.push(Change::new("manager", false, true));
+        }
+        record(
+            conn,
+            Record {
+                organization: new,
+                actor,
+                action: "member_added",
+                user: Some(user.id),
+                changes,
+                at,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+impl App {
+    pub(crate) async fn require_user<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        id: UserId,
+    ) -> Result<User> {
+        users::find(conn, id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Error::not_found(Entity::User, id))
+    }
+
+    pub async fn list_members(
+        &self,
+        organization: OrganizationId,
+        manager: Option<bool>,
+        page: &PageRequest,
+    ) -> Result<Page<User>> {
+        self.require_organization(self.store.reader(), organization)
+            .await?;
+        self.list_users(None, Some(organization), manager, page)
+            .await
+    }
+
+    /// Adds the user to the organization, moving them from any other; or, when they
+    /// are already a member, changes their position and manager flag.
+    pub async fn put_member(
+        &self,
+        actor: &Actor,
+        organization: OrganizationId,
+        user: UserId,
+        changes: MembershipChanges,
+    ) -> Result<User> {
+        let position = changes
+            .position
+            .as_ref()
+            .map(|p| parse_position(p.as_deref()))
+            .transpose()?;
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        self.require_organization(&tx, organization).await?;
+        let current = self.require_user(&tx, user).await?;
+        let already_member = current.organization.as_ref().map(|o| o.id) == Some(organization);
+        let (position, manager) = if already_member {
+            (
+                position.unwrap_or(current.position.clone()),
+                changes.manager.unwrap_or(current.manager),
+            )
+        } else {
+            (position.flatten(), changes.manager.unwrap_or(false))
+        };
+        place_user(
+            &tx,
+            actor,
+            &current,
+            Some(organization),
+            position,
+            manager,
+            now_ms(),
+        )
+        .await?;
+        let updated = self.require_user(&tx, user).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(updated)
+    }
+
+    /// Removes the user from the organization; the user is kept, with no organization.
+    pub async fn remove_member(
+        &self,
+        actor: &Actor,
+        organization: OrganizationId,
+        user: UserId,
+    ) -> Result<()> {
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        self.require_organization(&tx, organization).await?;
+        let current = self.require_user(&tx, user).await?;
+        if current.organization.as_ref().map(|o| o.id) != Some(organization) {
+            return Err(Error::not_found(
+                Entity::Membership,
+                format!("of user {user} in organization {organization}"),
+            ));
+        }
+        place_user(&tx, actor, &current, None, None, false, now_ms()).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(())
+    }
+
+    pub async fn list_users(
+        &self,
+        q: Option<&str>,
+        organization: Option<OrganizationId>,
+        manager: Option<bool>,
+        page: &PageRequest,
+    ) -> Result<Page<User>> {
+        let limit = page.limit()?;
+        let after = page.id_position()?.unwrap_or(0);
+        let filter = UserFilter {
+            prefix: q.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty()),
+            organization_id: organization,
+            manager,
+        };
+        let rows = users::list(self.store.reader(), &filter, after, limit + 1)
+            .await
+            .map_err(internal)?;
+        Ok(crate::cursor::page(rows, limit, |user| {
+            user.id.0.to_string()
+        }))
+    }
+}

@@ -1,0 +1,582 @@
+//! Creating, reading, changing and deleting organizations.
+
+use crate::errors::{internal, unique_or_internal};
+use crate::history::{Record, record};
+use crate::{App, PageRequest, now_ms};
+use orgdesk_core::contact::check_contact_count;
+use orgdesk_core::model::{Actor, Change, Organization, Page};
+use orgdesk_core::text::{EXTERNAL_ID_MAX_CHARS, SUMMARY_MAX_CHARS, optional_text};
+use orgdesk_core::{Contact, EmailDomain, Entity, Error, OrganizationId, OrganizationName, Result};
+use orgdesk_store::dialect::{UniqueKey, lock_hierarchy};
+use orgdesk_store::organizations::{self as orgs, OrganizationFilter};
+use orgdesk_store::{ConnectionTrait, DbErr, domains, users};
+use serde_json::json;
+
+/// A contact entry as it arrives, before validation.
+#[derive(Debug, Clone)]
+pub struct ContactInput {
+    pub kind: String,
+    pub label: Option<String>,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewOrganization {
+    pub name: String,
+    pub summary: Option<String>,
+    pub parent_id: Option<OrganizationId>,
+    pub contacts: Vec<ContactInput>,
+    pub domains: Vec<String>,
+    pub external_id: Option<String>,
+}
+
+/// What to change; `None` leaves a field as it is, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationChanges {
+    pub name: Option<String>,
+    pub summary: Option<Option<String>>,
+    pub parent_id: Option<Option<OrganizationId>>,
+    pub contacts: Option<Vec<ContactInput>>,
+    pub external_id: Option<Option<String>>,
+    /// The version the caller last read; a mismatch refuses the change.
+    pub expected_version: Option<i64>,
+}
+
+pub(crate) fn parse_contacts(inputs: &[ContactInput]) -> Result<Vec<Contact>> {
+    check_contact_count(inputs.len())?;
+    inputs
+        .iter()
+        .enumerate()
+        .map(|(index, c)| Contact::parse(index, &c.kind, c.label.as_deref(), &c.value))
+        .collect()
+}
+
+fn parse_external_id(input: Option<&str>) -> Result<Option<String>> {
+    optional_text("external_id", input, EXTERNAL_ID_MAX_CHARS)
+}
+
+fn contacts_json(contacts: &[Contact]) -> serde_json::Value {
+    serde_json::to_value(contacts).unwrap_or(serde_json::Value::Null)
+}
+
+/// A domain as an organization's own: valid, and not free mail unless forced.
+pub(crate) fn parse_owned_domain(input: &str, force: bool) -> Result<EmailDomain> {
+    let domain = EmailDomain::parse(input)?;
+    if domain.is_free_mail() && !force {
+        return Err(Error::validation(
+            "domain",
+            format!(
+                "{domain} is a free mail provider shared by unrelated people; send \"force\": true to associate it anyway"
+            ),
+        ));
+    }
+    Ok(domain)
+}
+
+/// Refuses a name already used by an organization other than `except`.
+pub(crate) async fn check_name_free<C: ConnectionTrait>(
+    conn: &C,
+    name: &OrganizationName,
+    except: Option<OrganizationId>,
+) -> Result<()> {
+    match orgs::find_head_by_name_key(conn, name.key())
+        .await
+        .map_err(internal)?
+    {
+        Some(head) if Some(OrganizationId(head.id)) != except => {
+            Err(Error::NameTaken { name: head.name })
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn check_external_id_free<C: ConnectionTrait>(
+    conn: &C,
+    external_id: Option<&str>,
+    except: Option<OrganizationId>,
+) -> Result<()> {
+    let Some(external_id) = external_id else {
+        return Ok(());
+    };
+    match orgs::find_head_by_external_id(conn, external_id)
+        .await
+        .map_err(internal)?
+    {
+        Some(head) if Some(OrganizationId(head.id)) != except => Err(Error::ExternalIdTaken {
+            external_id: external_id.to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a domain that already belongs to an organization.
+pub(crate) async fn check_domain_free<C: ConnectionTrait>(
+    conn: &C,
+    domain: &EmailDomain,
+) -> Result<()> {
+    match domains::owner(conn, domain.as_str())
+        .await
+        .map_err(internal)?
+    {
+        Some(owner) => Err(Error::DomainTaken {
+            domain: domain.to_string(),
+            organization: owner.name,
+        }),
+        None => Ok(()),
+    }
+}
+
+fn map_write_error(err: DbErr, name: &str, external_id: Option<&str>) -> Error {
+    match orgdesk_store::dialect::unique_violation(&err) {
+        Some(UniqueKey::OrganizationName) => Error::NameTaken {
+            name: name.to_owned(),
+        },
+        Some(UniqueKey::OrganizationExternalId) => Error::ExternalIdTaken {
+            external_id: external_id.unwrap_or_default().to_owned(),
+        },
+        _ => internal(err),
+    }
+}
+
+impl App {
+    pub(crate) async fn require_organization<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        id: OrganizationId,
+    ) -> Result<orgs::Head> {
+        orgs::find_head(conn, id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Error::not_found(Entity::Organization, id))
+    }
+
+    /// An organization referred to from a request body: a missing one is bad input.
+    pub(crate) async fn require_referenced_organization<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        field: &str,
+        id: OrganizationId,
+    ) -> Result<orgs::Head> {
+        orgs::find_head(conn, id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Error::validation(field, format!("organization {id} does not exist")))
+    }
+
+    pub async fn create_organization(
+        &self,
+        actor: &Actor,
+        new: NewOrganization,
+    ) -> Result<Organization> {
+        let name = OrganizationName::parse(&new.name)?;
+        let summary = optional_text("summary", new.summary.as_deref(), SUMMARY_MAX_CHARS)?;
+        let contacts = parse_contacts(&new.contacts)?;
+        let external_id = parse_external_id(new.external_id.as_deref())?;
+        let mut domains_to_add = Vec::new();
+        for input in &new.domains {
+            let domain = parse_owned_domain(input, false)?;
+            if !domains_to_add.contains(&domain) {
+                domains_to_add.push(domain);
+            }
+        }
+        let at = now_ms();
+
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        check_name_free(&tx, &name, None).await?;
+        check_external_id_free(&tx, external_id.as_deref(), None).await?;
+        if let Some(parent) = new.parent_id {
+            self.require_referenced_organization(&tx, "parent_id", parent)
+                .await?;
+        }
+        for domain in &domains_to_add {
+            check_domain_free(&tx, domain).await?;
+        }
+        let id = orgs::insert(
+            &tx,
+            &orgs::NewOrganizationRow {
+                name: name.as_str(),
+                name_key: name.key(),
+                summary: summary.as_deref(),
+                contacts: &contacts,
+                parent_id: new.parent_id,
+                external_id: external_id.as_deref(),
+                at,
+            },
+        )
+        .await
+        .map_err(|err| map_write_error(err, name.as_str(), external_id.as_deref()))?;
+        for domain in &domains_to_add {
+            domains::insert(&tx, id, domain.as_str(), at)
+                .await
+                .map_err(|err| {
+                    unique_or_internal(err, UniqueKey::EmailDomain, || Error::DomainTaken {
+                        domain: domain.to_string(),
+                        organization: "another organization".into(),
+                    })
+                })?;
+        }
+
+        let mut changes = vec![Change::new("name", json!(null), name.as_str())];
+        if let Some(summary) = &summary {
+            changes.push(Change::new("summary", json!(null), summary.as_str()));
+        }
+        if let Some(parent) = new.parent_id {
+            changes.push(Change::new("parent_id", json!(null), parent.0));
+        }
+        if !contacts.is_empty() {
+            changes.push(Change::new("contacts", json!([]), contacts_json(&contacts)));
+        }
+        if !domains_to_add.is_empty() {
+            let list: Vec<&str> = domains_to_add.iter().map(EmailDomain::as_str).collect();
+            changes.push(Change::new("domains", json!([]), json!(list)));
+        }
+        if let Some(external_id) = &external_id {
+            changes.push(Change::new(
+                "external_id",
+                json!(null),
+                external_id.as_str(),
+            ));
+        }
+        record(
+            &tx,
+            Record {
+                organization: id,
+                actor,
+                action: "created",
+                user: None,
+                changes,
+                at,
+            },
+        )
+        .await?;
+        if let Some(parent) = new.parent_id {
+            record(
+                &tx,
+                Record {
+                    organization: parent,
+                    actor,
+                    action: "child_added",
+                    user: None,
+                    changes: vec![Change::new("children", json!(null), id.0)],
+                    at,
+                },
+            )
+            .await?;
+        }
+        let organization = orgs::find(&tx, id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Error::not_found(Entity::Organization, id))?;
+        tx.commit().await.map_err(internal)?;
+        Ok(organization)
+    }
+
+    pub async fn get_organization(&self, id: OrganizationId) -> Result<Organization> {
+        orgs::find(self.store.reader(), id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Error::not_found(Entity::Organization, id))
+    }
+
+    /// Organizations in name order, narrowed by a name prefix (`q`), a parent or a domain.
+    pub async fn list_organizations(
+        &self,
+        q: Option<&str>,
+        parent: Option<Option<OrganizationId>>,
+        domain: Option<&str>,
+        page: &PageRequest,
+    ) -> Result<Page<Organization>> {
+        let limit = page.limit()?;
+        let after = page.position()?;
+        let domain = match domain.map(str::trim).filter(|d| !d.is_empty()) {
+            Some(domain) => Some(EmailDomain::parse(domain)?.as_str().to_owned()),
+            None => None,
+        };
+        let filter = OrganizationFilter {
+            name_prefix: q
+                .map(orgdesk_core::text::name_key)
+                .filter(|q| !q.is_empty()),
+            parent,
+            domain,
+        };
+        let rows = orgs::list(self.store.reader(), &filter, after.as_deref(), limit + 1)
+            .await
+            .map_err(internal)?;
+        Ok(crate::cursor::page(rows, limit, |org| {
+            orgdesk_core::text::name_key(&org.name)
+        }))
+    }
+
+    pub async fn update_organization(
+        &self,
+        actor: &Actor,
+        id: OrganizationId,
+        changes: OrganizationChanges,
+    ) -> Result<Organization> {
+        let new_name = changes
+            .name
+            .as_deref()
+            .map(OrganizationName::parse)
+            .transpose()?;
+        let new_summary = changes
+            .summary
+            .as_ref()
+            .map(|s| optional_text("summary", s.as_deref(), SUMMARY_MAX_CHARS))
+            .transpose()?;
+        let new_contacts = changes
+            .contacts
+            .as_deref()
+            .map(parse_contacts)
+            .transpose()?;
+        let new_external_id = changes
+            .external_id
+            .as_ref()
+            .map(|e| parse_external_id(e.as_deref()))
+            .transpose()?;
+        let at = now_ms();
+
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        if changes.parent_id.is_some() {
+            lock_hierarchy(&tx).await.map_err(internal)?;
+        }
+        let current = orgs::find(&tx, id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Error::not_found(Entity::Organization, id))?;
+        if let Some(expected) = changes.expected_version
+            && expected != current.version
+        {
+            return Err(Error::VersionConflict {
+                expected,
+                current: current.version,
+            });
+        }
+
+        let mut recorded = Vec::new();
+        let mut name = OrganizationName::parse(&current.name)?;
+        if let Some(new_name) = new_name
+            && new_name.as_str() != current.name
+        {
+            check_name_free(&tx, &new_name, Some(id)).await?;
+            recorded.push(Change::new(
+                "name",
+                current.name.as_str(),
+                new_name.as_str(),
+            ));
+            name = new_name;
+        }
+        let mut summary = current.summary.clone();
+        if let Some(new_summary) = new_summary
+            && new_summary != current.summary
+        {
+            recorded.push(Change::new(
+                "summary",
+                current.summary.clone(),
+                new_summary.clone(),
+            ));
+            summary = new_summary;
+        }
+        let mut contacts = current.contacts.clone();
+        if let Some(new_contacts) = new_contacts
+            && new_contacts != current.contacts
+        {
+            recorded.push(Change::new(
+                "contacts",
+                contacts_json(&current.contacts),
+                contacts_json(&new_contacts),
+            ));
+            contacts = new_contacts;
+        }
+        let mut external_id = current.external_id.clone();
+        if let Some(new_external_id) = new_external_id
+            && new_external_id != current.external_id
+        {
+            check_external_id_free(&tx, new_external_id.as_deref(), Some(id)).await?;
+            recorded.push(Change::new(
+                "external_id",
+                current.external_id.clone(),
+                new_external_id.clone(),
+            ));
+            external_id = new_external_id;
+        }
+        let mut parent_id = current.parent_id;
+        if let Some(new_parent) = changes.parent_id
+            && new_parent != current.parent_id
+        {
+            if let Some(parent) = new_parent {
+                self.require_referenced_organization(&tx, "parent_id", parent)
+                    .await?;
+                let chain = orgs::chain(&tx, parent).await.map_err(internal)?;
+                orgdesk_core::hierarchy::check_new_parent(id, name.as_str(), &chain)?;
+            }
+            recorded.push(Change::new(
+                "parent_id",
+                current.parent_id.map(|p| p.0),
+                new_parent.map(|p| p.0),
+            ));
+            parent_id = new_parent;
+        }
+        if recorded.is_empty() {
+            return Ok(current);
+        }
+
+        let written = orgs::update(
+            &tx,
+            id,
+            current.version,
+            &orgs::OrganizationUpdate {
+                name: name.as_str(),
+                name_key: name.key(),
+                summary: summary.as_deref(),
+                contacts: &contacts,
+                parent_id,
+                external_id: external_id.as_deref(),
+                at,
+            },
+        )
+        .await
+        .map_err(|err| map_write_error(err, name.as_str(), external_id.as_deref()))?;
+        if !written {
+            let now = orgs::find_head(&tx, id)
+                .await
+                .map_err(internal)?
+                .map(|h| h.version)
+                .unwrap_or_default();
+            return Err(Error::VersionConflict {
+                expected: current.version,
+                current: now,
+            });
+        }
+        if parent_id != current.parent_id {
+            self.record_parent_change(&tx, actor, id, current.parent_id, parent_id, at)
+                .await?;
+        }
+        record(
+            &tx,
+            Record {
+                organization: id,
+                actor,
+                action: "updated",
+                user: None,
+                changes: recorded,
+                at,
+            },
+        )
+        .await?;
+        let organization = orgs::find(&tx, id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Error::not_found(Entity::Organization, id))?;
+        tx.commit().await.map_err(internal)?;
+        Ok(organization)
+    }
+
+    /// Deletes an organization. Its members become unaffiliated, its children top-level,
+    /// its domains are released; the users and children themselves are kept, and the
+    /// deletion is recorded on the organization and on each former child.
+    pub async fn delete_organization(&self, actor: &Actor, id: OrganizationId) -> Result<()> {
+        let at = now_ms();
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        lock_hierarchy(&tx).await.map_err(internal)?;
+        let current = orgs::find(&tx, id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Error::not_found(Entity::Organization, id))?;
+        let children = orgs::child_ids(&tx, id).await.map_err(internal)?;
+        let members = users::unaffiliate_all(&tx, id, at)
+            .await
+            .map_err(internal)?;
+        orgs::detach_children(&tx, id, at).await.map_err(internal)?;
+        for (child, _) in &children {
+            record(
+                &tx,
+                Record {
+                    organization: *child,
+                    actor,
+                    action: "parent_deleted",
+                    user: None,
+                    changes: vec![Change::new("parent_id", id.0, json!(null))],
+                    at,
+                },
+            )
+            .await?;
+        }
+        if let Some(parent) = current.parent_id {
+            record(
+                &tx,
+                Record {
+                    organization: parent,
+                    actor,
+                    action: "child_removed",
+                    user: None,
+                    changes: vec![Change::new("children", id.0, json!(null))],
+                    at,
+                },
+            )
+            .await?;
+        }
+        let child_ids: Vec<i64> = children.iter().map(|(child, _)| child.0).collect();
+        record(
+            &tx,
+            Record {
+                organization: id,
+                actor,
+                action: "deleted",
+                user: None,
+                changes: vec![
+                    Change::new("name", current.name.as_str(), json!(null)),
+                    Change::new("members", members as i64, 0),
+                    Change::new("children", json!(child_ids), json!([])),
+                    Change::new("domains", json!(current.domains), json!([])),
+                ],
+                at,
+            },
+        )
+        .await?;
+        orgs::delete(&tx, id).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(())
+    }
+
+    /// Records a parent change on the old and the new parent (the child records it in
+    /// its own `updated` event).
+    pub(crate) async fn record_parent_change<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        actor: &Actor,
+        child: OrganizationId,
+        old: Option<OrganizationId>,
+        new: Option<OrganizationId>,
+        at: i64,
+    ) -> Result<()> {
+        if let Some(old) = old {
+            record(
+                conn,
+                Record {
+                    organization: old,
+                    actor,
+                    action: "child_removed",
+                    user: None,
+                    changes: vec![Change::new("children", child.0, json!(null))],
+                    at,
+                },
+            )
+            .await?;
+        }
+        if let Some(new) = new {
+            record(
+                conn,
+                Record {
+                    organization: new,
+                    actor,
+                    action: "child_added",
+                    user: None,
+                    changes: vec![Change::new("children", json!(null), child.0)],
+                    at,
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,250 @@
+//! Email domains that associate users with organizations.
+//!
+//! A domain is normalized (trimmed, lower case, a leading `@` dropped, internationalized
+//! names in their ASCII form) and must be a registrable name under a suffix of the public
+//! suffix list: `acme.co.uk` is fine, the bare suffix `co.uk` is not. Well-known free
+//! mail providers are recognised so the caller can refuse them unless forced.
+
+use crate::error::Error;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EmailDomain(String);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DomainError {
+    Invalid(String),
+    PublicSuffix(String),
+}
+
+impl fmt::Display for DomainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DomainError::Invalid(reason) => write!(f, "{reason}"),
+            DomainError::PublicSuffix(domain) => write!(
+                f,
+                "{domain} is a public suffix shared by many owners, not an organization's domain"
+            ),
+        }
+    }
+}
+
+impl From<DomainError> for Error {
+    fn from(err: DomainError) -> Self {
+        Error::validation("domain", err.to_string())
+    }
+}
+
+impl EmailDomain {
+    pub fn parse(input: &str) -> Result<Self, DomainError> {
+        let trimmed = input.trim();
+        let without_at = trimmed.strip_prefix('@').unwrap_or(trimmed);
+        let without_dot = without_at.strip_suffix('.').unwrap_or(without_at);
+        if without_dot.is_empty() {
+            return Err(DomainError::Invalid("must not be blank".into()));
+        }
+        if without_dot.contains(|c: char| c == '@' || c == '/' || c == ':' || c.is_whitespace()) {
+            return Err(DomainError::Invalid(format!(
+                "\"{without_dot}\" is not a domain name (use e.g. acme.com)"
+            )));
+        }
+        let ascii = idna::domain_to_ascii(without_dot).map_err(|_| {
+            DomainError::Invalid(format!("\"{without_dot}\" is not a valid domain name"))
+        })?;
+        let parsed = addr::parse_domain_name(&ascii).map_err(|_| {
+            DomainError::Invalid(format!("\"{without_dot}\" is not a valid domain name"))
+        })?;
+        if !parsed.has_known_suffix() {
+            return Err(DomainError::Invalid(format!(
+                "\"{ascii}\" does not end in a known public suffix (such as .com or .co.uk)"
+            )));
+        }
+        if parsed.root().is_none() {
+            return Err(DomainError::PublicSuffix(ascii));
+        }
+        Ok(EmailDomain(ascii))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The registrable part (`acme.co.uk` for `support.acme.co.uk`).
+    pub fn registrable(&self) -> &str {
+        addr::parse_domain_name(&self.0)
+            .ok()
+            .and_then(|name| name.root())
+            .map(|root| &self.0[self.0.len() - root.len()..])
+            .unwrap_or(&self.0)
+    }
+
+    /// True for the mail services anyone can sign up to, whose users share nothing.
+    pub fn is_free_mail(&self) -> bool {
+        FREE_MAIL_PROVIDERS.contains(&self.0.as_str())
+            || FREE_MAIL_PROVIDERS.contains(&self.registrable())
+    }
+}
+
+impl fmt::Display for EmailDomain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Free mail providers with many unrelated users. Sorted for review; matched on the
+/// domain itself and on its registrable part.
+const FREE_MAIL_PROVIDERS: &[&str] = &[
+    "126.com",
+    "163.com",
+    "aim.com",
+    "aol.com",
+    "btinternet.com",
+    "comcast.net",
+    "fastmail.com",
+    "free.fr",
+    "gmail.com",
+    "gmx.at",
+    "gmx.com",
+    "gmx.de",
+    "gmx.net",
+    "googlemail.com",
+    "hey.com",
+    "hotmail.co.uk",
+    "hotmail.com",
+    "hotmail.de",
+    "hotmail.fr",
+    "hotmail.it",
+    "icloud.com",
+    "laposte.net",
+    "libero.it",
+    "live.co.uk",
+    "live.com",
+    "live.de",
+    "live.fr",
+    "mac.com",
+    "mail.com",
+    "mail.ru",
+    "me.com",
+    "msn.com",
+    "naver.com",
+    "orange.fr",
+    "outlook.com",
+    "outlook.de",
+    "outlook.fr",
+    "pm.me",
+    "proton.me",
+    "protonmail.ch",
+    "protonmail.com",
+    "qq.com",
+    "rocketmail.com",
+    "seznam.cz",
+    "t-online.de",
+    "tuta.io",
+    "tutanota.com",
+    "verizon.net",
+    "wanadoo.fr",
+    "web.de",
+    "yahoo.co.jp",
+    "yahoo.co.uk",
+    "yahoo.com",
+    "yahoo.de",
+    "yahoo.fr",
+    "yandex.com",
+    "yandex.ru",
+    "ymail.com",
+    "zoho.com",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn domain_is_trimmed_lowered_and_loses_a_leading_at() {
+        assert_eq!(
+            EmailDomain::parse("  @ACME.com ").unwrap().as_str(),
+            "acme.com"
+        );
+        assert_eq!(
+            EmailDomain::parse("acme.co.uk.").unwrap().as_str(),
+            "acme.co.uk"
+        );
+    }
+
+    #[test]
+    fn internationalized_domain_takes_its_ascii_form() {
+        assert_eq!(
+            EmailDomain::parse("Bücher.DE").unwrap().as_str(),
+            "xn--bcher-kva.de"
+        );
+    }
+
+    #[test]
+    fn bare_public_suffixes_are_refused() {
+        for suffix in ["com", "co.uk", "github.io", "@co.uk"] {
+            assert!(
+                matches!(
+                    EmailDomain::parse(suffix),
+                    Err(DomainError::PublicSuffix(_))
+                ),
+                "{suffix} accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_names_and_unknown_suffixes_are_refused() {
+        for bad in [
+            "",
+            "  ",
+            "a b.com",
+            "a..b.com",
+            "-a.com",
+            "john@acme.com",
+            "acme",
+            "acme.notatld",
+            "http://acme.com",
+        ] {
+            assert!(
+                matches!(EmailDomain::parse(bad), Err(DomainError::Invalid(_))),
+                "{bad:?} accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn subdomains_are_kept_as_given() {
+        let domain = EmailDomain::parse("support.acme.co.uk").unwrap();
+        assert_eq!(domain.as_str(), "support.acme.co.uk");
+        assert_eq!(domain.registrable(), "acme.co.uk");
+    }
+
+    #[test]
+    fn free_mail_providers_are_recognised_with_their_subdomains() {
+        assert!(EmailDomain::parse("Gmail.com").unwrap().is_free_mail());
+        assert!(EmailDomain::parse("yahoo.co.uk").unwrap().is_free_mail());
+        assert!(EmailDomain::parse("eu.mail.ru").unwrap().is_free_mail());
+        assert!(!EmailDomain::parse("acme.com").unwrap().is_free_mail());
+    }
+
+    proptest! {
+        #[test]
+        fn normalization_is_idempotent(label in "[a-zA-Z][a-zA-Z0-9-]{0,20}[a-zA-Z0-9]", tld in prop::sample::select(vec!["com", "org", "co.uk", "de", "io"]), at in any::<bool>(), pad in " {0,3}") {
+            let input = format!("{pad}{}{label}.{tld}{pad}", if at { "@" } else { "" });
+            let once = EmailDomain::parse(&input).unwrap();
+            let twice = EmailDomain::parse(once.as_str()).unwrap();
+            prop_assert_eq!(&once, &twice);
+            prop_assert_eq!(once.as_str(), once.as_str().to_lowercase());
+            prop_assert!(!once.as_str().starts_with('@'));
+        }
+
+        #[test]
+        fn parse_never_panics_and_accepted_domains_are_ascii(input in "\\PC{0,40}") {
+            if let Ok(domain) = EmailDomain::parse(&input) {
+                prop_assert!(domain.as_str().is_ascii());
+                prop_assert!(domain.as_str().contains('.'));
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Errors that the rules and use cases report, each with a stable machine-readable code
+//! that the API returns unchanged.
+
+use thiserror::Error;
+
+/// What kind of record a `NotFound` speaks of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Organization,
+    User,
+    Agent,
+    Domain,
+    Membership,
+    /// A child organization under a given parent.
+    Child,
+    /// An address of the API itself.
+    Route,
+}
+
+impl Entity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Organization => "organization",
+            Entity::User => "user",
+            Entity::Agent => "agent",
+            Entity::Domain => "email domain",
+            Entity::Membership => "membership",
+            Entity::Child => "child organization",
+            Entity::Route => "route",
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum Error {
+    /// A value broke a rule; `field` names the input that did.
+    #[error("{field}: {message}")]
+    Validation { field: String, message: String },
+
+    #[error("{} {id} does not exist", entity.as_str())]
+    NotFound { entity: Entity, id: String },
+
+    #[error("an organization named \"{name}\" already exists")]
+    NameTaken { name: String },
+
+    #[error("the email domain {domain} already belongs to organization \"{organization}\"")]
+    DomainTaken {
+        domain: String,
+        organization: String,
+    },
+
+    #[error("a {account} with the email {email} already exists")]
+    EmailTaken {
+        account: &'static str,
+        email: String,
+    },
+
+    #[error("the external_id \"{external_id}\" is already used by another organization")]
+    ExternalIdTaken { external_id: String },
+
+    /// Setting the parent would make an organization its own ancestor. `path` runs from
+    /// the organization being moved down to the proposed parent.
+    #[error("{} cannot be placed under {}: that would make a cycle ({})", path.first().map(String::as_str).unwrap_or("?"), path.last().map(String::as_str).unwrap_or("?"), cycle_path(path))]
+    HierarchyCycle { path: Vec<String> },
+
+    #[error(
+        "the record changed since you read it (your version {expected}, current version {current}); reload and try again"
+    )]
+    VersionConflict { expected: i64, current: i64 },
+
+    #[error("{0}")]
+    Unauthenticated(String),
+
+    #[error("{0}")]
+    Forbidden(String),
+
+    /// Storage or other infrastructure failed; the message is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn cycle_path(path: &[String]) -> String {
+    let mut parts: Vec<&str> = path.iter().map(String::as_str).collect();
+    if let Some(first) = path.first() {
+        parts.push(first);
+    }
+    parts.join(" → ")
+}
+
+impl Error {
+    /// The stable code clients match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Validation { .. } => "validation_failed",
+            Error::NotFound { .. } => "not_found",
+            Error::NameTaken { .. } => "name_taken",
+            Error::DomainTaken { .. } => "domain_taken",
+            Error::EmailTaken { .. } => "email_taken",
+            Error::ExternalIdTaken { .. } => "external_id_taken",
+            Error::HierarchyCycle { .. } => "hierarchy_cycle",
+            Error::VersionConflict { .. } => "version_conflict",
+            Error::Unauthenticated(_) => "unauthenticated",
+            Error::Forbidden(_) => "forbidden",
+            Error::Internal(_) => "internal_error",
+        }
+    }
+
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(entity: Entity, id: impl ToString) -> Self {
+        Error::NotFound {
+            entity,
+            id: id.to_string(),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cycle_error_names_the_whole_path_back_to_the_start() {
+        let err = Error::HierarchyCycle {
+            path: vec!["Acme".into(), "Beta".into(), "Gamma".into()],
+        };
+        assert_eq!(err.code(), "hierarchy_cycle");
+        assert_eq!(
+            err.to_string(),
+            "Acme cannot be placed under Gamma: that would make a cycle (Acme → Beta → Gamma → Acme)"
+        );
+    }
+}

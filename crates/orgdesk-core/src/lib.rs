@@ -1,0 +1,18 @@
+//! The pure heart of orgdesk: the types and rules that do not depend on storage or
+//! transport. Everything here is deterministic and tested without IO.
+
+pub mod contact;
+pub mod domain;
+pub mod email;
+pub mod error;
+pub mod hierarchy;
+pub mod ids;
+pub mod model;
+pub mod text;
+
+pub use contact::{Contact, ContactKind};
+pub use domain::{DomainError, EmailDomain};
+pub use email::EmailAddress;
+pub use error::{Entity, Error, Result};
+pub use ids::{AgentId, OrganizationId, UserId};
+pub use text::{OrganizationName, PersonName};

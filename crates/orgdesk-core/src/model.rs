@@ -1,0 +1,139 @@
+//! The records orgdesk keeps, as plain data. Storage fills them; use cases and adapters
+//! read them. Timestamps are milliseconds since the Unix epoch, UTC.
+
+use crate::contact::Contact;
+use crate::ids::{AgentId, OrganizationId, UserId};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organization {
+    pub id: OrganizationId,
+    pub name: String,
+    pub summary: Option<String>,
+    pub parent_id: Option<OrganizationId>,
+    pub contacts: Vec<Contact>,
+    pub domains: Vec<String>,
+    pub external_id: Option<String>,
+    pub member_count: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+/// An organization named by id and name, as shown beside other records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationRef {
+    pub id: OrganizationId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub organization: Option<OrganizationRef>,
+    pub position: Option<String>,
+    pub manager: bool,
+    pub auto_cc_organization_tickets: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agent {
+    pub id: AgentId,
+    pub name: String,
+    pub email: String,
+    pub admin: bool,
+    pub created_at: i64,
+}
+
+/// Who did something: recorded with every change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    Agent {
+        id: AgentId,
+        name: String,
+    },
+    User {
+        id: UserId,
+        name: String,
+    },
+    /// The system itself (a rule, an import, the domain association); `name` says which.
+    System {
+        name: String,
+    },
+}
+
+impl Actor {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Actor::Agent { .. } => "agent",
+            Actor::User { .. } => "user",
+            Actor::System { .. } => "system",
+        }
+    }
+    pub fn id(&self) -> Option<i64> {
+        match self {
+            Actor::Agent { id, .. } => Some(id.0),
+            Actor::User { id, .. } => Some(id.0),
+            Actor::System { .. } => None,
+        }
+    }
+    pub fn name(&self) -> &str {
+        match self {
+            Actor::Agent { name, .. } | Actor::User { name, .. } | Actor::System { name } => name,
+        }
+    }
+}
+
+/// One field that changed: its old and new value as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub field: String,
+    pub old: serde_json::Value,
+    pub new: serde_json::Value,
+}
+
+impl Change {
+    pub fn new(
+        field: &str,
+        old: impl Into<serde_json::Value>,
+        new: impl Into<serde_json::Value>,
+    ) -> Self {
+        Self {
+            field: field.to_owned(),
+            old: old.into(),
+            new: new.into(),
+        }
+    }
+}
+
+/// Something that happened to or around an organization.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrganizationEvent {
+    pub id: i64,
+    pub organization_id: OrganizationId,
+    pub at: i64,
+    pub actor: Actor,
+    /// What happened, e.g. `created`, `updated`, `member_added`, `domain_added`.
+    pub action: String,
+    /// The user the event is about, for membership events and members' own actions.
+    pub user: Option<UserRef>,
+    pub changes: Vec<Change>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRef {
+    pub id: UserId,
+    pub name: String,
+}
+
+/// One page of a keyset-paginated list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Opaque position after the last item, when more may follow.
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,127 @@
+//! The record of what happened to and around each organization.
+
+use crate::sql;
+use orgdesk_core::model::{Actor, Change, OrganizationEvent, UserRef};
+use orgdesk_core::{AgentId, OrganizationId, UserId};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+
+/// An actor as stored: kind, optional id and the name at the time.
+pub struct ActorColumns<'a> {
+    pub kind: &'static str,
+    pub id: Option<i64>,
+    pub name: &'a str,
+}
+
+impl<'a> From<&'a Actor> for ActorColumns<'a> {
+    fn from(actor: &'a Actor) -> Self {
+        ActorColumns {
+            kind: actor.kind(),
+            id: actor.id(),
+            name: actor.name(),
+        }
+    }
+}
+
+pub struct NewEvent<'a> {
+    pub organization_id: OrganizationId,
+    pub at: i64,
+    pub actor: &'a Actor,
+    pub action: &'a str,
+    pub user_id: Option<UserId>,
+    pub changes: &'a [Change],
+    /// False for activity that is not a change of the organization (a member's ticket).
+    pub history: bool,
+}
+
+pub async fn insert<C: ConnectionTrait>(conn: &C, event: &NewEvent<'_>) -> Result<(), DbErr> {
+    let actor = ActorColumns::from(event.actor);
+    sql::execute(
+        conn,
+        "INSERT INTO organization_events (organization_id, at, actor_type, actor_id, actor_name, action, user_id, changes, history) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        vec![
+            event.organization_id.0.into(),
+            event.at.into(),
+            actor.kind.into(),
+            actor.id.into(),
+            actor.name.into(),
+            event.action.into(),
+            event.user_id.map(|id| id.0).into(),
+            serde_json::to_string(event.changes).expect("changes always serialize").into(),
+            event.history.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Events of an organization, newest first, before event id `before`.
+/// `history_only` leaves out activity that did not change the organization.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    organization: OrganizationId,
+    history_only: bool,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<OrganizationEvent>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: i64,
+        organization_id: i64,
+        at: i64,
+        actor_type: String,
+        actor_id: Option<i64>,
+        actor_name: String,
+        action: String,
+        user_id: Option<i64>,
+        user_name: Option<String>,
+        changes: String,
+    }
+    let mut sql_text = "SELECT e.id, e.organization_id, e.at, e.actor_type, e.actor_id, e.actor_name, e.action, e.user_id, \
+         u.name AS user_name, e.changes FROM organization_events e LEFT JOIN users u ON u.id = e.user_id \
+         WHERE e.organization_id = $1 AND e.id < $2"
+        .to_owned();
+    let mut values = vec![
+        organization.0.into(),
+        before.unwrap_or(i64::MAX).into(),
+        (limit as i64).into(),
+    ];
+    if history_only {
+        sql_text.push_str(" AND e.history = $4");
+        values.push(true.into());
+    }
+    sql_text.push_str(" ORDER BY e.id DESC LIMIT $3");
+    let rows: Vec<Row> = sql::all(conn, &sql_text, values).await?;
+    rows.into_iter()
+        .map(|row| {
+            let actor = match (row.actor_type.as_str(), row.actor_id) {
+                ("agent", Some(id)) => Actor::Agent {
+                    id: AgentId(id),
+                    name: row.actor_name,
+                },
+                ("user", Some(id)) => Actor::User {
+                    id: UserId(id),
+                    name: row.actor_name,
+                },
+                _ => Actor::System {
+                    name: row.actor_name,
+                },
+            };
+            let changes: Vec<Change> = serde_json::from_str(&row.changes).map_err(|err| {
+                DbErr::Custom(format!("event {} has unreadable changes: {err}", row.id))
+            })?;
+            Ok(OrganizationEvent {
+                id: row.id,
+                organization_id: OrganizationId(row.organization_id),
+                at: row.at,
+                actor,
+                action: row.action,
+                user: row.user_id.map(|id| UserRef {
+                    id: UserId(id),
+                    name: row.user_name.unwrap_or_default(),
+                }),
+                changes,
+            })
+        })
+        .collect()
+}

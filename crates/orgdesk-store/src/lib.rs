@@ -1,0 +1,177 @@
+//! The only crate of orgdesk that speaks SQL.
+//!
+//! One implementation serves SQLite and PostgreSQL, chosen at run time from the URL.
+//! Queries are portable SQL with `$N` placeholders (accepted by both engines); the few
+//! lines that differ per engine live in [`dialect`].
+
+pub mod agents;
+pub mod dialect;
+pub mod domains;
+pub mod events;
+mod migration;
+pub mod organizations;
+mod sql;
+pub mod tokens;
+pub mod users;
+
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr};
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, Database, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use std::fmt;
+use std::time::Duration;
+
+/// A database URL whose password never reaches a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://")
+        {
+            Ok(Self(url.to_owned()))
+        } else {
+            Err(format!(
+                "unsupported database URL (expected sqlite://PATH or postgres://…): {}",
+                Self(url.to_owned())
+            ))
+        }
+    }
+    /// An SQLite file URL for `path`, created when missing.
+    pub fn sqlite_file(path: &std::path::Path) -> Self {
+        Self(format!("sqlite://{}?mode=rwc", path.display()))
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_sqlite(&self) -> bool {
+        self.0.starts_with("sqlite:")
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // postgres://user:secret@host/db → postgres://user:***@host/db
+        match (self.0.find("://"), self.0.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                let credentials = &self.0[scheme_end + 3..at];
+                match credentials.find(':') {
+                    Some(colon) => write!(
+                        f,
+                        "{}{}:***{}",
+                        &self.0[..scheme_end + 3],
+                        &credentials[..colon],
+                        &self.0[at..]
+                    ),
+                    None => f.write_str(&self.0),
+                }
+            }
+            _ => f.write_str(&self.0),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+/// Connections to the database: a pool for reads and one for write transactions.
+///
+/// On SQLite the write pool holds a single connection, so writers queue in the
+/// application instead of spinning on SQLite's busy handler, and every write
+/// transaction starts with `BEGIN IMMEDIATE` so a transaction that reads before it
+/// writes can never fail with "database is locked". On PostgreSQL both are one pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    read: DatabaseConnection,
+    write: DatabaseConnection,
+}
+
+impl Store {
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self, DbErr> {
+        if url.is_sqlite() {
+            let read = Database::connect(sqlite_options(url, 4)).await?;
+            let write = Database::connect(sqlite_options(url, 1)).await?;
+            Ok(Self { read, write })
+        } else {
+            let mut options = ConnectOptions::new(url.expose());
+            options
+                .sqlx_logging(false)
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30));
+            let pool = Database::connect(options).await?;
+            Ok(Self {
+                read: pool.clone(),
+                write: pool,
+            })
+        }
+    }
+
+    /// Brings the schema up to date. Runs over the single write connection on SQLite
+    /// (migrations toggle per-connection pragmas).
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        migration::Migrator::up(&self.write, None).await
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.read.get_database_backend()
+    }
+
+    /// The connection for reads outside a transaction.
+    pub fn reader(&self) -> &DatabaseConnection {
+        &self.read
+    }
+
+    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite). Dropping it without
+    /// `commit()` rolls back.
+    pub async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.write
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+    }
+
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.read.close().await?;
+        self.write.close().await
+    }
+}
+
+fn sqlite_options(url: &DatabaseUrl, connections: u32) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url.expose());
+    options
+        .sqlx_logging(false)
+        .max_connections(connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .map_sqlx_sqlite_opts(|o| {
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    options
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_hides_its_password() {
+        let url = DatabaseUrl::parse("postgres://orgdesk:s3cret@db:5432/orgdesk").unwrap();
+        assert_eq!(url.to_string(), "postgres://orgdesk:***@db:5432/orgdesk");
+        assert!(!format!("{url:?}").contains("s3cret"));
+        assert!(DatabaseUrl::parse("mysql://x").is_err());
+    }
+}

@@ -1,0 +1,14 @@
+//! Schema migrations, written once with sea-query's builder and run at start-up.
+//! One migration per file; each names itself, so renaming a file never re-runs it.
+
+mod m0001_core;
+
+use sea_orm_migration::{MigrationTrait, MigratorTrait};
+
+pub(crate) struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_core::Migration)]
+    }
+}

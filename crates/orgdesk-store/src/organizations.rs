@@ -1,0 +1,435 @@
+//! Organizations and their hierarchy.
+
+use crate::sql::{self, placeholders};
+use orgdesk_core::hierarchy::ChainLink;
+use orgdesk_core::model::Organization;
+use orgdesk_core::{Contact, OrganizationId};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
+use std::collections::HashMap;
+
+/// Columns of an organization, with its member count.
+const SELECT: &str = "SELECT o.id, o.name, o.summary, o.parent_id, o.contacts, o.external_id, o.version, o.created_at, o.updated_at, \
+     (SELECT COUNT(*) FROM users u WHERE u.organization_id = o.id) AS member_count FROM organizations o";
+
+#[derive(Debug, FromQueryResult)]
+struct Row {
+    id: i64,
+    name: String,
+    summary: Option<String>,
+    parent_id: Option<i64>,
+    contacts: String,
+    external_id: Option<String>,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+    member_count: i64,
+}
+
+impl Row {
+    fn into_organization(self, domains: Vec<String>) -> Result<Organization, DbErr> {
+        let contacts: Vec<Contact> = serde_json::from_str(&self.contacts).map_err(|err| {
+            DbErr::Custom(format!(
+                "organization {} has unreadable contacts: {err}",
+                self.id
+            ))
+        })?;
+        Ok(Organization {
+            id: OrganizationId(self.id),
+            name: self.name,
+            summary: self.summary,
+            parent_id: self.parent_id.map(OrganizationId),
+            contacts,
+            domains,
+            external_id: self.external_id,
+            member_count: self.member_count,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        })
+    }
+}
+
+/// Loads full organizations for rows, fetching all their domains in one query.
+async fn with_domains<C: ConnectionTrait>(
+    conn: &C,
+    rows: Vec<Row>,
+) -> Result<Vec<Organization>, DbErr> {
+    let ids: Vec<OrganizationId> = rows.iter().map(|row| OrganizationId(row.id)).collect();
+    let mut domains = crate::domains::list_for(conn, &ids).await?;
+    rows.into_iter()
+        .map(|row| {
+            let own = domains.remove(&OrganizationId(row.id)).unwrap_or_default();
+            row.into_organization(own)
+        })
+        .collect()
+}
+
+pub struct NewOrganizationRow<'a> {
+    pub name: &'a str,
+    pub name_key: &'a str,
+    pub summary: Option<&'a str>,
+    pub contacts: &'a [Contact],
+    pub parent_id: Option<OrganizationId>,
+    pub external_id: Option<&'a str>,
+    pub at: i64,
+}
+
+fn contacts_json(contacts: &[Contact]) -> String {
+    serde_json::to_string(contacts).expect("contacts always serialize")
+}
+
+pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    new: &NewOrganizationRow<'_>,
+) -> Result<OrganizationId, DbErr> {
+    let id: Option<i64> = sql::scalar(
+        conn,
+        "INSERT INTO organizations (name, name_key, summary, contacts, parent_id, external_id, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id AS value",
+        vec![
+            new.name.into(),
+            new.name_key.into(),
+            new.summary.map(str::to_owned).into(),
+            contacts_json(new.contacts).into(),
+            new.parent_id.map(|id| id.0).into(),
+            new.external_id.map(str::to_owned).into(),
+            new.at.into(),
+        ],
+    )
+    .await?;
+    id.map(OrganizationId)
+        .ok_or_else(|| DbErr::Custom("insert returned no id".into()))
+}
+
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    id: OrganizationId,
+) -> Result<Option<Organization>, DbErr> {
+    let rows: Vec<Row> = sql::all(
+        conn,
+        &format!("{SELECT} WHERE o.id = $1"),
+        vec![id.0.into()],
+    )
+    .await?;
+    Ok(with_domains(conn, rows).await?.pop())
+}
+
+/// The id, name and version of an organization, without its members or domains.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct Head {
+    pub id: i64,
+    pub name: String,
+    pub parent_id: Option<i64>,
+    pub version: i64,
+}
+
+pub async fn find_head<C: ConnectionTrait>(
+    conn: &C,
+    id: OrganizationId,
+) -> Result<Option<Head>, DbErr> {
+    sql::one(
+        conn,
+        "SELECT id, name, parent_id, version FROM organizations WHERE id = $1",
+        vec![id.0.into()],
+    )
+    .await
+}
+
+pub async fn find_head_by_name_key<C: ConnectionTrait>(
+    conn: &C,
+    name_key: &str,
+) -> Result<Option<Head>, DbErr> {
+    sql::one(
+        conn,
+        "SELECT id, name, parent_id, version FROM organizations WHERE name_key = $1",
+        vec![name_key.into()],
+    )
+    .await
+}
+
+pub async fn find_head_by_external_id<C: ConnectionTrait>(
+    conn: &C,
+    external_id: &str,
+) -> Result<Option<Head>, DbErr> {
+    sql::one(
+        conn,
+        "SELECT id, name, parent_id, version FROM organizations WHERE external_id = $1",
+        vec![external_id.into()],
+    )
+    .await
+}
+
+/// How a list of organizations is narrowed.
+#[derive(Debug, Default, Clone)]
+pub struct OrganizationFilter {
+    /// Lower-cased name prefix.
+    pub name_prefix: Option<String>,
+    /// `Some(None)`: top-level organizations; `Some(Some(id))`: children of `id`.
+    pub parent: Option<Option<OrganizationId>>,
+    /// Only the organization owning this (normalized) domain.
+    pub domain: Option<String>,
+}
+
+/// Organizations in case-insensitive name order; `after` is the name key of the last
+/// row of the previous page.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    filter: &OrganizationFilter,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<Organization>, DbErr> {
+    let mut conditions = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    let bind = |value: Value, values: &mut Vec<Value>| {
+        values.push(value);
+        format!("${}", values.len())
+    };
+    if let Some(prefix) = &filter.name_prefix {
+        let low = bind(prefix.clone().into(), &mut values);
+        let high = bind(format!("{prefix}\u{10FFFF}").into(), &mut values);
+        conditions.push(format!("o.name_key >= {low} AND o.name_key < {high}"));
+    }
+    match filter.parent {
+        Some(Some(parent)) => {
+            let p = bind(parent.0.into(), &mut values);
+            conditions.push(format!("o.parent_id = {p}"));
+        }
+        Some(None) => conditions.push("o.parent_id IS NULL".into()),
+        None => {}
+    }
+    if let Some(domain) = &filter.domain {
+        let d = bind(domain.clone().into(), &mut values);
+        conditions.push(format!(
+            "o.id IN (SELECT organization_id FROM organization_domains WHERE domain = {d})"
+        ));
+    }
+    if let Some(after) = after {
+        let a = bind(after.into(), &mut values);
+        conditions.push(format!("o.name_key > {a}"));
+    }
+    let limit = bind((limit as i64).into(), &mut values);
+    let where_clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    let rows: Vec<Row> = sql::all(
+        conn,
+        &format!("{SELECT}{where_clause} ORDER BY o.name_key LIMIT {limit}"),
+        values,
+    )
+    .await?;
+    with_domains(conn, rows).await
+}
+
+/// The name key of an organization, the cursor of name-ordered lists.
+pub async fn name_key_of<C: ConnectionTrait>(
+    conn: &C,
+    id: OrganizationId,
+) -> Result<Option<String>, DbErr> {
+    sql::scalar(
+        conn,
+        "SELECT name_key AS value FROM organizations WHERE id = $1",
+        vec![id.0.into()],
+    )
+    .await
+}
+
+pub struct OrganizationUpdate<'a> {
+    pub name: &'a str,
+    pub name_key: &'a str,
+    pub summary: Option<&'a str>,
+    pub contacts: &'a [Contact],
+    pub parent_id: Option<OrganizationId>,
+    pub external_id: Option<&'a str>,
+    pub at: i64,
+}
+
+/// Writes every editable column and bumps the version, only if the version is still
+/// `expected_version`. Returns false when it was not (a concurrent change won).
+pub async fn update<C: ConnectionTrait>(
+    conn: &C,
+    id: OrganizationId,
+    expected_version: i64,
+    update: &OrganizationUpdate<'_>,
+) -> Result<bool, DbErr> {
+    let rows = sql::execute(
+        conn,
+        "UPDATE organizations SET name = $1, name_key = $2, summary = $3, contacts = $4, parent_id = $5, external_id = $6, \
+         updated_at = $7, version = version + 1 WHERE id = $8 AND version = $9",
+        vec![
+            update.name.into(),
+            update.name_key.into(),
+            update.summary.map(str::to_owned).into(),
+            contacts_json(update.contacts).into(),
+            update.parent_id.map(|id| id.0).into(),
+            update.external_id.map(str::to_owned).into(),
+            update.at.into(),
+            id.0.into(),
+            expected_version.into(),
+        ],
+    )
+    .await?;
+    Ok(rows == 1)
+}
+
+/// Records that something about the organization changed (a domain, a member) without
+/// touching its columns, so readers holding the old version learn about it.
+pub async fn touch<C: ConnectionTrait>(conn: &C, id: OrganizationId, at: i64) -> Result<(), DbErr> {
+    sql::execute(
+        conn,
+        "UPDATE organizations SET updated_at = $1, version = version + 1 WHERE id = $2",
+        vec![at.into(), id.0.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Moves an organization under `parent` (or to the top level) and bumps its version.
+pub async fn set_parent<C: ConnectionTrait>(
+    conn: &C,
+    id: OrganizationId,
+    parent: Option<OrganizationId>,
+    at: i64,
+) -> Result<(), DbErr> {
+    sql::execute(
+        conn,
+        "UPDATE organizations SET parent_id = $1, updated_at = $2, version = version + 1 WHERE id = $3",
+        vec![parent.map(|p| p.0).into(), at.into(), id.0.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The organization followed by its ancestors up to the root, in one recursive query.
+pub async fn chain<C: ConnectionTrait>(
+    conn: &C,
+    id: OrganizationId,
+) -> Result<Vec<ChainLink>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Link {
+        id: i64,
+        name: String,
+    }
+    let links: Vec<Link> = sql::all(
+        conn,
+        "WITH RECURSIVE chain(id, name, parent_id, depth) AS ( \
+           SELECT id, name, parent_id, 0 FROM organizations WHERE id = $1 \
+           UNION ALL \
+           SELECT o.id, o.name, o.parent_id, c.depth + 1 FROM organizations o JOIN chain c ON o.id = c.parent_id \
+         ) SELECT id, name FROM chain ORDER BY depth",
+        vec![id.0.into()],
+    )
+    .await?;
+    Ok(links
+        .into_iter()
+        .map(|link| ChainLink {
+            id: OrganizationId(link.id),
+            name: link.name,
+        })
+        .collect())
+}
+
+/// Full records of the given organizations, in the given order.
+pub async fn get_many<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[OrganizationId],
+) -> Result<Vec<Organization>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<Row> = sql::all(
+        conn,
+        &format!("{SELECT} WHERE o.id IN ({})", placeholders(1, ids.len())),
+        ids.iter().map(|id| id.0.into()).collect(),
+    )
+    .await?;
+    let mut by_id: HashMap<OrganizationId, Organization> = with_domains(conn, rows)
+        .await?
+        .into_iter()
+        .map(|org| (org.id, org))
+        .collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// Every organization below `id`, nearest first, in pages ordered by (depth, id).
+pub async fn descendants<C: ConnectionTrait>(
+    conn: &C,
+    id: OrganizationId,
+    after: Option<(i64, i64)>,
+    limit: u64,
+) -> Result<Vec<(i64, Organization)>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Below {
+        id: i64,
+        depth: i64,
+    }
+    let (after_depth, after_id) = after.unwrap_or((0, 0));
+    let below: Vec<Below> = sql::all(
+        conn,
+        "WITH RECURSIVE below(id, depth) AS ( \
+           SELECT id, CAST(1 AS BIGINT) FROM organizations WHERE parent_id = $1 \
+           UNION ALL \
+           SELECT o.id, b.depth + 1 FROM organizations o JOIN below b ON o.parent_id = b.id \
+         ) SELECT id, depth FROM below WHERE depth > $2 OR (depth = $2 AND id > $3) ORDER BY depth, id LIMIT $4",
+        vec![id.0.into(), after_depth.into(), after_id.into(), (limit as i64).into()],
+    )
+    .await?;
+    let ids: Vec<OrganizationId> = below.iter().map(|b| OrganizationId(b.id)).collect();
+    let orgs = get_many(conn, &ids).await?;
+    Ok(below.iter().map(|b| b.depth).zip(orgs).collect())
+}
+
+/// The direct children of `id` (ids only).
+pub async fn child_ids<C: ConnectionTrait>(
+    conn: &C,
+    id: OrganizationId,
+) -> Result<Vec<(OrganizationId, String)>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Child {
+        id: i64,
+        name: String,
+    }
+    let children: Vec<Child> = sql::all(
+        conn,
+        "SELECT id, name FROM organizations WHERE parent_id = $1 ORDER BY id",
+        vec![id.0.into()],
+    )
+    .await?;
+    Ok(children
+        .into_iter()
+        .map(|c| (OrganizationId(c.id), c.name))
+        .collect())
+}
+
+/// Makes the direct children of `id` top-level organizations; returns how many.
+pub async fn detach_children<C: ConnectionTrait>(
+    conn: &C,
+    id: OrganizationId,
+    at: i64,
+) -> Result<u64, DbErr> {
+    sql::execute(
+        conn,
+        "UPDATE organizations SET parent_id = NULL, updated_at = $1, version = version + 1 WHERE parent_id = $2",
+        vec![at.into(), id.0.into()],
+    )
+    .await
+}
+
+pub async fn delete<C: ConnectionTrait>(conn: &C, id: OrganizationId) -> Result<bool, DbErr> {
+    Ok(sql::execute(
+        conn,
+        "DELETE FROM organizations WHERE id = $1",
+        vec![id.0.into()],
+    )
+    .await?
+        == 1)
+}
+
+pub async fn count<C: ConnectionTrait>(conn: &C) -> Result<i64, DbErr> {
+    Ok(
+        sql::scalar(conn, "SELECT COUNT(*) AS value FROM organizations", vec![])
+            .await?
+            .unwrap_or(0),
+    )
+}

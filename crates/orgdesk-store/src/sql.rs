@@ -1,0 +1,63 @@
+//! Small helpers to run portable raw SQL (`$N` placeholders) through SeaORM.
+
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement, Value};
+
+pub(crate) fn statement<C: ConnectionTrait>(conn: &C, sql: &str, values: Vec<Value>) -> Statement {
+    Statement::from_sql_and_values(conn.get_database_backend(), sql, values)
+}
+
+pub(crate) async fn all<T: FromQueryResult, C: ConnectionTrait>(
+    conn: &C,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<T>, DbErr> {
+    T::find_by_statement(statement(conn, sql, values))
+        .all(conn)
+        .await
+}
+
+pub(crate) async fn one<T: FromQueryResult, C: ConnectionTrait>(
+    conn: &C,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Option<T>, DbErr> {
+    T::find_by_statement(statement(conn, sql, values))
+        .one(conn)
+        .await
+}
+
+/// Runs a statement and returns how many rows it touched.
+pub(crate) async fn execute<C: ConnectionTrait>(
+    conn: &C,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<u64, DbErr> {
+    Ok(conn
+        .execute_raw(statement(conn, sql, values))
+        .await?
+        .rows_affected())
+}
+
+/// A single value of a one-column result (`RETURNING id`, `COUNT(*)`).
+#[derive(Debug, FromQueryResult)]
+pub(crate) struct Scalar<T: sea_orm::TryGetable> {
+    pub value: T,
+}
+
+pub(crate) async fn scalar<T: sea_orm::TryGetable, C: ConnectionTrait>(
+    conn: &C,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Option<T>, DbErr> {
+    Ok(one::<Scalar<T>, C>(conn, sql, values)
+        .await?
+        .map(|row| row.value))
+}
+
+/// `$1, $2, …` starting at `first`, for `IN (…)` lists.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

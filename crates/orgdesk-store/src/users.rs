@@ -1,0 +1,271 @@
+//! End users (customers) and their organization membership.
+
+use crate::sql;
+use orgdesk_core::model::{OrganizationRef, User};
+use orgdesk_core::{OrganizationId, UserId};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
+
+const SELECT: &str = "SELECT u.id, u.name, u.email, u.organization_id, o.name AS organization_name, u.position, u.manager, \
+     u.auto_cc, u.created_at, u.updated_at FROM users u LEFT JOIN organizations o ON o.id = u.organization_id";
+
+#[derive(Debug, FromQueryResult)]
+struct Row {
+    id: i64,
+    name: String,
+    email: String,
+    organization_id: Option<i64>,
+    organization_name: Option<String>,
+    position: Option<String>,
+    manager: bool,
+    auto_cc: bool,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<Row> for User {
+    fn from(row: Row) -> Self {
+        User {
+            id: UserId(row.id),
+            name: row.name,
+            email: row.email,
+            organization: match (row.organization_id, row.organization_name) {
+                (Some(id), Some(name)) => Some(OrganizationRef {
+                    id: OrganizationId(id),
+                    name,
+                }),
+                _ => None,
+            },
+            position: row.position,
+            manager: row.manager,
+            auto_cc_organization_tickets: row.auto_cc,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// Users matching `condition` (SQL over alias `u`, may end in ORDER BY / LIMIT).
+pub(crate) async fn select_where<C: ConnectionTrait>(
+    conn: &C,
+    condition: &str,
+    values: Vec<Value>,
+) -> Result<Vec<User>, DbErr> {
+    let rows: Vec<Row> = sql::all(conn, &format!("{SELECT} WHERE {condition}"), values).await?;
+    Ok(rows.into_iter().map(User::from).collect())
+}
+
+pub struct NewUserRow<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub email_key: &'a str,
+    pub email_domain: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub organization_id: Option<OrganizationId>,
+    pub position: Option<&'a str>,
+    pub manager: bool,
+    pub at: i64,
+}
+
+pub async fn insert<C: ConnectionTrait>(conn: &C, new: &NewUserRow<'_>) -> Result<UserId, DbErr> {
+    let id: Option<i64> = sql::scalar(
+        conn,
+        "INSERT INTO users (name, email, email_key, email_domain, password_hash, organization_id, position, manager, auto_cc, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id AS value",
+        vec![
+            new.name.into(),
+            new.email.into(),
+            new.email_key.into(),
+            new.email_domain.into(),
+            new.password_hash.map(str::to_owned).into(),
+            new.organization_id.map(|id| id.0).into(),
+            new.position.map(str::to_owned).into(),
+            new.manager.into(),
+            false.into(),
+            new.at.into(),
+        ],
+    )
+    .await?;
+    id.map(UserId)
+        .ok_or_else(|| DbErr::Custom("insert returned no id".into()))
+}
+
+pub async fn find<C: ConnectionTrait>(conn: &C, id: UserId) -> Result<Option<User>, DbErr> {
+    Ok(select_where(conn, "u.id = $1", vec![id.0.into()])
+        .await?
+        .pop())
+}
+
+pub async fn find_id_by_email_key<C: ConnectionTrait>(
+    conn: &C,
+    email_key: &str,
+) -> Result<Option<UserId>, DbErr> {
+    Ok(sql::scalar(
+        conn,
+        "SELECT id AS value FROM users WHERE email_key = $1",
+        vec![email_key.into()],
+    )
+    .await?
+    .map(UserId))
+}
+
+/// The stored password hash of the user with this email, for sign-in.
+pub async fn credentials<C: ConnectionTrait>(
+    conn: &C,
+    email_key: &str,
+) -> Result<Option<(UserId, Option<String>)>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Credentials {
+        id: i64,
+        password_hash: Option<String>,
+    }
+    let row: Option<Credentials> = sql::one(
+        conn,
+        "SELECT id, password_hash FROM users WHERE email_key = $1",
+        vec![email_key.into()],
+    )
+    .await?;
+    Ok(row.map(|row| (UserId(row.id), row.password_hash)))
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct UserFilter {
+    /// Lower-cased prefix of the email or the name.
+    pub prefix: Option<String>,
+    pub organization_id: Option<OrganizationId>,
+    pub manager: Option<bool>,
+}
+
+/// Users in id order after `after`.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    filter: &UserFilter,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<User>, DbErr> {
+    let mut conditions = vec!["u.id > $1".to_owned()];
+    let mut values: Vec<Value> = vec![after.into()];
+    if let Some(prefix) = &filter.prefix {
+        values.push(prefix.clone().into());
+        values.push(format!("{prefix}\u{10FFFF}").into());
+        let (low, high) = (values.len() - 1, values.len());
+        values.push(format!("{prefix}%").into());
+        conditions.push(format!(
+            "((u.email_key >= ${low} AND u.email_key < ${high}) OR lower(u.name) LIKE ${})",
+            values.len()
+        ));
+    }
+    if let Some(organization) = filter.organization_id {
+        values.push(organization.0.into());
+        conditions.push(format!("u.organization_id = ${}", values.len()));
+    }
+    if let Some(manager) = filter.manager {
+        values.push(manager.into());
+        conditions.push(format!("u.manager = ${}", values.len()));
+    }
+    values.push((limit as i64).into());
+    let condition = format!(
+        "{} ORDER BY u.id LIMIT ${}",
+        conditions.join(" AND "),
+        values.len()
+    );
+    select_where(conn, &condition, values).await
+}
+
+/// Sets a user's organization, position and manager flag. Leaving or changing the
+/// organization also turns off auto-CC, which belongs to the old membership.
+pub async fn set_membership<C: ConnectionTrait>(
+    conn: &C,
+    id: UserId,
+    organization: Option<OrganizationId>,
+    position: Option<&str>,
+    manager: bool,
+    keep_auto_cc: bool,
+    at: i64,
+) -> Result<(), DbErr> {
+    let auto_cc = if keep_auto_cc { "auto_cc" } else { "$6" };
+    let mut values: Vec<Value> = vec![
+        organization.map(|o| o.0).into(),
+        position.map(str::to_owned).into(),
+        manager.into(),
+        at.into(),
+        id.0.into(),
+    ];
+    if !keep_auto_cc {
+        values.push(false.into());
+    }
+    sql::execute(
+        conn,
+        &format!("UPDATE users SET organization_id = $1, position = $2, manager = $3, auto_cc = {auto_cc}, updated_at = $4 WHERE id = $5"),
+        values,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn set_auto_cc<C: ConnectionTrait>(
+    conn: &C,
+    id: UserId,
+    auto_cc: bool,
+    at: i64,
+) -> Result<(), DbErr> {
+    sql::execute(
+        conn,
+        "UPDATE users SET auto_cc = $1, updated_at = $2 WHERE id = $3",
+        vec![auto_cc.into(), at.into(), id.0.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Changes a user's name and email (the email's key and domain follow it).
+pub async fn set_identity<C: ConnectionTrait>(
+    conn: &C,
+    id: UserId,
+    name: &str,
+    email: &orgdesk_core::EmailAddress,
+    at: i64,
+) -> Result<(), DbErr> {
+    sql::execute(
+        conn,
+        "UPDATE users SET name = $1, email = $2, email_key = $3, email_domain = $4, updated_at = $5 WHERE id = $6",
+        vec![name.into(), email.as_str().into(), email.key().into(), email.domain().into(), at.into(), id.0.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn set_password_hash<C: ConnectionTrait>(
+    conn: &C,
+    id: UserId,
+    hash: &str,
+) -> Result<(), DbErr> {
+    sql::execute(
+        conn,
+        "UPDATE users SET password_hash = $1 WHERE id = $2",
+        vec![hash.into(), id.0.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Leaves every member of `organization` without one (the organization is going away).
+pub async fn unaffiliate_all<C: ConnectionTrait>(
+    conn: &C,
+    organization: OrganizationId,
+    at: i64,
+) -> Result<u64, DbErr> {
+    sql::execute(
+        conn,
+        "UPDATE users SET organization_id = NULL, position = NULL, manager = $1, auto_cc = $1, updated_at = $2 WHERE organization_id = $3",
+        vec![false.into(), at.into(), organization.0.into()],
+    )
+    .await
+}
+
+pub async fn count<C: ConnectionTrait>(conn: &C) -> Result<i64, DbErr> {
+    Ok(
+        sql::scalar(conn, "SELECT COUNT(*) AS value FROM users", vec![])
+            .await?
+            .unwrap_or(0),
+    )
+}

@@ -1,0 +1,205 @@
+//! The real router, called in process through `tower::ServiceExt::oneshot`.
+
+use crate::TestDb;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use orgdesk_app::{App, NewAgent};
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub const ADMIN_EMAIL: &str = "admin@helpdesk.test";
+pub const ADMIN_PASSWORD: &str = "admin password";
+
+/// An application on a fresh database, with an admin agent signed in.
+pub struct TestApp {
+    pub app: App,
+    router: Router,
+    /// The admin's bearer token, used by the short helpers (`get`, `post`, …).
+    pub admin_token: String,
+    pub db: TestDb,
+}
+
+/// A response with its body read as JSON (`Value::Null` when empty).
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Response {
+    /// The `error.code` of an error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+    pub fn message(&self) -> &str {
+        self.body["error"]["message"].as_str().unwrap_or("")
+    }
+    pub fn id(&self) -> i64 {
+        self.body["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no id in {}", self.body))
+    }
+}
+
+impl TestApp {
+    pub async fn start() -> Self {
+        let db = TestDb::new().await;
+        let app = App::open(db.url()).await.expect("open app");
+        app.create_agent(
+            None,
+            NewAgent {
+                email: ADMIN_EMAIL,
+                name: "Ada Admin",
+                password: ADMIN_PASSWORD,
+                admin: true,
+            },
+        )
+        .await
+        .expect("create admin");
+        let admin_token = app
+            .issue_agent_token(ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .expect("admin token");
+        let router = orgdesk_web::router(app.clone());
+        Self {
+            app,
+            router,
+            admin_token,
+            db,
+        }
+    }
+
+    /// Sends a request with optional bearer token, JSON body and extra headers.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = match body {
+            Some(body) => request
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .expect("request");
+        self.send_request(request).await
+    }
+
+    /// Sends a request built by the caller (raw bodies, odd headers).
+    pub async fn send_request(&self, request: Request<Body>) -> Response {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router never fails");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.send(Method::GET, path, Some(&self.admin_token), None, &[])
+            .await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.send(Method::POST, path, Some(&self.admin_token), Some(body), &[])
+            .await
+    }
+    pub async fn patch(&self, path: &str, body: Value) -> Response {
+        self.send(
+            Method::PATCH,
+            path,
+            Some(&self.admin_token),
+            Some(body),
+            &[],
+        )
+        .await
+    }
+    pub async fn put(&self, path: &str, body: Value) -> Response {
+        self.send(Method::PUT, path, Some(&self.admin_token), Some(body), &[])
+            .await
+    }
+    pub async fn delete(&self, path: &str) -> Response {
+        self.send(Method::DELETE, path, Some(&self.admin_token), None, &[])
+            .await
+    }
+
+    /// Creates an organization through the API and returns its id.
+    pub async fn organization(&self, body: Value) -> i64 {
+        let response = self.post("/api/v1/organizations", body).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        response.id()
+    }
+
+    /// Creates an organization by name, optionally under a parent.
+    pub async fn org(&self, name: &str, parent: Option<i64>) -> i64 {
+        self.organization(serde_json::json!({"name": name, "parent_id": parent}))
+            .await
+    }
+
+    /// Creates a user through the API and returns the whole response body.
+    pub async fn user(&self, body: Value) -> Value {
+        let response = self.post("/api/v1/users", body).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        response.body
+    }
+
+    /// Registers a portal user and signs them in; returns (user, token).
+    pub async fn portal_user(&self, name: &str, email: &str, password: &str) -> (Value, String) {
+        let registered = self
+            .send(
+                Method::POST,
+                "/api/v1/portal/register",
+                None,
+                Some(serde_json::json!({"name": name, "email": email, "password": password})),
+                &[],
+            )
+            .await;
+        assert_eq!(
+            registered.status,
+            StatusCode::CREATED,
+            "{}",
+            registered.body
+        );
+        let token = self
+            .send(
+                Method::POST,
+                "/api/v1/portal/token",
+                None,
+                Some(serde_json::json!({"email": email, "password": password})),
+                &[],
+            )
+            .await;
+        assert_eq!(token.status, StatusCode::CREATED, "{}", token.body);
+        (
+            registered.body,
+            token.body["token"].as_str().expect("token").to_owned(),
+        )
+    }
+}

@@ -1,0 +1,140 @@
+//! Test support: a fresh database on the engine chosen by `ORGDESK_TEST_DATABASE_URL`
+//! (unset: a temporary SQLite file; `postgres://…`: a new, uniquely named database on
+//! that server, dropped afterwards), and the real router driven in process.
+
+mod http;
+
+pub use http::{Response, TestApp};
+
+use orgdesk_app::DatabaseUrl;
+use sea_orm::{ConnectionTrait, Database};
+
+/// The variable naming the PostgreSQL server tests use.
+pub const TEST_DATABASE_ENV: &str = "ORGDESK_TEST_DATABASE_URL";
+
+/// A database that exists for one test.
+pub struct TestDb {
+    url: DatabaseUrl,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<PostgresCleanup>,
+}
+
+struct PostgresCleanup {
+    server_url: String,
+    name: String,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        match std::env::var(TEST_DATABASE_ENV)
+            .ok()
+            .filter(|url| !url.trim().is_empty())
+        {
+            Some(server) if server.starts_with("postgres") => Self::postgres(server).await,
+            Some(other) if other.starts_with("sqlite") => {
+                panic!("{TEST_DATABASE_ENV}: leave it unset for SQLite (got {other})")
+            }
+            Some(other) => panic!("{TEST_DATABASE_ENV} must be a postgres:// URL (got {other})"),
+            None => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = DatabaseUrl::sqlite_file(&dir.path().join("orgdesk.db"));
+                Self {
+                    url,
+                    _dir: Some(dir),
+                    postgres: None,
+                }
+            }
+        }
+    }
+
+    async fn postgres(server_url: String) -> Self {
+        let name = format!("orgdesk_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(&server_url)
+            .await
+            .unwrap_or_else(|err| panic!("cannot reach PostgreSQL at {server_url}: {err}"));
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let url = DatabaseUrl::parse(&replace_database(&server_url, &name)).expect("postgres url");
+        Self {
+            url,
+            _dir: None,
+            postgres: Some(PostgresCleanup { server_url, name }),
+        }
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+}
+
+/// `postgres://u@h:p/old?x` → `postgres://u@h:p/NEW?x`.
+fn replace_database(server_url: &str, name: &str) -> String {
+    let (base, query) = match server_url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (server_url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{host_part}/{name}?{query}"),
+        None => format!("{host_part}/{name}"),
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(cleanup) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs outside async context: use a private runtime on a plain thread.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(admin) = Database::connect(&cleanup.server_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                            cleanup.name
+                        ))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_database;
+
+    #[test]
+    fn replaces_only_the_database_name() {
+        assert_eq!(
+            replace_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            replace_database("postgres://u:p@h/db?sslmode=disable", "t1"),
+            "postgres://u:p@h/t1?sslmode=disable"
+        );
+        assert_eq!(
+            replace_database("postgres://u@h", "t1"),
+            "postgres://u@h/t1"
+        );
+    }
+}

@@ -1,0 +1,232 @@
+//! Organizations: create, read, list, change, delete; their history and activity.
+
+use super::types::{ContactBody, EventList, OrganizationList, OrganizationResponse, PageQuery};
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{AgentAuth, Json, Path, Query, double_option};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use orgdesk_app::core::model::Actor;
+use orgdesk_app::core::{Error, OrganizationId};
+use orgdesk_app::{NewOrganization, OrganizationChanges, PageRequest};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(super) fn actor_of(agent: &orgdesk_app::core::model::Agent) -> Actor {
+    Actor::Agent {
+        id: agent.id,
+        name: agent.name.clone(),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrganizationBody {
+    pub name: String,
+    pub summary: Option<String>,
+    pub parent_id: Option<i64>,
+    #[serde(default)]
+    pub domains: Vec<String>,
+    #[serde(default)]
+    pub contacts: Vec<ContactBody>,
+    pub external_id: Option<String>,
+}
+
+/// Creates an organization.
+#[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", security(("bearer" = [])), request_body = CreateOrganizationBody,
+    responses((status = 201, body = OrganizationResponse), (status = 409, description = "name, domain or external_id taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_organization(
+    State(app): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    Json(body): Json<CreateOrganizationBody>,
+) -> Result<(StatusCode, axum::Json<OrganizationResponse>), ApiError> {
+    let new = NewOrganization {
+        name: body.name,
+        summary: body.summary,
+        parent_id: body.parent_id.map(OrganizationId),
+        contacts: body.contacts.into_iter().map(Into::into).collect(),
+        domains: body.domains,
+        external_id: body.external_id,
+    };
+    let created = app.create_organization(&actor_of(&agent), new).await?;
+    Ok((StatusCode::CREATED, axum::Json(created.into())))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListOrganizationsQuery {
+    /// Name prefix, any letter case.
+    pub q: Option<String>,
+    /// Only the children of this organization.
+    pub parent_id: Option<i64>,
+    /// Only the organization owning this email domain.
+    pub domain: Option<String>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// Lists organizations in name order; searches by name prefix.
+#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", security(("bearer" = [])), params(ListOrganizationsQuery),
+    responses((status = 200, body = OrganizationList)))]
+async fn list_organizations(
+    State(app): State<AppState>,
+    AgentAuth(_agent): AgentAuth,
+    Query(query): Query<ListOrganizationsQuery>,
+) -> Result<axum::Json<OrganizationList>, ApiError> {
+    let page = PageRequest {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let parent = query.parent_id.map(|p| Some(OrganizationId(p)));
+    Ok(axum::Json(
+        app.list_organizations(query.q.as_deref(), parent, query.domain.as_deref(), &page)
+            .await?
+            .into(),
+    ))
+}
+
+/// One organization.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "organizations", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = OrganizationResponse), (status = 404, body = ErrorBody)))]
+async fn get_organization(
+    State(app): State<AppState>,
+    AgentAuth(_agent): AgentAuth,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<OrganizationResponse>, ApiError> {
+    Ok(axum::Json(
+        app.get_organization(OrganizationId(id)).await?.into(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOrganizationBody {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub summary: Option<Option<String>>,
+    /// `null` makes it a top-level organization.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub parent_id: Option<Option<i64>>,
+    pub contacts: Option<Vec<ContactBody>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<Option<String>>,
+    /// The version you read; alternatively send it as `If-Match`.
+    pub version: Option<i64>,
+}
+
+/// The version a client says it last read, from `If-Match` (`3` or `"3"`).
+fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(value) = headers.get(axum::http::header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default().trim();
+    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    text.parse().map(Some).map_err(|_| {
+        Error::validation(
+            "If-Match",
+            format!("must be the organization's version number (got \"{text}\")"),
+        )
+        .into()
+    })
+}
+
+/// Changes an organization. With `If-Match` or `version`, refuses (412) when someone
+/// changed it since.
+#[utoipa::path(patch, path = "/api/v1/organizations/{id}", tag = "organizations", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "the version last read")),
+    request_body = UpdateOrganizationBody,
+    responses((status = 200, body = OrganizationResponse), (status = 404, body = ErrorBody), (status = 409, description = "name taken or hierarchy cycle", body = ErrorBody), (status = 412, description = "stale version", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_organization(
+    State(app): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Json(body): Json<UpdateOrganizationBody>,
+) -> Result<axum::Json<OrganizationResponse>, ApiError> {
+    let header_version = if_match(&headers)?;
+    if let (Some(header), Some(body)) = (header_version, body.version)
+        && header != body
+    {
+        return Err(Error::validation(
+            "version",
+            format!("If-Match says {header} but the body says {body}"),
+        )
+        .into());
+    }
+    let changes = OrganizationChanges {
+        name: body.name,
+        summary: body.summary,
+        parent_id: body.parent_id.map(|p| p.map(OrganizationId)),
+        contacts: body
+            .contacts
+            .map(|c| c.into_iter().map(Into::into).collect()),
+        external_id: body.external_id,
+        expected_version: header_version.or(body.version),
+    };
+    Ok(axum::Json(
+        app.update_organization(&actor_of(&agent), OrganizationId(id), changes)
+            .await?
+            .into(),
+    ))
+}
+
+/// Deletes an organization: members become unaffiliated, children top-level; nothing
+/// else is lost.
+#[utoipa::path(delete, path = "/api/v1/organizations/{id}", tag = "organizations", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 204, description = "deleted"), (status = 404, body = ErrorBody)))]
+async fn delete_organization(
+    State(app): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    app.delete_organization(&actor_of(&agent), OrganizationId(id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every change to the organization, its members and domains, newest first.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/history", tag = "organizations", security(("bearer" = [])), params(("id" = i64, Path), PageQuery),
+    responses((status = 200, body = EventList), (status = 404, body = ErrorBody)))]
+async fn organization_history(
+    State(app): State<AppState>,
+    AgentAuth(_agent): AgentAuth,
+    Path(id): Path<i64>,
+    Query(page): Query<PageQuery>,
+) -> Result<axum::Json<EventList>, ApiError> {
+    Ok(axum::Json(
+        app.organization_history(OrganizationId(id), &(&page).into())
+            .await?
+            .into(),
+    ))
+}
+
+/// What happened around the organization, its members' actions included, newest first.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/activity", tag = "organizations", security(("bearer" = [])), params(("id" = i64, Path), PageQuery),
+    responses((status = 200, body = EventList), (status = 404, body = ErrorBody)))]
+async fn organization_activity(
+    State(app): State<AppState>,
+    AgentAuth(_agent): AgentAuth,
+    Path(id): Path<i64>,
+    Query(page): Query<PageQuery>,
+) -> Result<axum::Json<EventList>, ApiError> {
+    Ok(axum::Json(
+        app.organization_activity(OrganizationId(id), &(&page).into())
+            .await?
+            .into(),
+    ))
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_organization, list_organizations))
+        .routes(routes!(
+            get_organization,
+            update_organization,
+            delete_organization
+        ))
+        .routes(routes!(organization_history))
+        .routes(routes!(organization_activity))
+}

@@ -1,0 +1,74 @@
+//! The portal's own API: self-registration and the signed-in user's profile.
+
+use super::types::UserResponse;
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Json, UserAuth};
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBody {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// Self-registration; the email domain association applies.
+#[utoipa::path(post, path = "/api/v1/portal/register", tag = "portal", request_body = RegisterBody,
+    responses((status = 201, body = UserResponse), (status = 409, description = "email taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn register(
+    State(app): State<AppState>,
+    Json(body): Json<RegisterBody>,
+) -> Result<(StatusCode, axum::Json<UserResponse>), ApiError> {
+    let user = app
+        .register_user(&body.name, &body.email, &body.password)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(user.into())))
+}
+
+/// The signed-in user, with their organization's name.
+#[utoipa::path(get, path = "/api/v1/portal/me", tag = "portal", security(("bearer" = [])),
+    responses((status = 200, body = UserResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn me(UserAuth(user): UserAuth) -> axum::Json<UserResponse> {
+    axum::Json(user.into())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMeBody {
+    pub name: Option<String>,
+    pub password: Option<String>,
+    /// Managers only: be copied on every new ticket of the organization.
+    pub auto_cc_organization_tickets: Option<bool>,
+}
+
+/// Changes the signed-in user's own profile.
+#[utoipa::path(patch, path = "/api/v1/portal/me", tag = "portal", security(("bearer" = [])), request_body = UpdateMeBody,
+    responses((status = 200, body = UserResponse), (status = 403, description = "auto-CC asked by a non-manager", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_me(
+    State(app): State<AppState>,
+    UserAuth(user): UserAuth,
+    Json(body): Json<UpdateMeBody>,
+) -> Result<axum::Json<UserResponse>, ApiError> {
+    let updated = app
+        .update_own_profile(
+            &user,
+            body.name,
+            body.password,
+            body.auto_cc_organization_tickets,
+        )
+        .await?;
+    Ok(axum::Json(updated.into()))
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(me, update_me))
+}

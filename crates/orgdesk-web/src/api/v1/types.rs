@@ -1,0 +1,249 @@
+//! Wire types shared by several resources.
+
+use orgdesk_app::PageRequest;
+use orgdesk_app::core::model::{Agent, Organization, OrganizationEvent, Page, User};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::{IntoParams, ToSchema};
+
+/// RFC 3339 in UTC, from stored milliseconds.
+pub fn timestamp(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// `?limit=&cursor=` of every list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<u64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl From<&PageQuery> for PageRequest {
+    fn from(query: &PageQuery) -> Self {
+        PageRequest {
+            limit: query.limit,
+            cursor: query.cursor.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ContactBody {
+    /// `phone`, `email`, `website`, `address` or `social`.
+    pub kind: String,
+    pub label: Option<String>,
+    pub value: String,
+}
+
+impl From<ContactBody> for orgdesk_app::ContactInput {
+    fn from(body: ContactBody) -> Self {
+        orgdesk_app::ContactInput {
+            kind: body.kind,
+            label: body.label,
+            value: body.value,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationResponse {
+    pub id: i64,
+    pub name: String,
+    pub summary: Option<String>,
+    pub parent_id: Option<i64>,
+    pub domains: Vec<String>,
+    pub contacts: Vec<ContactBody>,
+    pub external_id: Option<String>,
+    pub member_count: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Send it back as `If-Match` (or `"version"`) to refuse stale writes.
+    pub version: i64,
+}
+
+impl From<Organization> for OrganizationResponse {
+    fn from(org: Organization) -> Self {
+        OrganizationResponse {
+            id: org.id.0,
+            name: org.name,
+            summary: org.summary,
+            parent_id: org.parent_id.map(|p| p.0),
+            domains: org.domains,
+            contacts: org
+                .contacts
+                .into_iter()
+                .map(|c| ContactBody {
+                    kind: serde_json::to_value(c.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    label: c.label,
+                    value: c.value,
+                })
+                .collect(),
+            external_id: org.external_id,
+            member_count: org.member_count,
+            created_at: timestamp(org.created_at),
+            updated_at: timestamp(org.updated_at),
+            version: org.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationRefBody {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserResponse {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub organization_id: Option<i64>,
+    pub organization: Option<OrganizationRefBody>,
+    pub position: Option<String>,
+    pub manager: bool,
+    pub auto_cc_organization_tickets: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<User> for UserResponse {
+    fn from(user: User) -> Self {
+        UserResponse {
+            id: user.id.0,
+            name: user.name,
+            email: user.email,
+            organization_id: user.organization.as_ref().map(|o| o.id.0),
+            organization: user.organization.map(|o| OrganizationRefBody {
+                id: o.id.0,
+                name: o.name,
+            }),
+            position: user.position,
+            manager: user.manager,
+            auto_cc_organization_tickets: user.auto_cc_organization_tickets,
+            created_at: timestamp(user.created_at),
+            updated_at: timestamp(user.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentResponse {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub admin: bool,
+    pub created_at: String,
+}
+
+impl From<Agent> for AgentResponse {
+    fn from(agent: Agent) -> Self {
+        AgentResponse {
+            id: agent.id.0,
+            name: agent.name,
+            email: agent.email,
+            admin: agent.admin,
+            created_at: timestamp(agent.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActorBody {
+    /// `agent`, `user` or `system`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Option<i64>,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeBody {
+    pub field: String,
+    #[schema(value_type = Object)]
+    pub old: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub new: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserRefBody {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventResponse {
+    pub id: i64,
+    pub at: String,
+    pub actor: ActorBody,
+    /// `created`, `updated`, `deleted`, `member_added`, `member_removed`, `member_updated`,
+    /// `domain_added`, `domain_removed`, `child_added`, `child_removed`, `parent_deleted`.
+    pub action: String,
+    /// The user the event concerns (membership events, members' actions).
+    pub user: Option<UserRefBody>,
+    pub changes: Vec<ChangeBody>,
+}
+
+impl From<OrganizationEvent> for EventResponse {
+    fn from(event: OrganizationEvent) -> Self {
+        let actor = ActorBody {
+            kind: event.actor.kind().to_owned(),
+            id: event.actor.id(),
+            name: event.actor.name().to_owned(),
+        };
+        EventResponse {
+            id: event.id,
+            at: timestamp(event.at),
+            actor,
+            action: event.action,
+            user: event.user.map(|u| UserRefBody {
+                id: u.id.0,
+                name: u.name,
+            }),
+            changes: event
+                .changes
+                .into_iter()
+                .map(|c| ChangeBody {
+                    field: c.field,
+                    old: c.old,
+                    new: c.new,
+                })
+                .collect(),
+        }
+    }
+}
+
+macro_rules! list_type {
+    ($name:ident, $item:ty) => {
+        #[derive(Debug, Serialize, ToSchema)]
+        pub struct $name {
+            pub data: Vec<$item>,
+            /// Pass as `?cursor=` for the next page; null on the last page.
+            pub next_cursor: Option<String>,
+        }
+
+        impl<T: Into<$item>> From<Page<T>> for $name {
+            fn from(page: Page<T>) -> Self {
+                $name {
+                    data: page.items.into_iter().map(Into::into).collect(),
+                    next_cursor: page.next_cursor,
+                }
+            }
+        }
+    };
+}
+
+list_type!(OrganizationList, OrganizationResponse);
+list_type!(UserList, UserResponse);
+list_type!(AgentList, AgentResponse);
+list_type!(EventList, EventResponse);

@@ -1,0 +1,141 @@
+//! End users, as agents see them.
+
+use super::organizations::actor_of;
+use super::types::{UserList, UserResponse};
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{AgentAuth, Json, Path, Query, double_option};
+use axum::extract::State;
+use axum::http::StatusCode;
+use orgdesk_app::core::{OrganizationId, UserId};
+use orgdesk_app::{NewUser, PageRequest, UserChanges};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserBody {
+    pub name: String,
+    pub email: String,
+    /// Lets the user sign in to the portal.
+    pub password: Option<String>,
+    /// Without it, the organization owning the email's domain is joined, if any.
+    pub organization_id: Option<i64>,
+    pub position: Option<String>,
+    #[serde(default)]
+    pub manager: bool,
+}
+
+/// Creates a user; the email domain association applies when no organization is given.
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = CreateUserBody,
+    responses((status = 201, body = UserResponse), (status = 409, description = "email taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_user(
+    State(app): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    Json(body): Json<CreateUserBody>,
+) -> Result<(StatusCode, axum::Json<UserResponse>), ApiError> {
+    let new = NewUser {
+        name: body.name,
+        email: body.email,
+        password: body.password,
+        organization_id: body.organization_id.map(OrganizationId),
+        position: body.position,
+        manager: body.manager,
+    };
+    let user = app.create_user(&actor_of(&agent), new).await?;
+    Ok((StatusCode::CREATED, axum::Json(user.into())))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListUsersQuery {
+    /// Prefix of the email or the name.
+    pub q: Option<String>,
+    pub organization_id: Option<i64>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// Lists and searches users.
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(ListUsersQuery),
+    responses((status = 200, body = UserList)))]
+async fn list_users(
+    State(app): State<AppState>,
+    AgentAuth(_agent): AgentAuth,
+    Query(query): Query<ListUsersQuery>,
+) -> Result<axum::Json<UserList>, ApiError> {
+    let page = PageRequest {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    Ok(axum::Json(
+        app.list_users(
+            query.q.as_deref(),
+            query.organization_id.map(OrganizationId),
+            None,
+            &page,
+        )
+        .await?
+        .into(),
+    ))
+}
+
+/// One user.
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = UserResponse), (status = 404, body = ErrorBody)))]
+async fn get_user(
+    State(app): State<AppState>,
+    AgentAuth(_agent): AgentAuth,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<UserResponse>, ApiError> {
+    Ok(axum::Json(app.get_user(UserId(id)).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserBody {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+    /// null leaves the organization.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub organization_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub position: Option<Option<String>>,
+    pub manager: Option<bool>,
+    pub auto_cc_organization_tickets: Option<bool>,
+}
+
+/// Changes a user.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), params(("id" = i64, Path)), request_body = UpdateUserBody,
+    responses((status = 200, body = UserResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_user(
+    State(app): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    Path(id): Path<i64>,
+    Json(body): Json<UpdateUserBody>,
+) -> Result<axum::Json<UserResponse>, ApiError> {
+    let changes = UserChanges {
+        name: body.name,
+        email: body.email,
+        password: body.password,
+        organization_id: body.organization_id.map(|o| o.map(OrganizationId)),
+        position: body.position,
+        manager: body.manager,
+        auto_cc_organization_tickets: body.auto_cc_organization_tickets,
+    };
+    Ok(axum::Json(
+        app.update_user(&actor_of(&agent), UserId(id), changes)
+            .await?
+            .into(),
+    ))
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_user, list_users))
+        .routes(routes!(get_user, update_user))
+}

@@ -1,0 +1,99 @@
+//! The one place where errors become HTTP responses.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use orgdesk_app::core::Error;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Every refusal: `{"error": {"code", "message"}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `validation_failed`, `name_taken`, `hierarchy_cycle`, …
+    pub code: String,
+    /// A sentence for people.
+    pub message: String,
+    /// The input at fault, for `validation_failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum ApiError {
+    Core(Error),
+    /// The request itself could not be read (bad JSON, wrong types, bad query).
+    Malformed(String),
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        ApiError::Core(err)
+    }
+}
+
+fn status_of(err: &Error) -> StatusCode {
+    match err {
+        Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::NotFound { .. } => StatusCode::NOT_FOUND,
+        Error::NameTaken { .. }
+        | Error::DomainTaken { .. }
+        | Error::EmailTaken { .. }
+        | Error::ExternalIdTaken { .. }
+        | Error::HierarchyCycle { .. } => StatusCode::CONFLICT,
+        Error::VersionConflict { .. } => StatusCode::PRECONDITION_FAILED,
+        Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        Error::Forbidden(_) => StatusCode::FORBIDDEN,
+        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, detail) = match self {
+            ApiError::Malformed(message) => (
+                StatusCode::BAD_REQUEST,
+                ErrorDetail {
+                    code: "malformed_request".into(),
+                    message,
+                    field: None,
+                },
+            ),
+            ApiError::Core(err) => {
+                let status = status_of(&err);
+                let message = match &err {
+                    Error::Internal(cause) => {
+                        tracing::error!(cause = %cause, "request failed");
+                        "something went wrong on our side; it has been logged".to_owned()
+                    }
+                    other => other.to_string(),
+                };
+                let field = match &err {
+                    Error::Validation { field, .. } => Some(field.clone()),
+                    _ => None,
+                };
+                (
+                    status,
+                    ErrorDetail {
+                        code: err.code().to_owned(),
+                        message,
+                        field,
+                    },
+                )
+            }
+        };
+        let mut response = (status, Json(ErrorBody { error: detail })).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}

@@ -1,0 +1,128 @@
+//! Request extractors whose refusals use the API's error body, and bearer-token auth.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::request::Parts;
+use orgdesk_app::Principal;
+use orgdesk_app::core::Error;
+use orgdesk_app::core::model::{Agent, User};
+
+/// JSON body; unreadable JSON or wrong types answer 400 `malformed_request`.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct Json<T>(pub T);
+
+/// Query string; wrong types answer 400 `malformed_request`.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
+/// Path parameters; an id that is not a number answers 400 `malformed_request`.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Path<T>(pub T);
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        ApiError::Malformed(format!(
+            "the request body is not acceptable JSON: {}",
+            rejection.body_text()
+        ))
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::Malformed(rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::Malformed(rejection.body_text())
+    }
+}
+
+/// The bearer token of the request, as sent.
+pub struct BearerToken(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| {
+                Error::Unauthenticated("sign in first: send Authorization: Bearer TOKEN".into())
+            })?;
+        let value = header.to_str().map_err(|_| {
+            Error::Unauthenticated("the Authorization header is not readable".into())
+        })?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| {
+                Error::Unauthenticated("the Authorization header must be \"Bearer TOKEN\"".into())
+            })?;
+        Ok(BearerToken(token.to_owned()))
+    }
+}
+
+async fn principal(parts: &mut Parts, state: &AppState) -> Result<Principal, ApiError> {
+    let BearerToken(token) = BearerToken::from_request_parts(parts, state).await?;
+    Ok(state.authenticate(&token).await?)
+}
+
+/// A signed-in agent; a portal user's token is refused with 403.
+pub struct AgentAuth(pub Agent);
+
+impl FromRequestParts<AppState> for AgentAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match principal(parts, state).await? {
+            Principal::Agent(agent) => Ok(AgentAuth(agent)),
+            Principal::User(_) => Err(Error::Forbidden(
+                "this route is for agents; portal users cannot use it".into(),
+            )
+            .into()),
+        }
+    }
+}
+
+/// A signed-in portal user; an agent's token is refused with 403.
+pub struct UserAuth(pub User);
+
+impl FromRequestParts<AppState> for UserAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match principal(parts, state).await? {
+            Principal::User(user) => Ok(UserAuth(user)),
+            Principal::Agent(_) => Err(Error::Forbidden(
+                "this route is for portal users; sign in with /api/v1/portal/token".into(),
+            )
+            .into()),
+        }
+    }
+}
+
+/// Deserializes a field that distinguishes "absent" (`None`) from `null` (`Some(None)`).
+pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}

@@ -1,0 +1,55 @@
+//! The HTTP side of orgdesk: the JSON API v1 (documented by a generated OpenAPI
+//! document), health checks and request tracing. Handlers parse, call one `App` use
+//! case and render; they hold no rules of their own.
+
+pub mod api;
+mod error;
+mod extract;
+
+pub use error::ApiError;
+
+use axum::Router;
+use axum::http::{HeaderName, Request};
+use axum::routing::get;
+use orgdesk_app::App;
+use std::time::Duration;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// Shared state of every handler.
+pub type AppState = App;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application as one router.
+pub fn router(app: App) -> Router {
+    let (api, openapi) = api::v1::router().split_for_parts();
+    let openapi_json = std::sync::Arc::new(openapi);
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let doc = openapi_json.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .merge(api)
+        .fallback(|uri: axum::http::Uri| async move { ApiError::from(orgdesk_app::core::Error::not_found(orgdesk_app::core::Entity::Route, uri.path())) })
+        .with_state(app)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(120)))
+}
+
+/// The OpenAPI document, as served at `/api/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::v1::router().split_for_parts().1
+}

@@ -1,0 +1,6 @@
+mod agents;
+mod auth;
+mod organizations;
+mod pagination;
+mod portal;
+mod users;

@@ -1,0 +1,6 @@
+mod create;
+mod delete;
+mod domains;
+mod hierarchy;
+mod members;
+mod update;
