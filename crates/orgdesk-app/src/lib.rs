@@ -11,6 +11,7 @@ mod hierarchy;
 mod history;
 mod members;
 mod organizations;
+mod user_creation;
 mod users;
 
 pub use auth::{NewAgent, Principal};
@@ -21,7 +22,8 @@ pub use members::MembershipChanges;
 pub use organizations::{ContactInput, NewOrganization, OrganizationChanges};
 pub use orgdesk_core as core;
 pub use orgdesk_store::DatabaseUrl;
-pub use users::{NewUser, UserChanges};
+pub use user_creation::NewUser;
+pub use users::UserChanges;
 
 use orgdesk_core::Result;
 use orgdesk_store::Store;

@@ -1,27 +1,14 @@
-//! End users: creation (with email domain association), reading, changing, and the
-//! portal's self-registration and profile.
+//! End users: reading and changing them, and the portal's own profile. Creation lives
+//! in `user_creation`.
 
 use crate::auth::{check_password, hash_password};
 use crate::errors::{internal, unique_or_internal};
-use crate::history::{Record, record};
 use crate::members::{parse_position, place_user};
 use crate::{App, now_ms};
-use orgdesk_core::model::{Actor, Change, User};
+use orgdesk_core::model::{Actor, User};
 use orgdesk_core::{EmailAddress, Entity, Error, OrganizationId, PersonName, Result, UserId};
 use orgdesk_store::dialect::UniqueKey;
-use orgdesk_store::{ConnectionTrait, domains, users};
-use serde_json::json;
-
-#[derive(Debug, Clone, Default)]
-pub struct NewUser {
-    pub name: String,
-    pub email: String,
-    pub password: Option<String>,
-    /// When absent, the organization owning the email's domain (if any) is joined.
-    pub organization_id: Option<OrganizationId>,
-    pub position: Option<String>,
-    pub manager: bool,
-}
+use orgdesk_store::{ConnectionTrait, users};
 
 /// What to change; `None` keeps a field, `Some(None)` clears it.
 #[derive(Debug, Clone, Default)]
@@ -33,13 +20,6 @@ pub struct UserChanges {
     pub position: Option<Option<String>>,
     pub manager: Option<bool>,
     pub auto_cc_organization_tickets: Option<bool>,
-}
-
-/// The actor recorded when the email domain association places a user.
-fn domain_association() -> Actor {
-    Actor::System {
-        name: "email domain association".into(),
-    }
 }
 
 async fn check_email_free<C: ConnectionTrait>(
@@ -60,110 +40,6 @@ async fn check_email_free<C: ConnectionTrait>(
 }
 
 impl App {
-    /// Creates a user. Every creation path comes through here, so the email domain
-    /// association applies to all of them when no organization is given.
-    pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User> {
-        let name = PersonName::parse(&new.name)?;
-        let email = EmailAddress::parse(&new.email)?;
-        let position = parse_position(new.position.as_deref())?;
-        let hash = match &new.password {
-            Some(password) => {
-                check_password(password)?;
-                Some(hash_password(password).await?)
-            }
-            None => None,
-        };
-        let at = now_ms();
-        let tx = self.store.begin_write().await.map_err(internal)?;
-        check_email_free(&tx, &email, None).await?;
-        let (organization, placed_by) = match new.organization_id {
-            Some(id) => {
-                self.require_referenced_organization(&tx, "organization_id", id)
-                    .await?;
-                (Some(id), actor.clone())
-            }
-            None => {
-                let owner = domains::owner(&tx, email.domain())
-                    .await
-                    .map_err(internal)?;
-                (owner.map(|o| o.id), domain_association())
-            }
-        };
-        if organization.is_none() && (position.is_some() || new.manager) {
-            let field = if position.is_some() {
-                "position"
-            } else {
-                "manager"
-            };
-            return Err(Error::validation(
-                field,
-                "only a member of an organization has a position or manager flag; give organization_id",
-            ));
-        }
-        let id = users::insert(
-            &tx,
-            &users::NewUserRow {
-                name: name.as_str(),
-                email: email.as_str(),
-                email_key: email.key(),
-                email_domain: email.domain(),
-                password_hash: hash.as_deref(),
-                organization_id: organization,
-                position: position.as_deref(),
-                manager: new.manager && organization.is_some(),
-                at,
-            },
-        )
-        .await
-        .map_err(|err| {
-            unique_or_internal(err, UniqueKey::UserEmail, || Error::EmailTaken {
-                account: "user",
-                email: email.as_str().to_owned(),
-            })
-        })?;
-        if let Some(organization) = organization {
-            let mut changes = vec![Change::new("organization_id", json!(null), organization.0)];
-            if let Some(position) = &position {
-                changes.push(Change::new("position", json!(null), position.as_str()));
-            }
-            if new.manager {
-                changes.push(Change::new("manager", false, true));
-            }
-            record(
-                &tx,
-                Record {
-                    organization,
-                    actor: &placed_by,
-                    action: "member_added",
-                    user: Some(id),
-                    changes,
-                    at,
-                },
-            )
-            .await?;
-        }
-        let user = self.require_user(&tx, id).await?;
-        tx.commit().await.map_err(internal)?;
-        Ok(user)
-    }
-
-    /// Portal self-registration: a password is required.
-    pub async fn register_user(&self, name: &str, email: &str, password: &str) -> Result<User> {
-        let actor = Actor::System {
-            name: "portal registration".into(),
-        };
-        self.create_user(
-            &actor,
-            NewUser {
-                name: name.into(),
-                email: email.into(),
-                password: Some(password.into()),
-                ..Default::default()
-            },
-        )
-        .await
-    }
-
     pub async fn get_user(&self, id: UserId) -> Result<User> {
         self.require_user(self.store.reader(), id).await
     }

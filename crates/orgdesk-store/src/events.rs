@@ -34,24 +34,46 @@ pub struct NewEvent<'a> {
 }
 
 pub async fn insert<C: ConnectionTrait>(conn: &C, event: &NewEvent<'_>) -> Result<(), DbErr> {
-    let actor = ActorColumns::from(event.actor);
-    sql::execute(
-        conn,
-        "INSERT INTO organization_events (organization_id, at, actor_type, actor_id, actor_name, action, user_id, changes, history) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        vec![
-            event.organization_id.0.into(),
-            event.at.into(),
-            actor.kind.into(),
-            actor.id.into(),
-            actor.name.into(),
-            event.action.into(),
-            event.user_id.map(|id| id.0).into(),
-            serde_json::to_string(event.changes).expect("changes always serialize").into(),
-            event.history.into(),
-        ],
-    )
-    .await?;
+    insert_many(conn, std::slice::from_ref(event)).await
+}
+
+/// Rows per multi-row INSERT (~1,000 parameters: see `users::INSERT_CHUNK`).
+const INSERT_CHUNK: usize = 100;
+
+pub async fn insert_many<C: ConnectionTrait>(
+    conn: &C,
+    events: &[NewEvent<'_>],
+) -> Result<(), DbErr> {
+    for chunk in events.chunks(INSERT_CHUNK) {
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 9);
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for event in chunk {
+            let actor = ActorColumns::from(event.actor);
+            tuples.push(format!("({})", sql::placeholders(values.len() + 1, 9)));
+            values.extend([
+                event.organization_id.0.into(),
+                event.at.into(),
+                actor.kind.into(),
+                actor.id.into(),
+                actor.name.into(),
+                event.action.into(),
+                event.user_id.map(|id| id.0).into(),
+                serde_json::to_string(event.changes)
+                    .expect("changes always serialize")
+                    .into(),
+                event.history.into(),
+            ]);
+        }
+        sql::execute(
+            conn,
+            &format!(
+                "INSERT INTO organization_events (organization_id, at, actor_type, actor_id, actor_name, action, user_id, changes, history) VALUES {}",
+                tuples.join(", ")
+            ),
+            values,
+        )
+        .await?;
+    }
     Ok(())
 }
 

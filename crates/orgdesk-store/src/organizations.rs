@@ -135,6 +135,25 @@ pub async fn find_head<C: ConnectionTrait>(
     .await
 }
 
+/// Heads of the given organizations (missing ones are left out).
+pub async fn heads<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[OrganizationId],
+) -> Result<Vec<Head>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    sql::all(
+        conn,
+        &format!(
+            "SELECT id, name, parent_id, version FROM organizations WHERE id IN ({})",
+            placeholders(1, ids.len())
+        ),
+        ids.iter().map(|id| id.0.into()).collect(),
+    )
+    .await
+}
+
 pub async fn find_head_by_name_key<C: ConnectionTrait>(
     conn: &C,
     name_key: &str,

@@ -41,7 +41,7 @@ pub(crate) async fn execute<C: ConnectionTrait>(
 /// A single value of a one-column result (`RETURNING id`, `COUNT(*)`).
 #[derive(Debug, FromQueryResult)]
 pub(crate) struct Scalar<T: sea_orm::TryGetable> {
-    pub value: T,
+    pub(crate) value: T,
 }
 
 pub(crate) async fn scalar<T: sea_orm::TryGetable, C: ConnectionTrait>(

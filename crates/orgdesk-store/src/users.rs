@@ -4,6 +4,7 @@ use crate::sql;
 use orgdesk_core::model::{OrganizationRef, User};
 use orgdesk_core::{OrganizationId, UserId};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
+use std::collections::HashMap;
 
 const SELECT: &str = "SELECT u.id, u.name, u.email, u.organization_id, o.name AS organization_name, u.position, u.manager, \
      u.auto_cc, u.created_at, u.updated_at FROM users u LEFT JOIN organizations o ON o.id = u.organization_id";
@@ -66,27 +67,107 @@ pub struct NewUserRow<'a> {
     pub at: i64,
 }
 
-pub async fn insert<C: ConnectionTrait>(conn: &C, new: &NewUserRow<'_>) -> Result<UserId, DbErr> {
-    let id: Option<i64> = sql::scalar(
-        conn,
-        "INSERT INTO users (name, email, email_key, email_domain, password_hash, organization_id, position, manager, auto_cc, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id AS value",
-        vec![
-            new.name.into(),
-            new.email.into(),
-            new.email_key.into(),
-            new.email_domain.into(),
-            new.password_hash.map(str::to_owned).into(),
-            new.organization_id.map(|id| id.0).into(),
-            new.position.map(str::to_owned).into(),
-            new.manager.into(),
-            false.into(),
-            new.at.into(),
-        ],
-    )
-    .await?;
-    id.map(UserId)
-        .ok_or_else(|| DbErr::Custom("insert returned no id".into()))
+/// Rows per multi-row INSERT. Binding a numbered parameter costs time in proportion to
+/// the statement's parameter count in SQLite, so ~1,000 parameters a statement keeps
+/// that cost small; 5,000 made it dominate.
+const INSERT_CHUNK: usize = 100;
+
+/// A user as inserted: its id and the organization it ended up in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inserted {
+    pub id: UserId,
+    pub organization_id: Option<OrganizationId>,
+}
+
+/// Inserts users with multi-row statements. A user without `organization_id` joins the
+/// organization owning their email's domain (if any) in the same statement. Returns
+/// one entry per row, in the order given.
+pub async fn insert_many<C: ConnectionTrait>(
+    conn: &C,
+    rows: &[NewUserRow<'_>],
+) -> Result<Vec<Inserted>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Returned {
+        id: i64,
+        email_key: String,
+        organization_id: Option<i64>,
+    }
+    let mut inserted = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 9);
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for row in chunk {
+            let n = values.len();
+            tuples.push(format!(
+                "(${}, ${}, ${}, ${d}, ${}, COALESCE(${}, (SELECT od.organization_id FROM organization_domains od WHERE od.domain = ${d})), ${}, ${}, ${}, ${at}, ${at})",
+                n + 1, n + 2, n + 3, n + 5, n + 6, n + 7, n + 8, n + 9, d = n + 4, at = n + 10
+            ));
+            values.extend([
+                row.name.into(),
+                row.email.into(),
+                row.email_key.into(),
+                row.email_domain.into(),
+                row.password_hash.map(str::to_owned).into(),
+                row.organization_id.map(|id| id.0).into(),
+                row.position.map(str::to_owned).into(),
+                row.manager.into(),
+                false.into(),
+                row.at.into(),
+            ]);
+        }
+        let returned: Vec<Returned> = sql::all(
+            conn,
+            &format!(
+                "INSERT INTO users (name, email, email_key, email_domain, password_hash, organization_id, position, manager, auto_cc, created_at, updated_at) \
+                 VALUES {} RETURNING id, email_key, organization_id",
+                tuples.join(", ")
+            ),
+            values,
+        )
+        .await?;
+        // RETURNING promises no order: match rows back by their unique email key.
+        let mut by_key: HashMap<String, Inserted> = returned
+            .into_iter()
+            .map(|r| {
+                (
+                    r.email_key,
+                    Inserted {
+                        id: UserId(r.id),
+                        organization_id: r.organization_id.map(OrganizationId),
+                    },
+                )
+            })
+            .collect();
+        for row in chunk {
+            inserted.push(
+                by_key.remove(row.email_key).ok_or_else(|| {
+                    DbErr::Custom(format!("no row returned for {}", row.email_key))
+                })?,
+            );
+        }
+    }
+    Ok(inserted)
+}
+
+/// Which of these email keys already belong to users.
+pub async fn existing_email_keys<C: ConnectionTrait>(
+    conn: &C,
+    keys: &[&str],
+) -> Result<Vec<String>, DbErr> {
+    let mut found = Vec::new();
+    for chunk in keys.chunks(INSERT_CHUNK) {
+        let rows: Vec<sql::Scalar<String>> = sql::all(
+            conn,
+            &format!(
+                "SELECT email_key AS value FROM users WHERE email_key IN ({})",
+                sql::placeholders(1, chunk.len())
+            ),
+            chunk.iter().map(|k| (*k).into()).collect(),
+        )
+        .await?;
+        found.extend(rows.into_iter().map(|r| r.value));
+    }
+    Ok(found)
 }
 
 pub async fn find<C: ConnectionTrait>(conn: &C, id: UserId) -> Result<Option<User>, DbErr> {

@@ -43,6 +43,8 @@ pub enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Generates a large data set and prints performance figures (see BENCHMARKS.md).
+    Bench(crate::bench::BenchArgs),
     /// Manages agents (staff accounts).
     Agent {
         #[command(subcommand)]
@@ -74,6 +76,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { listen, database } => {
             crate::serve::serve(listen, &database_url(database.database.as_deref())?).await
         }
+        Command::Bench(args) => crate::bench::run(args).await,
         Command::Agent {
             command:
                 AgentCommand::Create {

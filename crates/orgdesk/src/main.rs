@@ -1,5 +1,6 @@
 //! orgdesk: the helpdesk built around customer organizations.
 
+mod bench;
 mod cli;
 mod config;
 mod serve;

@@ -1,0 +1,292 @@
+//! Creating end users, one or many, with the email domain association.
+//!
+//! Every creation path (agent API, portal registration, imports) comes through
+//! [`App::create_users`], so the association applies to all of them. A batch is one
+//! transaction of multi-row statements: with SQLite's driver the fixed cost of each
+//! statement dwarfs the work of inserting a row, so bulk creation must not pay it per user.
+
+use crate::auth::{check_password, hash_password};
+use crate::errors::{internal, unique_or_internal};
+use crate::members::parse_position;
+use crate::{App, now_ms};
+use orgdesk_core::model::{Actor, Change, OrganizationRef, User};
+use orgdesk_core::{EmailAddress, Error, OrganizationId, PersonName, Result};
+use orgdesk_store::dialect::UniqueKey;
+use orgdesk_store::events::{self, NewEvent};
+use orgdesk_store::{organizations as orgs, users};
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub name: String,
+    pub email: String,
+    pub password: Option<String>,
+    /// When absent, the organization owning the email's domain (if any) is joined.
+    pub organization_id: Option<OrganizationId>,
+    pub position: Option<String>,
+    pub manager: bool,
+}
+
+/// The actor recorded when the email domain association places a user.
+fn domain_association() -> Actor {
+    Actor::System {
+        name: "email domain association".into(),
+    }
+}
+
+/// A new user whose every value passed its rule.
+struct ValidUser {
+    name: PersonName,
+    email: EmailAddress,
+    position: Option<String>,
+    manager: bool,
+    organization_id: Option<OrganizationId>,
+    password_hash: Option<String>,
+}
+
+async fn validate(new: &NewUser) -> Result<ValidUser> {
+    let name = PersonName::parse(&new.name)?;
+    let email = EmailAddress::parse(&new.email)?;
+    let position = parse_position(new.position.as_deref())?;
+    if new.organization_id.is_none() && (position.is_some() || new.manager) {
+        let field = if position.is_some() {
+            "position"
+        } else {
+            "manager"
+        };
+        return Err(Error::validation(
+            field,
+            "only a member of an organization has a position or manager flag; give organization_id",
+        ));
+    }
+    let password_hash = match &new.password {
+        Some(password) => {
+            check_password(password)?;
+            Some(hash_password(password).await?)
+        }
+        None => None,
+    };
+    Ok(ValidUser {
+        name,
+        email,
+        position,
+        manager: new.manager,
+        organization_id: new.organization_id,
+        password_hash,
+    })
+}
+
+/// Names the batch entry an error is about: `email` → `users[3].email`.
+fn in_batch(index: usize, err: Error) -> Error {
+    match err {
+        Error::Validation { field, message } => {
+            Error::validation(format!("users[{index}].{field}"), message)
+        }
+        Error::EmailTaken { account, email } => Error::validation(
+            format!("users[{index}].email"),
+            Error::EmailTaken { account, email }.to_string(),
+        ),
+        other => other,
+    }
+}
+
+impl App {
+    /// Creates one user; with no organization given, the organization owning the
+    /// email's domain is joined.
+    pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<User> {
+        let valid = validate(&new).await?;
+        let mut created = self.insert_users(actor, vec![valid]).await?;
+        Ok(created.pop().expect("one user in, one user out"))
+    }
+
+    /// Creates many users in one transaction: all of them, or none when any is refused
+    /// (the error names the entry: `users[3].email`).
+    pub async fn create_users(&self, actor: &Actor, batch: Vec<NewUser>) -> Result<Vec<User>> {
+        let mut valid = Vec::with_capacity(batch.len());
+        let mut keys = HashSet::with_capacity(batch.len());
+        for (index, new) in batch.iter().enumerate() {
+            let user = validate(new).await.map_err(|err| in_batch(index, err))?;
+            if !keys.insert(user.email.key().to_owned()) {
+                return Err(Error::validation(
+                    format!("users[{index}].email"),
+                    format!("{} appears twice in this batch", user.email.as_str()),
+                ));
+            }
+            valid.push(user);
+        }
+        self.insert_users(actor, valid).await
+    }
+
+    /// Self-registration in the portal: a password is required.
+    pub async fn register_user(&self, name: &str, email: &str, password: &str) -> Result<User> {
+        let actor = Actor::System {
+            name: "portal registration".into(),
+        };
+        self.create_user(
+            &actor,
+            NewUser {
+                name: name.into(),
+                email: email.into(),
+                password: Some(password.into()),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    async fn insert_users(&self, actor: &Actor, valid: Vec<ValidUser>) -> Result<Vec<User>> {
+        if valid.is_empty() {
+            return Ok(Vec::new());
+        }
+        let at = now_ms();
+        let tx = self.store.begin_write().await.map_err(internal)?;
+
+        // Organizations named explicitly must exist.
+        let explicit: Vec<OrganizationId> = valid
+            .iter()
+            .filter_map(|u| u.organization_id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let known: HashSet<OrganizationId> = orgs::heads(&tx, &explicit)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|h| OrganizationId(h.id))
+            .collect();
+        if let Some(index) = valid
+            .iter()
+            .position(|u| u.organization_id.is_some_and(|id| !known.contains(&id)))
+        {
+            let missing = valid[index].organization_id.expect("checked");
+            let err = Error::validation(
+                "organization_id",
+                format!("organization {missing} does not exist"),
+            );
+            return Err(if valid.len() > 1 {
+                in_batch(index, err)
+            } else {
+                err
+            });
+        }
+        // A batch names the taken email; for one user the unique index says it as well,
+        // without a query of its own.
+        if valid.len() > 1 {
+            let keys: Vec<&str> = valid.iter().map(|u| u.email.key()).collect();
+            if let Some(taken) = users::existing_email_keys(&tx, &keys)
+                .await
+                .map_err(internal)?
+                .first()
+            {
+                let index = valid
+                    .iter()
+                    .position(|u| u.email.key() == taken)
+                    .unwrap_or(0);
+                return Err(in_batch(
+                    index,
+                    Error::EmailTaken {
+                        account: "user",
+                        email: valid[index].email.as_str().to_owned(),
+                    },
+                ));
+            }
+        }
+
+        let rows: Vec<users::NewUserRow<'_>> = valid
+            .iter()
+            .map(|u| users::NewUserRow {
+                name: u.name.as_str(),
+                email: u.email.as_str(),
+                email_key: u.email.key(),
+                email_domain: u.email.domain(),
+                password_hash: u.password_hash.as_deref(),
+                organization_id: u.organization_id,
+                position: u.position.as_deref(),
+                manager: u.manager,
+                at,
+            })
+            .collect();
+        let inserted = users::insert_many(&tx, &rows).await.map_err(|err| {
+            unique_or_internal(err, UniqueKey::UserEmail, || Error::EmailTaken {
+                account: "user",
+                email: valid[0].email.as_str().to_owned(),
+            })
+        })?;
+
+        // Record each joining on its organization, with who placed the user there.
+        let by_domain = domain_association();
+        let changes: Vec<Vec<Change>> = valid
+            .iter()
+            .zip(&inserted)
+            .map(|(user, row)| {
+                let mut changes = vec![Change::new(
+                    "organization_id",
+                    json!(null),
+                    row.organization_id.map(|o| o.0),
+                )];
+                if let Some(position) = &user.position {
+                    changes.push(Change::new("position", json!(null), position.as_str()));
+                }
+                if user.manager {
+                    changes.push(Change::new("manager", false, true));
+                }
+                changes
+            })
+            .collect();
+        let joined: Vec<NewEvent<'_>> = valid
+            .iter()
+            .zip(&inserted)
+            .zip(&changes)
+            .filter_map(|((user, row), changes)| {
+                row.organization_id.map(|organization_id| NewEvent {
+                    organization_id,
+                    at,
+                    actor: if user.organization_id.is_some() {
+                        actor
+                    } else {
+                        &by_domain
+                    },
+                    action: "member_added",
+                    user_id: Some(row.id),
+                    changes,
+                    history: true,
+                })
+            })
+            .collect();
+        events::insert_many(&tx, &joined).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+
+        // Organization names for the response, read after commit off the write connection.
+        let placed: Vec<OrganizationId> = inserted
+            .iter()
+            .filter_map(|r| r.organization_id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let names: HashMap<OrganizationId, String> = orgs::heads(self.store.reader(), &placed)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|h| (OrganizationId(h.id), h.name))
+            .collect();
+        Ok(valid
+            .into_iter()
+            .zip(inserted)
+            .map(|(user, row)| User {
+                id: row.id,
+                name: user.name.into_string(),
+                email: user.email.as_str().to_owned(),
+                organization: row.organization_id.map(|id| OrganizationRef {
+                    id,
+                    name: names.get(&id).cloned().unwrap_or_default(),
+                }),
+                position: user.position,
+                manager: user.manager,
+                auto_cc_organization_tickets: false,
+                created_at: at,
+                updated_at: at,
+            })
+            .collect())
+    }
+}

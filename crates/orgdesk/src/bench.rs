@@ -1,0 +1,382 @@
+//! `orgdesk bench`: generates a large data set through the real use cases and prints
+//! the figures recorded in BENCHMARKS.md.
+//!
+//! Phases: organizations in a random forest (depth ≤ 12) → users created with email
+//! domain association → parent changes with the cycle check at full depth → organization
+//! reads over HTTP with concurrent connections → applying domain matches to a large
+//! group of existing users.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use orgdesk_app::core::model::Actor;
+use orgdesk_app::core::{Error, OrganizationId};
+use orgdesk_app::{App, DatabaseUrl, NewAgent, NewOrganization, NewUser};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Organizations to generate.
+    #[arg(long, default_value_t = 100_000)]
+    organizations: usize,
+    /// Users to generate (including the --apply-users group).
+    #[arg(long, default_value_t = 1_000_000)]
+    users: usize,
+    /// Deepest level of the organization forest.
+    #[arg(long, default_value_t = 12)]
+    max_depth: usize,
+    /// Users whose domain is associated afterwards, then applied in one step.
+    #[arg(long, default_value_t = 100_000)]
+    apply_users: usize,
+    /// Parent changes to time.
+    #[arg(long, default_value_t = 2_000)]
+    parent_changes: usize,
+    /// Concurrent HTTP connections reading organizations.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// How long to read organizations over HTTP.
+    #[arg(long, default_value_t = 10)]
+    http_seconds: u64,
+    /// Users created one per transaction (the API's path); the rest are batched.
+    #[arg(long, default_value_t = 20_000)]
+    single_users: usize,
+    /// Concurrent tasks creating the one-per-transaction users.
+    #[arg(long, default_value_t = 4)]
+    writers: usize,
+    /// Users per batch for the rest.
+    #[arg(long, default_value_t = 1_000)]
+    batch: usize,
+    /// Seed of the generated data, for repeatable runs.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// An EMPTY database to fill (`sqlite://…` or `postgres://…`); default: a new SQLite
+    /// file in a temporary folder, removed afterwards.
+    #[arg(long = "database", env = "ORGDESK_BENCH_DATABASE_URL")]
+    database: Option<String>,
+}
+
+fn system() -> Actor {
+    Actor::System {
+        name: "bench".into(),
+    }
+}
+
+fn app_err(err: Error) -> anyhow::Error {
+    anyhow::anyhow!("{err}")
+}
+
+/// Latency figures of a set of timed operations.
+struct Latencies(Vec<Duration>);
+
+impl Latencies {
+    fn percentile(&mut self, p: f64) -> Duration {
+        self.0.sort_unstable();
+        let at = ((self.0.len() as f64 - 1.0) * p).round() as usize;
+        self.0.get(at).copied().unwrap_or_default()
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if args.apply_users > args.users {
+        bail!(
+            "--apply-users ({}) cannot exceed --users ({})",
+            args.apply_users,
+            args.users
+        );
+    }
+    let temp = tempfile::tempdir().context("temporary folder")?;
+    let url = match &args.database {
+        Some(url) => DatabaseUrl::parse(url).map_err(|e| anyhow::anyhow!(e))?,
+        None => DatabaseUrl::sqlite_file(&temp.path().join("bench.db")),
+    };
+    let app = App::open(&url).await.map_err(app_err)?;
+    let existing = app
+        .list_organizations(None, None, None, &orgdesk_app::PageRequest::first(1))
+        .await
+        .map_err(app_err)?;
+    if !existing.items.is_empty() {
+        bail!("the bench fills its database with generated data; give it an empty one");
+    }
+    println!(
+        "orgdesk bench on {} ({}), seed {}",
+        app.backend_name(),
+        url,
+        args.seed
+    );
+    let mut rng = StdRng::seed_from_u64(args.seed);
+
+    // 1. Organizations in a random forest.
+    let started = Instant::now();
+    let mut ids = Vec::with_capacity(args.organizations);
+    let mut depths: Vec<usize> = Vec::with_capacity(args.organizations);
+    for i in 0..args.organizations {
+        let parent = if i == 0 || rng.random_bool(0.02) {
+            None
+        } else {
+            let j = rng.random_range(0..i);
+            (depths[j] < args.max_depth).then_some(j)
+        };
+        let new = NewOrganization {
+            name: format!("Organization {i:06}"),
+            parent_id: parent.map(|j| ids[j]),
+            domains: vec![format!("org{i}-bench.com")],
+            ..Default::default()
+        };
+        let org = app
+            .create_organization(&system(), new)
+            .await
+            .map_err(app_err)?;
+        ids.push(org.id);
+        depths.push(parent.map(|j| depths[j] + 1).unwrap_or(1));
+        progress("organizations", i + 1, args.organizations, started);
+    }
+    let org_secs = started.elapsed().as_secs_f64();
+    let deepest = depths.iter().copied().max().unwrap_or(0);
+    println!(
+        "organizations: {} created in {:.1} s ({:.0}/s), forest depth {}",
+        args.organizations,
+        org_secs,
+        args.organizations as f64 / org_secs,
+        deepest
+    );
+
+    // 2. Users, joining organizations through their email domain: a sample one per
+    // transaction (as the API creates them), the rest in batches (as imports do).
+    let app = Arc::new(app);
+    let single = args.single_users.min(args.users - args.apply_users);
+    let domain_of = |n: usize, rng: &mut StdRng| {
+        if n >= args.users - args.apply_users {
+            "apply-bench.com".to_owned()
+        } else if rng.random_bool(0.9) {
+            format!("org{}-bench.com", rng.random_range(0..args.organizations))
+        } else {
+            "unmatched-bench.net".to_owned()
+        }
+    };
+    let new_user = |n: usize, rng: &mut StdRng| NewUser {
+        name: format!("User {n}"),
+        email: format!("user{n}@{}", domain_of(n, rng)),
+        ..Default::default()
+    };
+
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut writers = Vec::new();
+    for w in 0..args.writers.max(1) {
+        let (app, next) = (app.clone(), next.clone());
+        let mut rng = StdRng::seed_from_u64(args.seed.wrapping_add(w as u64 + 1));
+        let users: Vec<NewUser> = (0..single).map(|n| new_user(n, &mut rng)).collect();
+        writers.push(tokio::spawn(async move {
+            let mut joined = 0usize;
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= users.len() {
+                    return Ok::<usize, anyhow::Error>(joined);
+                }
+                let user = app
+                    .create_user(&system(), users[n].clone())
+                    .await
+                    .map_err(app_err)?;
+                joined += usize::from(user.organization.is_some());
+            }
+        }));
+    }
+    let mut joined = 0;
+    for writer in writers {
+        joined += writer.await??;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "users, one per request: {single} created in {secs:.1} s → {:.0} user creations/s with domain association ({joined} joined by domain; {} concurrent writers)",
+        single as f64 / secs,
+        args.writers
+    );
+
+    let started = Instant::now();
+    let mut joined = 0;
+    let mut n = single;
+    while n < args.users {
+        let batch: Vec<NewUser> = (n..(n + args.batch).min(args.users))
+            .map(|n| new_user(n, &mut rng))
+            .collect();
+        n += batch.len();
+        joined += app
+            .create_users(&system(), batch)
+            .await
+            .map_err(app_err)?
+            .iter()
+            .filter(|u| u.organization.is_some())
+            .count();
+        progress("users", n - single, args.users - single, started);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "users, batched: {} created in {secs:.1} s → {:.0} user creations/s with domain association ({joined} joined by domain; batches of {})",
+        args.users - single,
+        (args.users - single) as f64 / secs,
+        args.batch
+    );
+
+    // 3. Parent changes, each checking a full-depth ancestor chain.
+    let deep: Vec<OrganizationId> = ids
+        .iter()
+        .zip(&depths)
+        .filter(|(_, d)| **d == deepest)
+        .map(|(id, _)| *id)
+        .collect();
+    let mut timings = Vec::with_capacity(args.parent_changes);
+    let (mut moved, mut refused) = (0, 0);
+    let started = Instant::now();
+    for _ in 0..args.parent_changes {
+        let child = ids[rng.random_range(0..ids.len())];
+        let parent = deep[rng.random_range(0..deep.len())];
+        let at = Instant::now();
+        match app.set_parent(&system(), child, Some(parent)).await {
+            Ok(_) => moved += 1,
+            Err(Error::HierarchyCycle { .. }) => refused += 1,
+            Err(other) => return Err(app_err(other)),
+        }
+        timings.push(at.elapsed());
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let mut latencies = Latencies(timings);
+    println!(
+        "parent changes: {} under depth-{} parents in {:.2} s → {:.0}/s, median {:.3} ms, p99 {:.3} ms ({} moved, {} refused as cycles)",
+        args.parent_changes,
+        deepest,
+        secs,
+        args.parent_changes as f64 / secs,
+        ms(latencies.percentile(0.5)),
+        ms(latencies.percentile(0.99)),
+        moved,
+        refused
+    );
+
+    // 4. Organization reads over HTTP.
+    http_reads(&app, &ids, &args).await?;
+
+    // 5. Applying domain matches to a large group of existing users.
+    let target = app
+        .create_organization(
+            &system(),
+            NewOrganization {
+                name: "Apply Bench".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(app_err)?;
+    let added = app
+        .add_domain(&system(), target.id, "apply-bench.com", false)
+        .await
+        .map_err(app_err)?;
+    let started = Instant::now();
+    let applied = app
+        .apply_domain_matches(&system(), target.id, "apply-bench.com", true, true)
+        .await
+        .map_err(app_err)?;
+    println!(
+        "apply domain matches: {} users ({} matched) moved in {:.2} s",
+        applied,
+        added.unaffiliated + added.other_organization,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn http_reads(
+    app: &Arc<App>,
+    ids: &[OrganizationId],
+    args: &BenchArgs,
+) -> anyhow::Result<()> {
+    let app = App::clone(app);
+    app.create_agent(
+        None,
+        NewAgent {
+            email: "bench@orgdesk.test",
+            name: "Bench",
+            password: "bench password",
+            admin: false,
+        },
+    )
+    .await
+    .map_err(app_err)?;
+    let token = app
+        .issue_agent_token("bench@orgdesk.test", "bench password")
+        .await
+        .map_err(app_err)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let server = tokio::spawn(axum::serve(listener, orgdesk_web::router(app)).into_future());
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.connections)
+        .build()?;
+    let deadline = Instant::now() + Duration::from_secs(args.http_seconds);
+    let mut tasks = Vec::new();
+    for c in 0..args.connections {
+        let (client, token) = (client.clone(), token.clone());
+        let ids: Arc<Vec<OrganizationId>> = Arc::new(ids.to_vec());
+        let mut rng = StdRng::seed_from_u64(args.seed ^ (c as u64 + 100));
+        tasks.push(tokio::spawn(async move {
+            let mut timings = Vec::new();
+            let mut failures = 0usize;
+            while Instant::now() < deadline {
+                let id = ids[rng.random_range(0..ids.len())];
+                let at = Instant::now();
+                let response = client
+                    .get(format!("http://{address}/api/v1/organizations/{id}"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await;
+                match response {
+                    Ok(r) if r.status() == 200 => {
+                        r.bytes().await?;
+                        timings.push(at.elapsed());
+                    }
+                    _ => failures += 1,
+                }
+            }
+            Ok::<_, anyhow::Error>((timings, failures))
+        }));
+    }
+    let mut all = Vec::new();
+    let mut failures = 0;
+    for task in tasks {
+        let (timings, failed) = task.await??;
+        all.extend(timings);
+        failures += failed;
+    }
+    server.abort();
+    let count = all.len();
+    let mut latencies = Latencies(all);
+    println!(
+        "HTTP reads: {} organizations read in {} s over {} connections → {:.0} reads/s, median {:.2} ms, p99 {:.2} ms, {} failed",
+        count,
+        args.http_seconds,
+        args.connections,
+        count as f64 / args.http_seconds as f64,
+        ms(latencies.percentile(0.5)),
+        ms(latencies.percentile(0.99)),
+        failures
+    );
+    if failures > 0 {
+        bail!("{failures} HTTP reads failed");
+    }
+    Ok(())
+}
+
+/// Prints a line at every tenth of a phase.
+fn progress(phase: &str, done: usize, total: usize, started: Instant) {
+    let step = (total / 10).max(1);
+    if done.is_multiple_of(step) || done == total {
+        let secs = started.elapsed().as_secs_f64().max(1e-9);
+        eprintln!("  {phase}: {done}/{total} ({:.0}/s)", done as f64 / secs);
+    }
+}
