@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use orgdesk_core::model::{Actor, Agent, Page, User};
 use orgdesk_core::{AgentId, EmailAddress, Entity, Error, PersonName, Result};
 use orgdesk_store::dialect::UniqueKey;
-use orgdesk_store::tokens::TokenOwner;
+use orgdesk_store::tokens::{Holder, TokenOwner};
 use orgdesk_store::{agents, tokens, users};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -228,17 +228,12 @@ impl App {
         let refused =
             || Error::Unauthenticated("the token is not valid (it may have been revoked)".into());
         let reader = self.store.reader();
-        match tokens::owner(reader, &token_hash(token))
+        match tokens::holder(reader, &token_hash(token))
             .await
             .map_err(internal)?
         {
-            Some(TokenOwner::Agent(id)) => Ok(Principal::Agent(
-                agents::find(reader, id)
-                    .await
-                    .map_err(internal)?
-                    .ok_or_else(refused)?,
-            )),
-            Some(TokenOwner::User(id)) => Ok(Principal::User(
+            Some(Holder::Agent(agent)) => Ok(Principal::Agent(agent)),
+            Some(Holder::User(id)) => Ok(Principal::User(
                 users::find(reader, id)
                     .await
                     .map_err(internal)?

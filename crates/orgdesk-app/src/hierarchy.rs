@@ -5,7 +5,7 @@
 //! (A under B, B under A) are checked one after the other and cannot both pass.
 
 use crate::errors::internal;
-use crate::history::{Record, record};
+use crate::history::{parent_moved, record_all};
 use crate::organizations::NewOrganization;
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::hierarchy::{CandidateReason, check_new_parent, classify_child_candidate};
@@ -198,20 +198,12 @@ impl App {
         orgs::set_parent(&tx, child, None, at)
             .await
             .map_err(internal)?;
-        record(
+        let moved = vec![Change::new("parent_id", parent.0, serde_json::Value::Null)];
+        record_all(
             &tx,
-            Record {
-                organization: child,
-                actor,
-                action: "updated",
-                user: None,
-                changes: vec![Change::new("parent_id", parent.0, serde_json::Value::Null)],
-                at,
-            },
+            parent_moved(actor, child, Some(parent), None, moved, at),
         )
         .await?;
-        self.record_parent_change(&tx, actor, child, Some(parent), None, at)
-            .await?;
         tx.commit().await.map_err(internal)?;
         Ok(())
     }
@@ -242,30 +234,22 @@ impl App {
             orgs::set_parent(&tx, child, parent, at)
                 .await
                 .map_err(internal)?;
-            record(
+            let moved = vec![Change::new(
+                "parent_id",
+                current_parent.map(|p| p.0),
+                parent.map(|p| p.0),
+            )];
+            record_all(
                 &tx,
-                Record {
-                    organization: child,
-                    actor,
-                    action: "updated",
-                    user: None,
-                    changes: vec![Change::new(
-                        "parent_id",
-                        current_parent.map(|p| p.0),
-                        parent.map(|p| p.0),
-                    )],
-                    at,
-                },
+                parent_moved(actor, child, current_parent, parent, moved, at),
             )
             .await?;
-            self.record_parent_change(&tx, actor, child, current_parent, parent, at)
-                .await?;
         }
-        let organization = orgs::find(&tx, child)
+        tx.commit().await.map_err(internal)?;
+        let organization = orgs::find(self.store.reader(), child)
             .await
             .map_err(internal)?
             .ok_or_else(|| Error::not_found(Entity::Organization, child))?;
-        tx.commit().await.map_err(internal)?;
         Ok(organization)
     }
 }

@@ -17,9 +17,17 @@ pub(crate) struct Record<'a> {
 }
 
 pub(crate) async fn record<C: ConnectionTrait>(conn: &C, record: Record<'_>) -> Result<()> {
-    events::insert(
-        conn,
-        &events::NewEvent {
+    record_all(conn, vec![record]).await
+}
+
+/// Records several events in one statement.
+pub(crate) async fn record_all<C: ConnectionTrait>(
+    conn: &C,
+    records: Vec<Record<'_>>,
+) -> Result<()> {
+    let events: Vec<events::NewEvent<'_>> = records
+        .iter()
+        .map(|record| events::NewEvent {
             organization_id: record.organization,
             at: record.at,
             actor: record.actor,
@@ -27,10 +35,54 @@ pub(crate) async fn record<C: ConnectionTrait>(conn: &C, record: Record<'_>) -> 
             user_id: record.user,
             changes: &record.changes,
             history: true,
-        },
-    )
-    .await
-    .map_err(internal)
+        })
+        .collect();
+    events::insert_many(conn, &events).await.map_err(internal)
+}
+
+/// The events of moving `child` from parent `old` to parent `new`: an `updated` event
+/// on the child carrying `child_changes`, and, when the parent did change, one event on
+/// each parent concerned.
+pub(crate) fn parent_moved<'a>(
+    actor: &'a Actor,
+    child: OrganizationId,
+    old: Option<OrganizationId>,
+    new: Option<OrganizationId>,
+    child_changes: Vec<Change>,
+    at: i64,
+) -> Vec<Record<'a>> {
+    let mut records = vec![Record {
+        organization: child,
+        actor,
+        action: "updated",
+        user: None,
+        changes: child_changes,
+        at,
+    }];
+    if old == new {
+        return records;
+    }
+    if let Some(old) = old {
+        records.push(Record {
+            organization: old,
+            actor,
+            action: "child_removed",
+            user: None,
+            changes: vec![Change::new("children", child.0, serde_json::Value::Null)],
+            at,
+        });
+    }
+    if let Some(new) = new {
+        records.push(Record {
+            organization: new,
+            actor,
+            action: "child_added",
+            user: None,
+            changes: vec![Change::new("children", serde_json::Value::Null, child.0)],
+            at,
+        });
+    }
+    records
 }
 
 impl App {

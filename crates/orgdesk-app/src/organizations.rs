@@ -1,7 +1,7 @@
 //! Creating, reading, changing and deleting organizations.
 
 use crate::errors::{internal, unique_or_internal};
-use crate::history::{Record, record};
+use crate::history::{Record, parent_moved, record, record_all};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::contact::check_contact_count;
 use orgdesk_core::model::{Actor, Change, Organization, Page};
@@ -447,20 +447,9 @@ impl App {
                 current: now,
             });
         }
-        if parent_id != current.parent_id {
-            self.record_parent_change(&tx, actor, id, current.parent_id, parent_id, at)
-                .await?;
-        }
-        record(
+        record_all(
             &tx,
-            Record {
-                organization: id,
-                actor,
-                action: "updated",
-                user: None,
-                changes: recorded,
-                at,
-            },
+            parent_moved(actor, id, current.parent_id, parent_id, recorded, at),
         )
         .await?;
         let organization = orgs::find(&tx, id)
@@ -535,48 +524,6 @@ impl App {
         .await?;
         orgs::delete(&tx, id).await.map_err(internal)?;
         tx.commit().await.map_err(internal)?;
-        Ok(())
-    }
-
-    /// Records a parent change on the old and the new parent (the child records it in
-    /// its own `updated` event).
-    pub(crate) async fn record_parent_change<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-        actor: &Actor,
-        child: OrganizationId,
-        old: Option<OrganizationId>,
-        new: Option<OrganizationId>,
-        at: i64,
-    ) -> Result<()> {
-        if let Some(old) = old {
-            record(
-                conn,
-                Record {
-                    organization: old,
-                    actor,
-                    action: "child_removed",
-                    user: None,
-                    changes: vec![Change::new("children", child.0, json!(null))],
-                    at,
-                },
-            )
-            .await?;
-        }
-        if let Some(new) = new {
-            record(
-                conn,
-                Record {
-                    organization: new,
-                    actor,
-                    action: "child_added",
-                    user: None,
-                    changes: vec![Change::new("children", json!(null), child.0)],
-                    at,
-                },
-            )
-            .await?;
-        }
         Ok(())
     }
 }

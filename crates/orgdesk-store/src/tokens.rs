@@ -1,6 +1,7 @@
 //! API bearer tokens, stored only as hashes so a database leak yields no usable token.
 
 use crate::sql;
+use orgdesk_core::model::Agent;
 use orgdesk_core::{AgentId, UserId};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 
@@ -30,26 +31,55 @@ pub async fn insert<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The owner of a live (not revoked) token.
-pub async fn owner<C: ConnectionTrait>(
+/// Whose live (not revoked) token this is. An agent comes back whole from the same
+/// query, since agents' tokens are checked on every API request.
+#[derive(Debug, Clone)]
+pub enum Holder {
+    Agent(Agent),
+    User(UserId),
+}
+
+pub async fn holder<C: ConnectionTrait>(
     conn: &C,
     token_hash: &str,
-) -> Result<Option<TokenOwner>, DbErr> {
+) -> Result<Option<Holder>, DbErr> {
     #[derive(FromQueryResult)]
     struct Row {
-        agent_id: Option<i64>,
         user_id: Option<i64>,
+        agent_id: Option<i64>,
+        name: Option<String>,
+        email: Option<String>,
+        admin: Option<bool>,
+        created_at: Option<i64>,
     }
     let row: Option<Row> = sql::one(
         conn,
-        "SELECT agent_id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+        "SELECT t.user_id, a.id AS agent_id, a.name, a.email, a.admin, a.created_at \
+         FROM api_tokens t LEFT JOIN agents a ON a.id = t.agent_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
         vec![token_hash.into()],
     )
     .await?;
-    Ok(row.and_then(|row| match (row.agent_id, row.user_id) {
-        (Some(agent), _) => Some(TokenOwner::Agent(AgentId(agent))),
-        (None, Some(user)) => Some(TokenOwner::User(UserId(user))),
-        (None, None) => None,
+    Ok(row.and_then(|row| {
+        match (
+            row.agent_id,
+            row.name,
+            row.email,
+            row.admin,
+            row.created_at,
+            row.user_id,
+        ) {
+            (Some(id), Some(name), Some(email), Some(admin), Some(created_at), _) => {
+                Some(Holder::Agent(Agent {
+                    id: AgentId(id),
+                    name,
+                    email,
+                    admin,
+                    created_at,
+                }))
+            }
+            (None, .., Some(user)) => Some(Holder::User(UserId(user))),
+            _ => None,
+        }
     }))
 }
 

@@ -164,3 +164,40 @@ async fn unknown_fields_in_a_patch_are_refused() {
         "Acme"
     );
 }
+
+#[tokio::test]
+async fn changing_a_childs_fields_records_nothing_on_its_parent() {
+    let t = TestApp::start().await;
+    let parent = t.org("Parent", None).await;
+    let child = t.org("Child", Some(parent)).await;
+    let before = t
+        .get(&format!("/api/v1/organizations/{parent}/history"))
+        .await
+        .body["data"]
+        .as_array()
+        .unwrap()
+        .len();
+    let response = t
+        .patch(
+            &format!("/api/v1/organizations/{child}"),
+            json!({"summary": "changed", "parent_id": parent}),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    let after = t
+        .get(&format!("/api/v1/organizations/{parent}/history"))
+        .await
+        .body["data"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(before, after);
+    let child_event = &t
+        .get(&format!("/api/v1/organizations/{child}/history"))
+        .await
+        .body["data"][0];
+    assert_eq!(
+        child_event["changes"],
+        json!([{"field": "summary", "old": null, "new": "changed"}])
+    );
+}
