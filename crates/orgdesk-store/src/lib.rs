@@ -97,8 +97,8 @@ pub struct Store {
 impl Store {
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, DbErr> {
         if url.is_sqlite() {
-            let read = Database::connect(sqlite_options(url, 4)).await?;
-            let write = Database::connect(sqlite_options(url, 1)).await?;
+            let read = Database::connect(sqlite_options(url, 4, 16)).await?;
+            let write = Database::connect(sqlite_options(url, 1, 64)).await?;
             Ok(Self { read, write })
         } else {
             let mut options = ConnectOptions::new(url.expose());
@@ -146,19 +146,23 @@ impl Store {
     }
 }
 
-fn sqlite_options(url: &DatabaseUrl, connections: u32) -> ConnectOptions {
+/// Options of an SQLite pool. `cache_mib` is each connection's page cache: SQLite's
+/// default (2 MiB) lets index pages of a large database fall out between writes, which
+/// cost a fifth of bulk-insert throughput at a million users.
+fn sqlite_options(url: &DatabaseUrl, connections: u32, cache_mib: i64) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.expose());
     options
         .sqlx_logging(false)
         .max_connections(connections)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
-        .map_sqlx_sqlite_opts(|o| {
+        .map_sqlx_sqlite_opts(move |o| {
             o.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", (-cache_mib * 1024).to_string())
         });
     options
 }
