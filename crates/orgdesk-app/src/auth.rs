@@ -67,6 +67,17 @@ pub(crate) fn check_password(password: &str) -> Result<()> {
     Ok(())
 }
 
+/// Checks and hashes a password when one is given.
+pub(crate) async fn hash_new_password(password: Option<&str>) -> Result<Option<String>> {
+    match password {
+        Some(password) => {
+            check_password(password)?;
+            Ok(Some(hash_password(password).await?))
+        }
+        None => Ok(None),
+    }
+}
+
 /// Hashes off the async runtime: Argon2 is deliberately slow.
 pub(crate) async fn hash_password(password: &str) -> Result<String> {
     let password = password.to_owned();

@@ -1,13 +1,12 @@
 //! Email domain associations: adding and removing them, and bringing existing users
 //! whose email matches into the organization (set-based, whatever their number).
 
-use crate::errors::{internal, unique_or_internal};
+use crate::errors::internal;
 use crate::history::{Record, record};
-use crate::organizations::{check_domain_free, parse_owned_domain};
+use crate::organizations::{associate_domain, check_domain_free, parse_owned_domain};
 use crate::{App, now_ms};
 use orgdesk_core::model::{Actor, Change, User};
 use orgdesk_core::{EmailDomain, Entity, Error, OrganizationId, Result};
-use orgdesk_store::dialect::UniqueKey;
 use orgdesk_store::domains::{self, MatchGroup};
 use orgdesk_store::events::ActorColumns;
 use orgdesk_store::{ConnectionTrait, organizations as orgs};
@@ -75,14 +74,7 @@ impl App {
         let tx = self.store.begin_write().await.map_err(internal)?;
         self.require_organization(&tx, organization).await?;
         check_domain_free(&tx, &domain).await?;
-        domains::insert(&tx, organization, domain.as_str(), at)
-            .await
-            .map_err(|err| {
-                unique_or_internal(err, UniqueKey::EmailDomain, || Error::DomainTaken {
-                    domain: domain.to_string(),
-                    organization: "another organization".into(),
-                })
-            })?;
+        associate_domain(&tx, organization, &domain, at).await?;
         orgs::touch(&tx, organization, at).await.map_err(internal)?;
         record(
             &tx,

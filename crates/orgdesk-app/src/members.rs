@@ -23,6 +23,27 @@ pub(crate) fn parse_position(position: Option<&str>) -> Result<Option<String>> {
     optional_text("position", position, POSITION_MAX_CHARS)
 }
 
+/// Position and manager flag belong to a membership: refused for a user left with no
+/// organization.
+pub(crate) fn check_membership_fields(
+    has_organization: bool,
+    position: Option<&str>,
+    manager: bool,
+) -> Result<()> {
+    if has_organization || (position.is_none() && !manager) {
+        return Ok(());
+    }
+    let field = if position.is_some() {
+        "position"
+    } else {
+        "manager"
+    };
+    Err(Error::validation(
+        field,
+        "only a member of an organization has a position or manager flag; give organization_id",
+    ))
+}
+
 /// Puts `user` in `organization` (or in none) with the given position and flag,
 /// recording what changed on every organization concerned.
 pub(crate) async fn place_user<C: ConnectionTrait>(

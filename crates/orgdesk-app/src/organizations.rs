@@ -126,6 +126,24 @@ pub(crate) async fn check_domain_free<C: ConnectionTrait>(
     }
 }
 
+/// Stores the association; a concurrent association of the same domain is refused by
+/// the unique index and reported as taken.
+pub(crate) async fn associate_domain<C: ConnectionTrait>(
+    conn: &C,
+    organization: OrganizationId,
+    domain: &EmailDomain,
+    at: i64,
+) -> Result<()> {
+    domains::insert(conn, organization, domain.as_str(), at)
+        .await
+        .map_err(|err| {
+            unique_or_internal(err, UniqueKey::EmailDomain, || Error::DomainTaken {
+                domain: domain.to_string(),
+                organization: "another organization".into(),
+            })
+        })
+}
+
 fn map_write_error(err: DbErr, name: &str, external_id: Option<&str>) -> Error {
     match orgdesk_store::dialect::unique_violation(&err) {
         Some(UniqueKey::OrganizationName) => Error::NameTaken {
@@ -206,14 +224,7 @@ impl App {
         .await
         .map_err(|err| map_write_error(err, name.as_str(), external_id.as_deref()))?;
         for domain in &domains_to_add {
-            domains::insert(&tx, id, domain.as_str(), at)
-                .await
-                .map_err(|err| {
-                    unique_or_internal(err, UniqueKey::EmailDomain, || Error::DomainTaken {
-                        domain: domain.to_string(),
-                        organization: "another organization".into(),
-                    })
-                })?;
+            associate_domain(&tx, id, domain, at).await?;
         }
 
         let mut changes = vec![Change::new("name", json!(null), name.as_str())];

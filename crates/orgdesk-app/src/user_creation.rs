@@ -5,9 +5,9 @@
 //! transaction of multi-row statements: with SQLite's driver the fixed cost of each
 //! statement dwarfs the work of inserting a row, so bulk creation must not pay it per user.
 
-use crate::auth::{check_password, hash_password};
+use crate::auth::hash_new_password;
 use crate::errors::{internal, unique_or_internal};
-use crate::members::parse_position;
+use crate::members::{check_membership_fields, parse_position};
 use crate::{App, now_ms};
 use orgdesk_core::model::{Actor, Change, OrganizationRef, User};
 use orgdesk_core::{EmailAddress, Error, OrganizationId, PersonName, Result};
@@ -49,24 +49,12 @@ async fn validate(new: &NewUser) -> Result<ValidUser> {
     let name = PersonName::parse(&new.name)?;
     let email = EmailAddress::parse(&new.email)?;
     let position = parse_position(new.position.as_deref())?;
-    if new.organization_id.is_none() && (position.is_some() || new.manager) {
-        let field = if position.is_some() {
-            "position"
-        } else {
-            "manager"
-        };
-        return Err(Error::validation(
-            field,
-            "only a member of an organization has a position or manager flag; give organization_id",
-        ));
-    }
-    let password_hash = match &new.password {
-        Some(password) => {
-            check_password(password)?;
-            Some(hash_password(password).await?)
-        }
-        None => None,
-    };
+    check_membership_fields(
+        new.organization_id.is_some(),
+        position.as_deref(),
+        new.manager,
+    )?;
+    let password_hash = hash_new_password(new.password.as_deref()).await?;
     Ok(ValidUser {
         name,
         email,

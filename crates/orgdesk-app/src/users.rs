@@ -1,9 +1,9 @@
 //! End users: reading and changing them, and the portal's own profile. Creation lives
 //! in `user_creation`.
 
-use crate::auth::{check_password, hash_password};
+use crate::auth::hash_new_password;
 use crate::errors::{internal, unique_or_internal};
-use crate::members::{parse_position, place_user};
+use crate::members::{check_membership_fields, parse_position, place_user};
 use crate::{App, now_ms};
 use orgdesk_core::model::{Actor, User};
 use orgdesk_core::{EmailAddress, Entity, Error, OrganizationId, PersonName, Result, UserId};
@@ -63,13 +63,7 @@ impl App {
             .as_ref()
             .map(|p| parse_position(p.as_deref()))
             .transpose()?;
-        let hash = match &changes.password {
-            Some(password) => {
-                check_password(password)?;
-                Some(hash_password(password).await?)
-            }
-            None => None,
-        };
+        let hash = hash_new_password(changes.password.as_deref()).await?;
         let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
         let current = self.require_user(&tx, id).await?;
@@ -86,17 +80,7 @@ impl App {
             None => current.position.clone(),
         };
         let manager = changes.manager.unwrap_or(!moving && current.manager);
-        if organization.is_none() && (position.is_some() || manager) {
-            let field = if position.is_some() {
-                "position"
-            } else {
-                "manager"
-            };
-            return Err(Error::validation(
-                field,
-                "only a member of an organization has a position or manager flag",
-            ));
-        }
+        check_membership_fields(organization.is_some(), position.as_deref(), manager)?;
         place_user(&tx, actor, &current, organization, position, manager, at).await?;
 
         let mut stored = self.require_user(&tx, id).await?;
