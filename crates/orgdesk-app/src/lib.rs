@@ -12,6 +12,7 @@ mod history;
 mod members;
 mod organizations;
 mod user_creation;
+mod usergroups;
 mod users;
 
 pub use auth::{NewAgent, Principal};

@@ -15,6 +15,7 @@ pub enum Entity {
     Child,
     /// An address of the API itself.
     Route,
+    Usergroup,
 }
 
 impl Entity {
@@ -27,6 +28,7 @@ impl Entity {
             Entity::Membership => "membership",
             Entity::Child => "child organization",
             Entity::Route => "route",
+            Entity::Usergroup => "usergroup",
         }
     }
 }
@@ -42,6 +44,20 @@ pub enum Error {
 
     #[error("an organization named \"{name}\" already exists")]
     NameTaken { name: String },
+
+    #[error("a usergroup named \"{name}\" already exists")]
+    UsergroupNameTaken { name: String },
+
+    /// A user's membership of a usergroup comes through their organization, so it
+    /// cannot be removed from the user alone.
+    #[error(
+        "{user} is in usergroup \"{usergroup}\" through the organization \"{organization}\"; unlink the organization from the usergroup, or move the user out of it"
+    )]
+    MembershipFromOrganization {
+        user: String,
+        usergroup: String,
+        organization: String,
+    },
 
     #[error("the email domain {domain} already belongs to organization \"{organization}\"")]
     DomainTaken {
@@ -93,7 +109,8 @@ impl Error {
         match self {
             Error::Validation { .. } => "validation_failed",
             Error::NotFound { .. } => "not_found",
-            Error::NameTaken { .. } => "name_taken",
+            Error::NameTaken { .. } | Error::UsergroupNameTaken { .. } => "name_taken",
+            Error::MembershipFromOrganization { .. } => "membership_from_organization",
             Error::DomainTaken { .. } => "domain_taken",
             Error::EmailTaken { .. } => "email_taken",
             Error::ExternalIdTaken { .. } => "external_id_taken",

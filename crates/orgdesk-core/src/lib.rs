@@ -9,6 +9,7 @@ pub mod hierarchy;
 pub mod ids;
 pub mod model;
 pub mod text;
+pub mod usergroup;
 
 pub use contact::{Contact, ContactKind};
 pub use domain::{DomainError, EmailDomain};

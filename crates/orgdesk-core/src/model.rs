@@ -13,6 +13,8 @@ pub struct Organization {
     pub parent_id: Option<OrganizationId>,
     pub contacts: Vec<Contact>,
     pub domains: Vec<String>,
+    /// Usergroups linked to the organization: every member is in them.
+    pub usergroup_ids: Vec<i64>,
     pub external_id: Option<String>,
     pub member_count: i64,
     pub created_at: i64,
@@ -136,4 +138,19 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Opaque position after the last item, when more may follow.
     pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Usergroup {
+    pub id: i64,
+    pub name: String,
+    pub permissions: Vec<String>,
+    pub created_at: i64,
+}
+
+/// Why someone is in a usergroup: directly, through their organization, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MembershipSources {
+    pub direct: bool,
+    pub via_organization: bool,
 }

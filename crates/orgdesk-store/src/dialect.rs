@@ -33,6 +33,7 @@ pub enum UniqueKey {
     UserEmail,
     AgentEmail,
     EmailDomain,
+    UsergroupName,
     Other,
 }
 
@@ -43,7 +44,9 @@ pub fn unique_violation(err: &DbErr) -> Option<UniqueKey> {
     let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err() else {
         return None;
     };
-    let key = if message.contains("organization_domains") {
+    let key = if message.contains("usergroups") && message.contains("name_key") {
+        UniqueKey::UsergroupName
+    } else if message.contains("organization_domains") {
         UniqueKey::EmailDomain
     } else if message.contains("organizations") && message.contains("name_key") {
         UniqueKey::OrganizationName

@@ -12,6 +12,7 @@ mod migration;
 pub mod organizations;
 mod sql;
 pub mod tokens;
+pub mod usergroups;
 pub mod users;
 
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr};

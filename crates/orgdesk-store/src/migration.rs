@@ -2,6 +2,7 @@
 //! One migration per file; each names itself, so renaming a file never re-runs it.
 
 mod m0001_core;
+mod m0002_usergroups;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -9,6 +10,9 @@ pub(crate) struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_core::Migration)]
+        vec![
+            Box::new(m0001_core::Migration),
+            Box::new(m0002_usergroups::Migration),
+        ]
     }
 }

@@ -26,7 +26,11 @@ struct Row {
 }
 
 impl Row {
-    fn into_organization(self, domains: Vec<String>) -> Result<Organization, DbErr> {
+    fn into_organization(
+        self,
+        domains: Vec<String>,
+        usergroup_ids: Vec<i64>,
+    ) -> Result<Organization, DbErr> {
         let contacts: Vec<Contact> = serde_json::from_str(&self.contacts).map_err(|err| {
             DbErr::Custom(format!(
                 "organization {} has unreadable contacts: {err}",
@@ -40,6 +44,7 @@ impl Row {
             parent_id: self.parent_id.map(OrganizationId),
             contacts,
             domains,
+            usergroup_ids,
             external_id: self.external_id,
             member_count: self.member_count,
             created_at: self.created_at,
@@ -49,17 +54,21 @@ impl Row {
     }
 }
 
-/// Loads full organizations for rows, fetching all their domains in one query.
+/// Loads full organizations for rows, fetching all their domains and all their
+/// usergroup links in one query each.
 async fn with_domains<C: ConnectionTrait>(
     conn: &C,
     rows: Vec<Row>,
 ) -> Result<Vec<Organization>, DbErr> {
     let ids: Vec<OrganizationId> = rows.iter().map(|row| OrganizationId(row.id)).collect();
     let mut domains = crate::domains::list_for(conn, &ids).await?;
+    let mut usergroups = crate::usergroups::linked_to(conn, &ids).await?;
     rows.into_iter()
         .map(|row| {
-            let own = domains.remove(&OrganizationId(row.id)).unwrap_or_default();
-            row.into_organization(own)
+            let id = OrganizationId(row.id);
+            let own = domains.remove(&id).unwrap_or_default();
+            let linked = usergroups.remove(&id).unwrap_or_default();
+            row.into_organization(own, linked)
         })
         .collect()
 }

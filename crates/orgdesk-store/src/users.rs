@@ -176,6 +176,21 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: UserId) -> Result<Option<Use
         .pop())
 }
 
+/// The given users, in the given order (missing ones left out).
+pub async fn get_many<C: ConnectionTrait>(conn: &C, ids: &[UserId]) -> Result<Vec<User>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = select_where(
+        conn,
+        &format!("u.id IN ({})", sql::placeholders(1, ids.len())),
+        ids.iter().map(|id| id.0.into()).collect(),
+    )
+    .await?;
+    let mut by_id: HashMap<UserId, User> = found.into_iter().map(|u| (u.id, u)).collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
 pub async fn find_id_by_email_key<C: ConnectionTrait>(
     conn: &C,
     email_key: &str,

@@ -42,6 +42,8 @@ fn status_of(err: &Error) -> StatusCode {
         Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         Error::NotFound { .. } => StatusCode::NOT_FOUND,
         Error::NameTaken { .. }
+        | Error::UsergroupNameTaken { .. }
+        | Error::MembershipFromOrganization { .. }
         | Error::DomainTaken { .. }
         | Error::EmailTaken { .. }
         | Error::ExternalIdTaken { .. }

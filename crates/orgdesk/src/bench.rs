@@ -58,6 +58,9 @@ pub struct BenchArgs {
     database: Option<String>,
 }
 
+const BENCH_EMAIL: &str = "bench@orgdesk.test";
+const BENCH_PASSWORD: &str = "bench password";
+
 fn system() -> Actor {
     Actor::System {
         name: "bench".into(),
@@ -259,7 +262,19 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         refused
     );
 
-    // 4. Organization reads over HTTP.
+    // 4. Organization reads over HTTP, by the bench's own admin agent.
+    let admin = app
+        .create_agent(
+            None,
+            NewAgent {
+                email: BENCH_EMAIL,
+                name: "Bench",
+                password: BENCH_PASSWORD,
+                admin: true,
+            },
+        )
+        .await
+        .map_err(app_err)?;
     http_reads(&app, &ids, &args).await?;
 
     // 5. Applying domain matches to a large group of existing users.
@@ -288,6 +303,34 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         added.unaffiliated + added.other_organization,
         started.elapsed().as_secs_f64()
     );
+
+    // 6. Linking a usergroup to that organization: one row, whatever its size.
+    let group = app
+        .create_usergroup(&admin, "Bench VIPs", &["portal.chat".to_owned()])
+        .await
+        .map_err(app_err)?;
+    let started = Instant::now();
+    app.link_usergroup(&system(), target.id, group.id)
+        .await
+        .map_err(app_err)?;
+    let link = started.elapsed();
+    let started = Instant::now();
+    let first = app
+        .usergroup_members(group.id, &orgdesk_app::PageRequest::first(50))
+        .await
+        .map_err(app_err)?;
+    println!(
+        "usergroup link: linked to a {}-member organization in {:.2} ms; first 50 effective members read in {:.2} ms",
+        applied,
+        ms(link),
+        ms(started.elapsed()),
+    );
+    if first.items.len() != 50.min(applied as usize) {
+        bail!(
+            "the linked usergroup shows {} members on its first page",
+            first.items.len()
+        );
+    }
     Ok(())
 }
 
@@ -297,19 +340,8 @@ async fn http_reads(
     args: &BenchArgs,
 ) -> anyhow::Result<()> {
     let app = App::clone(app);
-    app.create_agent(
-        None,
-        NewAgent {
-            email: "bench@orgdesk.test",
-            name: "Bench",
-            password: "bench password",
-            admin: false,
-        },
-    )
-    .await
-    .map_err(app_err)?;
     let token = app
-        .issue_agent_token("bench@orgdesk.test", "bench password")
+        .issue_agent_token(BENCH_EMAIL, BENCH_PASSWORD)
         .await
         .map_err(app_err)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

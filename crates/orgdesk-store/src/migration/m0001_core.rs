@@ -12,7 +12,7 @@ impl MigrationName for Migration {
 }
 
 #[derive(DeriveIden)]
-enum Organizations {
+pub(super) enum Organizations {
     Table,
     Id,
     Name,
@@ -27,7 +27,7 @@ enum Organizations {
 }
 
 #[derive(DeriveIden)]
-enum Users {
+pub(super) enum Users {
     Table,
     Id,
     Name,
@@ -90,7 +90,7 @@ enum OrganizationEvents {
     History,
 }
 
-fn id<T: IntoIden>(name: T) -> ColumnDef {
+pub(super) fn id<T: IntoIden>(name: T) -> ColumnDef {
     ColumnDef::new(name)
         .big_integer()
         .not_null()
@@ -99,7 +99,7 @@ fn id<T: IntoIden>(name: T) -> ColumnDef {
         .take()
 }
 
-fn key_column<T: IntoIden>(name: T, backend: sea_orm::DbBackend) -> ColumnDef {
+pub(super) fn key_column<T: IntoIden>(name: T, backend: sea_orm::DbBackend) -> ColumnDef {
     let mut column = ColumnDef::new(name);
     column.text().not_null();
     let collation = bytewise_collation(backend);
@@ -109,7 +109,7 @@ fn key_column<T: IntoIden>(name: T, backend: sea_orm::DbBackend) -> ColumnDef {
     column
 }
 
-fn unique_index<T: IntoIden + 'static, C: IntoIden + 'static>(
+pub(super) fn unique_index<T: IntoIden + 'static, C: IntoIden + 'static>(
     name: &str,
     table: T,
     columns: Vec<C>,
@@ -122,7 +122,7 @@ fn unique_index<T: IntoIden + 'static, C: IntoIden + 'static>(
     index.take()
 }
 
-fn index<T: IntoIden + 'static, C: IntoIden + 'static>(
+pub(super) fn index<T: IntoIden + 'static, C: IntoIden + 'static>(
     name: &str,
     table: T,
     columns: Vec<C>,

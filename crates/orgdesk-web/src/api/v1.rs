@@ -9,6 +9,7 @@ mod members;
 mod organizations;
 mod portal;
 mod types;
+mod usergroups;
 mod users;
 
 pub use types::*;
@@ -30,6 +31,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "domains", description = "Email domain associations"),
         (name = "members", description = "Users of an organization"),
         (name = "users", description = "End users"),
+        (name = "usergroups", description = "Permission groups, with members directly or through their organization"),
         (name = "portal", description = "The Help Center portal, for signed-in users"),
         (name = "agents", description = "Staff accounts (admins only)")
     )
@@ -57,5 +59,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(domains::router())
         .merge(members::router())
         .merge(users::router())
+        .merge(usergroups::router())
         .merge(portal::router())
 }

@@ -3,4 +3,5 @@ mod auth;
 mod organizations;
 mod pagination;
 mod portal;
+mod usergroups;
 mod users;

@@ -32,6 +32,20 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/v1/users"),
     ("get", "/api/v1/users/{id}"),
     ("patch", "/api/v1/users/{id}"),
+    ("post", "/api/v1/usergroups"),
+    ("get", "/api/v1/usergroups"),
+    ("get", "/api/v1/usergroups/{id}/members"),
+    ("put", "/api/v1/usergroups/{id}/members/{user_id}"),
+    ("delete", "/api/v1/usergroups/{id}/members/{user_id}"),
+    (
+        "put",
+        "/api/v1/organizations/{id}/usergroups/{usergroup_id}",
+    ),
+    (
+        "delete",
+        "/api/v1/organizations/{id}/usergroups/{usergroup_id}",
+    ),
+    ("get", "/api/v1/users/{id}/usergroups"),
     ("post", "/api/v1/agents"),
     ("get", "/api/v1/agents"),
 ];

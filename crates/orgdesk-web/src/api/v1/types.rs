@@ -59,6 +59,8 @@ pub struct OrganizationResponse {
     pub parent_id: Option<i64>,
     pub domains: Vec<String>,
     pub contacts: Vec<ContactBody>,
+    /// Usergroups linked to the organization: every member, present and future, is in them.
+    pub usergroup_ids: Vec<i64>,
     pub external_id: Option<String>,
     pub member_count: i64,
     pub created_at: String,
@@ -75,6 +77,7 @@ impl From<Organization> for OrganizationResponse {
             summary: org.summary,
             parent_id: org.parent_id.map(|p| p.0),
             domains: org.domains,
+            usergroup_ids: org.usergroup_ids,
             contacts: org
                 .contacts
                 .into_iter()

@@ -1,0 +1,224 @@
+//! Usergroups: permissions granted to their members. A user is in a usergroup directly,
+//! through their organization (a link, whatever the organization's size), or both;
+//! unlinking removes only what came through the link. Nothing passes through the
+//! organization hierarchy.
+
+use crate::errors::{internal, unique_or_internal};
+use crate::history::{Record, record};
+use crate::{App, PageRequest, now_ms};
+use orgdesk_core::model::{Actor, Agent, Change, MembershipSources, Page, User, Usergroup};
+use orgdesk_core::text::name_key;
+use orgdesk_core::usergroup::parse_permissions;
+use orgdesk_core::{Entity, Error, OrganizationId, PersonName, Result, UserId};
+use orgdesk_store::dialect::UniqueKey;
+use orgdesk_store::{ConnectionTrait, organizations as orgs, usergroups, users};
+use serde_json::Value;
+
+impl App {
+    async fn require_usergroup<C: ConnectionTrait>(&self, conn: &C, id: i64) -> Result<Usergroup> {
+        usergroups::find(conn, id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Error::not_found(Entity::Usergroup, id))
+    }
+
+    /// Defines a usergroup (admins only).
+    pub async fn create_usergroup(
+        &self,
+        by: &Agent,
+        name: &str,
+        permissions: &[String],
+    ) -> Result<Usergroup> {
+        if !by.admin {
+            return Err(Error::Forbidden("only admins can define usergroups".into()));
+        }
+        // Usergroup names follow the rules of people's names: one line, 1–255 characters.
+        let name = PersonName::parse(name)?;
+        let permissions = parse_permissions(permissions)?;
+        let key = name_key(name.as_str());
+        let taken = || Error::UsergroupNameTaken {
+            name: name.as_str().to_owned(),
+        };
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        if usergroups::find_id_by_name_key(&tx, &key)
+            .await
+            .map_err(internal)?
+            .is_some()
+        {
+            return Err(taken());
+        }
+        let id = usergroups::insert(&tx, name.as_str(), &key, &permissions, now_ms())
+            .await
+            .map_err(|err| unique_or_internal(err, UniqueKey::UsergroupName, taken))?;
+        let usergroup = self.require_usergroup(&tx, id).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(usergroup)
+    }
+
+    pub async fn get_usergroup(&self, id: i64) -> Result<Usergroup> {
+        self.require_usergroup(self.store.reader(), id).await
+    }
+
+    pub async fn list_usergroups(&self, page: &PageRequest) -> Result<Page<Usergroup>> {
+        let limit = page.limit()?;
+        let after = page.id_position()?.unwrap_or(0);
+        let rows = usergroups::list(self.store.reader(), after, limit + 1)
+            .await
+            .map_err(internal)?;
+        Ok(crate::cursor::page(rows, limit, |g| g.id.to_string()))
+    }
+
+    /// The usergroup's effective members, in user order, each with why they are in it.
+    pub async fn usergroup_members(
+        &self,
+        id: i64,
+        page: &PageRequest,
+    ) -> Result<Page<(User, MembershipSources)>> {
+        let reader = self.store.reader();
+        self.require_usergroup(reader, id).await?;
+        let limit = page.limit()?;
+        let after = page.id_position()?.unwrap_or(0);
+        let members = usergroups::members(reader, id, after, limit + 1)
+            .await
+            .map_err(internal)?;
+        let ids: Vec<UserId> = members.iter().map(|(id, _)| *id).collect();
+        let found = users::get_many(reader, &ids).await.map_err(internal)?;
+        let rows: Vec<(User, MembershipSources)> = found
+            .into_iter()
+            .zip(members.into_iter().map(|(_, sources)| sources))
+            .collect();
+        Ok(crate::cursor::page(rows, limit, |(user, _)| {
+            user.id.0.to_string()
+        }))
+    }
+
+    /// Adds the user to the usergroup directly (kept whatever their organization does).
+    pub async fn add_usergroup_member(&self, usergroup: i64, user: UserId) -> Result<()> {
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        self.require_usergroup(&tx, usergroup).await?;
+        self.require_user(&tx, user).await?;
+        if !usergroups::is_direct_member(&tx, usergroup, user)
+            .await
+            .map_err(internal)?
+        {
+            usergroups::add_member(&tx, usergroup, user, now_ms())
+                .await
+                .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)
+    }
+
+    /// Removes the user's direct membership. A membership that comes only through the
+    /// user's organization is refused (409) and nothing changes.
+    pub async fn remove_usergroup_member(&self, usergroup: i64, user: UserId) -> Result<()> {
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        let group = self.require_usergroup(&tx, usergroup).await?;
+        let member = self.require_user(&tx, user).await?;
+        if usergroups::remove_member(&tx, usergroup, user)
+            .await
+            .map_err(internal)?
+        {
+            return tx.commit().await.map_err(internal);
+        }
+        match &member.organization {
+            Some(organization)
+                if usergroups::is_linked(&tx, organization.id, usergroup)
+                    .await
+                    .map_err(internal)? =>
+            {
+                Err(Error::MembershipFromOrganization {
+                    user: member.name.clone(),
+                    usergroup: group.name,
+                    organization: organization.name.clone(),
+                })
+            }
+            _ => Err(Error::not_found(
+                Entity::Membership,
+                format!("of user {user} in usergroup {usergroup}"),
+            )),
+        }
+    }
+
+    /// Links the usergroup to the organization: every member, present and future, is in it.
+    pub async fn link_usergroup(
+        &self,
+        actor: &Actor,
+        organization: OrganizationId,
+        usergroup: i64,
+    ) -> Result<()> {
+        let at = now_ms();
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        self.require_organization(&tx, organization).await?;
+        let group = self.require_usergroup(&tx, usergroup).await?;
+        if !usergroups::is_linked(&tx, organization, usergroup)
+            .await
+            .map_err(internal)?
+        {
+            usergroups::link(&tx, organization, usergroup, at)
+                .await
+                .map_err(internal)?;
+            orgs::touch(&tx, organization, at).await.map_err(internal)?;
+            let changes = vec![Change::new("usergroups", Value::Null, group.name.as_str())];
+            record(
+                &tx,
+                Record {
+                    organization,
+                    actor,
+                    action: "usergroup_linked",
+                    user: None,
+                    changes,
+                    at,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(internal)
+    }
+
+    /// Unlinks: members leave the usergroup unless they are also in it directly.
+    pub async fn unlink_usergroup(
+        &self,
+        actor: &Actor,
+        organization: OrganizationId,
+        usergroup: i64,
+    ) -> Result<()> {
+        let at = now_ms();
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        self.require_organization(&tx, organization).await?;
+        let group = self.require_usergroup(&tx, usergroup).await?;
+        if !usergroups::unlink(&tx, organization, usergroup)
+            .await
+            .map_err(internal)?
+        {
+            return Err(Error::not_found(
+                Entity::Membership,
+                format!("link of usergroup {usergroup} to organization {organization}"),
+            ));
+        }
+        orgs::touch(&tx, organization, at).await.map_err(internal)?;
+        let changes = vec![Change::new("usergroups", group.name.as_str(), Value::Null)];
+        record(
+            &tx,
+            Record {
+                organization,
+                actor,
+                action: "usergroup_unlinked",
+                user: None,
+                changes,
+                at,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    /// The usergroups the user is in, with why.
+    pub async fn user_usergroups(
+        &self,
+        user: UserId,
+    ) -> Result<Vec<(Usergroup, MembershipSources)>> {
+        let reader = self.store.reader();
+        self.require_user(reader, user).await?;
+        usergroups::of_user(reader, user).await.map_err(internal)
+    }
+}

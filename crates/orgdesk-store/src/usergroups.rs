@@ -1,0 +1,293 @@
+//! Usergroups, direct members and organization links. Effective membership (direct ∪
+//! through the user's organization) is computed by queries, never copied per user.
+
+use crate::sql::{self, placeholders};
+use orgdesk_core::model::{MembershipSources, Usergroup};
+use orgdesk_core::{OrganizationId, UserId};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use std::collections::HashMap;
+
+#[derive(Debug, FromQueryResult)]
+struct Row {
+    id: i64,
+    name: String,
+    permissions: String,
+    created_at: i64,
+}
+
+impl Row {
+    fn into_usergroup(self) -> Result<Usergroup, DbErr> {
+        let permissions = serde_json::from_str(&self.permissions).map_err(|err| {
+            DbErr::Custom(format!(
+                "usergroup {} has unreadable permissions: {err}",
+                self.id
+            ))
+        })?;
+        Ok(Usergroup {
+            id: self.id,
+            name: self.name,
+            permissions,
+            created_at: self.created_at,
+        })
+    }
+}
+
+pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    name: &str,
+    name_key: &str,
+    permissions: &[String],
+    at: i64,
+) -> Result<i64, DbErr> {
+    let id: Option<i64> = sql::scalar(
+        conn,
+        "INSERT INTO usergroups (name, name_key, permissions, created_at) VALUES ($1, $2, $3, $4) RETURNING id AS value",
+        vec![name.into(), name_key.into(), serde_json::to_string(permissions).expect("strings serialize").into(), at.into()],
+    )
+    .await?;
+    id.ok_or_else(|| DbErr::Custom("insert returned no id".into()))
+}
+
+pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<Usergroup>, DbErr> {
+    let row: Option<Row> = sql::one(
+        conn,
+        "SELECT id, name, permissions, created_at FROM usergroups WHERE id = $1",
+        vec![id.into()],
+    )
+    .await?;
+    row.map(Row::into_usergroup).transpose()
+}
+
+pub async fn find_id_by_name_key<C: ConnectionTrait>(
+    conn: &C,
+    name_key: &str,
+) -> Result<Option<i64>, DbErr> {
+    sql::scalar(
+        conn,
+        "SELECT id AS value FROM usergroups WHERE name_key = $1",
+        vec![name_key.into()],
+    )
+    .await
+}
+
+/// Usergroups in id order after `after`.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<Usergroup>, DbErr> {
+    let rows: Vec<Row> = sql::all(
+        conn,
+        "SELECT id, name, permissions, created_at FROM usergroups WHERE id > $1 ORDER BY id LIMIT $2",
+        vec![after.into(), (limit as i64).into()],
+    )
+    .await?;
+    rows.into_iter().map(Row::into_usergroup).collect()
+}
+
+pub async fn is_direct_member<C: ConnectionTrait>(
+    conn: &C,
+    usergroup: i64,
+    user: UserId,
+) -> Result<bool, DbErr> {
+    let found: Option<i64> = sql::scalar(
+        conn,
+        "SELECT id AS value FROM usergroup_members WHERE usergroup_id = $1 AND user_id = $2",
+        vec![usergroup.into(), user.0.into()],
+    )
+    .await?;
+    Ok(found.is_some())
+}
+
+pub async fn add_member<C: ConnectionTrait>(
+    conn: &C,
+    usergroup: i64,
+    user: UserId,
+    at: i64,
+) -> Result<(), DbErr> {
+    sql::execute(
+        conn,
+        "INSERT INTO usergroup_members (usergroup_id, user_id, created_at) VALUES ($1, $2, $3)",
+        vec![usergroup.into(), user.0.into(), at.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn remove_member<C: ConnectionTrait>(
+    conn: &C,
+    usergroup: i64,
+    user: UserId,
+) -> Result<bool, DbErr> {
+    let rows = sql::execute(
+        conn,
+        "DELETE FROM usergroup_members WHERE usergroup_id = $1 AND user_id = $2",
+        vec![usergroup.into(), user.0.into()],
+    )
+    .await?;
+    Ok(rows == 1)
+}
+
+pub async fn is_linked<C: ConnectionTrait>(
+    conn: &C,
+    organization: OrganizationId,
+    usergroup: i64,
+) -> Result<bool, DbErr> {
+    let found: Option<i64> = sql::scalar(
+        conn,
+        "SELECT id AS value FROM organization_usergroups WHERE organization_id = $1 AND usergroup_id = $2",
+        vec![organization.0.into(), usergroup.into()],
+    )
+    .await?;
+    Ok(found.is_some())
+}
+
+pub async fn link<C: ConnectionTrait>(
+    conn: &C,
+    organization: OrganizationId,
+    usergroup: i64,
+    at: i64,
+) -> Result<(), DbErr> {
+    sql::execute(
+        conn,
+        "INSERT INTO organization_usergroups (organization_id, usergroup_id, created_at) VALUES ($1, $2, $3)",
+        vec![organization.0.into(), usergroup.into(), at.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn unlink<C: ConnectionTrait>(
+    conn: &C,
+    organization: OrganizationId,
+    usergroup: i64,
+) -> Result<bool, DbErr> {
+    let rows = sql::execute(
+        conn,
+        "DELETE FROM organization_usergroups WHERE organization_id = $1 AND usergroup_id = $2",
+        vec![organization.0.into(), usergroup.into()],
+    )
+    .await?;
+    Ok(rows == 1)
+}
+
+/// The usergroups linked to each of the given organizations, in id order.
+pub async fn linked_to<C: ConnectionTrait>(
+    conn: &C,
+    organizations: &[OrganizationId],
+) -> Result<HashMap<OrganizationId, Vec<i64>>, DbErr> {
+    if organizations.is_empty() {
+        return Ok(HashMap::new());
+    }
+    #[derive(FromQueryResult)]
+    struct Link {
+        organization_id: i64,
+        usergroup_id: i64,
+    }
+    let links: Vec<Link> = sql::all(
+        conn,
+        &format!(
+            "SELECT organization_id, usergroup_id FROM organization_usergroups WHERE organization_id IN ({}) ORDER BY usergroup_id",
+            placeholders(1, organizations.len())
+        ),
+        organizations.iter().map(|id| id.0.into()).collect(),
+    )
+    .await?;
+    let mut map: HashMap<OrganizationId, Vec<i64>> = HashMap::new();
+    for link in links {
+        map.entry(OrganizationId(link.organization_id))
+            .or_default()
+            .push(link.usergroup_id);
+    }
+    Ok(map)
+}
+
+/// A page of a usergroup's effective members (ids after `after`, in order), each with
+/// why they are in it. Both halves of the union walk an index, so a group linked to a
+/// huge organization costs no more per page than a small one.
+pub async fn members<C: ConnectionTrait>(
+    conn: &C,
+    usergroup: i64,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<(UserId, MembershipSources)>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Member {
+        id: i64,
+        direct: bool,
+        via_organization: bool,
+    }
+    let members: Vec<Member> = sql::all(
+        conn,
+        "SELECT m.id, \
+           EXISTS (SELECT 1 FROM usergroup_members d WHERE d.usergroup_id = $1 AND d.user_id = m.id) AS direct, \
+           EXISTS (SELECT 1 FROM users u JOIN organization_usergroups l ON l.organization_id = u.organization_id \
+                   WHERE u.id = m.id AND l.usergroup_id = $1) AS via_organization \
+         FROM ( \
+           SELECT d.user_id AS id FROM usergroup_members d WHERE d.usergroup_id = $1 AND d.user_id > $2 \
+           UNION \
+           SELECT u.id FROM organization_usergroups l JOIN users u ON u.organization_id = l.organization_id \
+           WHERE l.usergroup_id = $1 AND u.id > $2 \
+         ) m ORDER BY m.id LIMIT $3",
+        vec![usergroup.into(), after.into(), (limit as i64).into()],
+    )
+    .await?;
+    Ok(members
+        .into_iter()
+        .map(|m| {
+            (
+                UserId(m.id),
+                MembershipSources {
+                    direct: m.direct,
+                    via_organization: m.via_organization,
+                },
+            )
+        })
+        .collect())
+}
+
+/// The usergroups a user is effectively in, with why.
+pub async fn of_user<C: ConnectionTrait>(
+    conn: &C,
+    user: UserId,
+) -> Result<Vec<(Usergroup, MembershipSources)>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Membership {
+        id: i64,
+        name: String,
+        permissions: String,
+        created_at: i64,
+        direct: bool,
+        via_organization: bool,
+    }
+    let rows: Vec<Membership> = sql::all(
+        conn,
+        "SELECT g.id, g.name, g.permissions, g.created_at, \
+           EXISTS (SELECT 1 FROM usergroup_members d WHERE d.usergroup_id = g.id AND d.user_id = $1) AS direct, \
+           EXISTS (SELECT 1 FROM users u JOIN organization_usergroups l ON l.organization_id = u.organization_id \
+                   WHERE u.id = $1 AND l.usergroup_id = g.id) AS via_organization \
+         FROM usergroups g WHERE g.id IN ( \
+           SELECT usergroup_id FROM usergroup_members WHERE user_id = $1 \
+           UNION \
+           SELECT l.usergroup_id FROM organization_usergroups l JOIN users u ON u.organization_id = l.organization_id WHERE u.id = $1 \
+         ) ORDER BY g.id",
+        vec![user.0.into()],
+    )
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let sources = MembershipSources {
+                direct: r.direct,
+                via_organization: r.via_organization,
+            };
+            Row {
+                id: r.id,
+                name: r.name,
+                permissions: r.permissions,
+                created_at: r.created_at,
+            }
+            .into_usergroup()
+            .map(|g| (g, sources))
+        })
+        .collect()
+}

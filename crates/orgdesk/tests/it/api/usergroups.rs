@@ -1,0 +1,504 @@
+use axum::http::{Method, StatusCode};
+use orgdesk_testkit::TestApp;
+use serde_json::{Value, json};
+
+async fn usergroup(t: &TestApp, name: &str) -> i64 {
+    let response = t
+        .post(
+            "/api/v1/usergroups",
+            json!({"name": name, "permissions": ["portal.chat"]}),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+    response.id()
+}
+
+/// (name, direct, via_organization) of each member, in user order.
+async fn members(t: &TestApp, group: i64) -> Vec<(String, bool, bool)> {
+    let response = t.get(&format!("/api/v1/usergroups/{group}/members")).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    response.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["user"]["name"].as_str().unwrap().to_owned(),
+                m["direct"].as_bool().unwrap(),
+                m["via_organization"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn member(name: &str, direct: bool, via: bool) -> (String, bool, bool) {
+    (name.to_owned(), direct, via)
+}
+
+#[tokio::test]
+async fn unlinking_an_organization_keeps_only_the_users_added_directly() {
+    // The example of the product documentation: User A of Energy.io is the only member
+    // of Power Users; the organization is linked, then unlinked.
+    let t = TestApp::start().await;
+    let energy = t
+        .organization(json!({"name": "Energy.io", "domains": ["energy.io"]}))
+        .await;
+    let a = t
+        .user(json!({"name": "User A", "email": "a@energy.io"}))
+        .await;
+    t.user(json!({"name": "User B", "email": "b@energy.io"}))
+        .await;
+    t.user(json!({"name": "User C", "email": "c@energy.io"}))
+        .await;
+    let power = usergroup(&t, "Power Users").await;
+    assert_eq!(
+        t.send(
+            Method::PUT,
+            &format!("/api/v1/usergroups/{power}/members/{}", a["id"]),
+            Some(&t.admin_token),
+            None,
+            &[]
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        members(&t, power).await,
+        vec![member("User A", true, false)]
+    );
+
+    assert_eq!(
+        t.send(
+            Method::PUT,
+            &format!("/api/v1/organizations/{energy}/usergroups/{power}"),
+            Some(&t.admin_token),
+            None,
+            &[]
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        members(&t, power).await,
+        vec![
+            member("User A", true, true),
+            member("User B", false, true),
+            member("User C", false, true)
+        ]
+    );
+    assert_eq!(
+        t.get(&format!("/api/v1/organizations/{energy}")).await.body["usergroup_ids"],
+        json!([power])
+    );
+
+    assert_eq!(
+        t.delete(&format!(
+            "/api/v1/organizations/{energy}/usergroups/{power}"
+        ))
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        members(&t, power).await,
+        vec![member("User A", true, false)]
+    );
+    assert_eq!(
+        t.get(&format!("/api/v1/organizations/{energy}")).await.body["usergroup_ids"],
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn users_who_join_a_linked_organization_are_in_and_users_who_leave_are_out() {
+    let t = TestApp::start().await;
+    let energy = t.org("Energy.io", None).await;
+    let vips = usergroup(&t, "VIPs").await;
+    t.send(
+        Method::PUT,
+        &format!("/api/v1/organizations/{energy}/usergroups/{vips}"),
+        Some(&t.admin_token),
+        None,
+        &[],
+    )
+    .await;
+    let late = t
+        .user(json!({"name": "Late Joiner", "email": "late@example.org"}))
+        .await;
+    assert_eq!(members(&t, vips).await, vec![]);
+    t.put(
+        &format!("/api/v1/organizations/{energy}/members/{}", late["id"]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        members(&t, vips).await,
+        vec![member("Late Joiner", false, true)]
+    );
+    let groups = t
+        .get(&format!("/api/v1/users/{}/usergroups", late["id"]))
+        .await;
+    assert_eq!(
+        groups.body["data"],
+        json!([{"usergroup": {"id": vips, "name": "VIPs"}, "direct": false, "via_organization": true}])
+    );
+    t.delete(&format!(
+        "/api/v1/organizations/{energy}/members/{}",
+        late["id"]
+    ))
+    .await;
+    assert_eq!(members(&t, vips).await, vec![]);
+    assert_eq!(
+        t.get(&format!("/api/v1/users/{}/usergroups", late["id"]))
+            .await
+            .body["data"],
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn a_membership_through_the_organization_cannot_be_removed_from_the_user_alone() {
+    let t = TestApp::start().await;
+    let energy = t.org("Energy.io", None).await;
+    let vips = usergroup(&t, "VIPs").await;
+    let jane = t
+        .user(json!({"name": "Jane", "email": "jane@example.org", "organization_id": energy}))
+        .await;
+    t.send(
+        Method::PUT,
+        &format!("/api/v1/organizations/{energy}/usergroups/{vips}"),
+        Some(&t.admin_token),
+        None,
+        &[],
+    )
+    .await;
+    let refused = t
+        .delete(&format!("/api/v1/usergroups/{vips}/members/{}", jane["id"]))
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(refused.code(), "membership_from_organization");
+    assert!(
+        refused.message().contains("Energy.io"),
+        "{}",
+        refused.message()
+    );
+    assert_eq!(
+        members(&t, vips).await,
+        vec![member("Jane", false, true)],
+        "nothing changed"
+    );
+
+    // Direct and through the organization: removing the direct part leaves the other.
+    t.send(
+        Method::PUT,
+        &format!("/api/v1/usergroups/{vips}/members/{}", jane["id"]),
+        Some(&t.admin_token),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(members(&t, vips).await, vec![member("Jane", true, true)]);
+    assert_eq!(
+        t.delete(&format!("/api/v1/usergroups/{vips}/members/{}", jane["id"]))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(members(&t, vips).await, vec![member("Jane", false, true)]);
+
+    let outsider = t
+        .user(json!({"name": "Outsider", "email": "out@example.org"}))
+        .await;
+    assert_eq!(
+        t.delete(&format!(
+            "/api/v1/usergroups/{vips}/members/{}",
+            outsider["id"]
+        ))
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn links_do_not_pass_through_the_hierarchy() {
+    let t = TestApp::start().await;
+    let parent = t.org("Parent", None).await;
+    let child = t.org("Child", Some(parent)).await;
+    t.user(json!({"name": "Child Member", "email": "cm@example.org", "organization_id": child}))
+        .await;
+    let vips = usergroup(&t, "VIPs").await;
+    t.send(
+        Method::PUT,
+        &format!("/api/v1/organizations/{parent}/usergroups/{vips}"),
+        Some(&t.admin_token),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(members(&t, vips).await, vec![]);
+    assert_eq!(
+        t.get(&format!("/api/v1/organizations/{child}")).await.body["usergroup_ids"],
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn links_and_unlinks_are_recorded_on_the_organization() {
+    let t = TestApp::start().await;
+    let energy = t.org("Energy.io", None).await;
+    let vips = usergroup(&t, "VIPs").await;
+    t.send(
+        Method::PUT,
+        &format!("/api/v1/organizations/{energy}/usergroups/{vips}"),
+        Some(&t.admin_token),
+        None,
+        &[],
+    )
+    .await;
+    // Linking again changes nothing and records nothing.
+    t.send(
+        Method::PUT,
+        &format!("/api/v1/organizations/{energy}/usergroups/{vips}"),
+        Some(&t.admin_token),
+        None,
+        &[],
+    )
+    .await;
+    t.delete(&format!("/api/v1/organizations/{energy}/usergroups/{vips}"))
+        .await;
+    let history = t
+        .get(&format!("/api/v1/organizations/{energy}/history"))
+        .await
+        .body["data"]
+        .clone();
+    let actions: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["usergroup_unlinked", "usergroup_linked", "created"]
+    );
+    assert_eq!(
+        history[1]["changes"][0],
+        json!({"field": "usergroups", "old": null, "new": "VIPs"})
+    );
+    assert_eq!(
+        t.delete(&format!("/api/v1/organizations/{energy}/usergroups/{vips}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn members_page_across_direct_and_organization_members() {
+    let t = TestApp::start().await;
+    let energy = t.org("Energy.io", None).await;
+    let vips = usergroup(&t, "VIPs").await;
+    let mut expected = Vec::new();
+    for n in 0..7 {
+        let via_org = n % 2 == 0;
+        let body = if via_org {
+            json!({"name": format!("U{n}"), "email": format!("u{n}@example.org"), "organization_id": energy})
+        } else {
+            json!({"name": format!("U{n}"), "email": format!("u{n}@example.org")})
+        };
+        let user = t.user(body).await;
+        if !via_org {
+            t.send(
+                Method::PUT,
+                &format!("/api/v1/usergroups/{vips}/members/{}", user["id"]),
+                Some(&t.admin_token),
+                None,
+                &[],
+            )
+            .await;
+        }
+        expected.push(format!("U{n}"));
+    }
+    t.send(
+        Method::PUT,
+        &format!("/api/v1/organizations/{energy}/usergroups/{vips}"),
+        Some(&t.admin_token),
+        None,
+        &[],
+    )
+    .await;
+    let mut seen = Vec::new();
+    let mut path = format!("/api/v1/usergroups/{vips}/members?limit=3");
+    loop {
+        let page = t.get(&path).await.body;
+        seen.extend(
+            page["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["user"]["name"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(cursor) => {
+                path = format!("/api/v1/usergroups/{vips}/members?limit=3&cursor={cursor}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn usergroups_are_defined_by_admins_with_unique_names_and_valid_permissions() {
+    let t = TestApp::start().await;
+    let created = t
+        .post(
+            "/api/v1/usergroups",
+            json!({"name": "VIPs", "permissions": ["portal.chat", "kb.category:12"]}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert_eq!(
+        created.body["permissions"],
+        json!(["portal.chat", "kb.category:12"])
+    );
+    let again = t.post("/api/v1/usergroups", json!({"name": "vips"})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.code(), "name_taken");
+    let bad = t
+        .post(
+            "/api/v1/usergroups",
+            json!({"name": "Bad", "permissions": ["Portal Chat"]}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.body["error"]["field"], "permissions[0]");
+
+    t.post(
+        "/api/v1/agents",
+        json!({"email": "bob@helpdesk.test", "name": "Bob", "password": "bob password"}),
+    )
+    .await;
+    let token = t
+        .send(
+            Method::POST,
+            "/api/v1/auth/token",
+            None,
+            Some(json!({"email": "bob@helpdesk.test", "password": "bob password"})),
+            &[],
+        )
+        .await
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let by_agent = t
+        .send(
+            Method::POST,
+            "/api/v1/usergroups",
+            Some(&token),
+            Some(json!({"name": "Agents' own"})),
+            &[],
+        )
+        .await;
+    assert_eq!(by_agent.status, StatusCode::FORBIDDEN);
+    let listed = t.get("/api/v1/usergroups").await.body["data"].clone();
+    assert_eq!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["name"].clone())
+            .collect::<Vec<Value>>(),
+        vec![json!("VIPs")]
+    );
+}
+
+#[tokio::test]
+async fn unknown_groups_users_and_organizations_are_404_and_portal_tokens_403() {
+    let t = TestApp::start().await;
+    let vips = usergroup(&t, "VIPs").await;
+    let org = t.org("Acme", None).await;
+    let jane = t
+        .user(json!({"name": "Jane", "email": "jane@example.org"}))
+        .await;
+    assert_eq!(
+        t.get("/api/v1/usergroups/999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.get("/api/v1/usergroups/999/members").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.send(
+            Method::PUT,
+            &format!("/api/v1/usergroups/999/members/{}", jane["id"]),
+            Some(&t.admin_token),
+            None,
+            &[]
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.send(
+            Method::PUT,
+            &format!("/api/v1/usergroups/{vips}/members/999"),
+            Some(&t.admin_token),
+            None,
+            &[]
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.send(
+            Method::PUT,
+            &format!("/api/v1/organizations/{org}/usergroups/999"),
+            Some(&t.admin_token),
+            None,
+            &[]
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.send(
+            Method::PUT,
+            &format!("/api/v1/organizations/999/usergroups/{vips}"),
+            Some(&t.admin_token),
+            None,
+            &[]
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.get("/api/v1/users/999/usergroups").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let (_, user_token) = t
+        .portal_user("Una", "una@example.org", "una password")
+        .await;
+    assert_eq!(
+        t.send(
+            Method::GET,
+            "/api/v1/usergroups",
+            Some(&user_token),
+            None,
+            &[]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(members(&t, vips).await, vec![], "nothing changed");
+}
