@@ -5,7 +5,7 @@ use crate::sql::{self, placeholders};
 use orgdesk_core::model::{MembershipSources, Usergroup};
 use orgdesk_core::{OrganizationId, UserId};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 #[derive(Debug, FromQueryResult)]
 struct Row {
@@ -203,43 +203,54 @@ pub async fn linked_to<C: ConnectionTrait>(
 }
 
 /// A page of a usergroup's effective members (ids after `after`, in order), each with
-/// why they are in it. Both halves of the union walk an index, so a group linked to a
-/// huge organization costs no more per page than a small one.
+/// why they are in it. Each source is read as its own bounded index range — the direct
+/// members, then each linked organization's members — and merged here, so a page costs
+/// the same for a group linked to a huge organization as for a small one.
+///
+/// The flags are exact: a user on the page has fewer than `limit` members before it, so
+/// every source's first `limit` ids include all of that source's ids up to that user.
 pub async fn members<C: ConnectionTrait>(
     conn: &C,
     usergroup: i64,
     after: i64,
     limit: u64,
 ) -> Result<Vec<(UserId, MembershipSources)>, DbErr> {
-    #[derive(FromQueryResult)]
-    struct Member {
-        id: i64,
-        direct: bool,
-        via_organization: bool,
-    }
-    let members: Vec<Member> = sql::all(
+    let bounded =
+        |rows: Vec<sql::Scalar<i64>>| rows.into_iter().map(|r| r.value).collect::<BTreeSet<i64>>();
+    let direct = bounded(
+        sql::all(
+            conn,
+            "SELECT user_id AS value FROM usergroup_members WHERE usergroup_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3",
+            vec![usergroup.into(), after.into(), (limit as i64).into()],
+        )
+        .await?,
+    );
+    let linked: Vec<sql::Scalar<i64>> = sql::all(
         conn,
-        "SELECT m.id, \
-           EXISTS (SELECT 1 FROM usergroup_members d WHERE d.usergroup_id = $1 AND d.user_id = m.id) AS direct, \
-           EXISTS (SELECT 1 FROM users u JOIN organization_usergroups l ON l.organization_id = u.organization_id \
-                   WHERE u.id = m.id AND l.usergroup_id = $1) AS via_organization \
-         FROM ( \
-           SELECT d.user_id AS id FROM usergroup_members d WHERE d.usergroup_id = $1 AND d.user_id > $2 \
-           UNION \
-           SELECT u.id FROM organization_usergroups l JOIN users u ON u.organization_id = l.organization_id \
-           WHERE l.usergroup_id = $1 AND u.id > $2 \
-         ) m ORDER BY m.id LIMIT $3",
-        vec![usergroup.into(), after.into(), (limit as i64).into()],
+        "SELECT organization_id AS value FROM organization_usergroups WHERE usergroup_id = $1",
+        vec![usergroup.into()],
     )
     .await?;
-    Ok(members
-        .into_iter()
-        .map(|m| {
+    let mut via = BTreeSet::new();
+    for organization in linked {
+        via.extend(bounded(
+            sql::all(
+                conn,
+                "SELECT id AS value FROM users WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+                vec![organization.value.into(), after.into(), (limit as i64).into()],
+            )
+            .await?,
+        ));
+    }
+    Ok(direct
+        .union(&via)
+        .take(limit as usize)
+        .map(|id| {
             (
-                UserId(m.id),
+                UserId(*id),
                 MembershipSources {
-                    direct: m.direct,
-                    via_organization: m.via_organization,
+                    direct: direct.contains(id),
+                    via_organization: via.contains(id),
                 },
             )
         })

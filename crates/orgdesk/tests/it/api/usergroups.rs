@@ -297,20 +297,22 @@ async fn links_and_unlinks_are_recorded_on_the_organization() {
 }
 
 #[tokio::test]
-async fn members_page_across_direct_and_organization_members() {
+async fn members_page_across_direct_and_organization_members_with_exact_flags() {
     let t = TestApp::start().await;
     let energy = t.org("Energy.io", None).await;
     let vips = usergroup(&t, "VIPs").await;
     let mut expected = Vec::new();
-    for n in 0..7 {
+    for n in 0..9 {
+        // Even users come through the organization, odd ones directly, every third both.
         let via_org = n % 2 == 0;
+        let direct = !via_org || n % 3 == 0;
         let body = if via_org {
             json!({"name": format!("U{n}"), "email": format!("u{n}@example.org"), "organization_id": energy})
         } else {
             json!({"name": format!("U{n}"), "email": format!("u{n}@example.org")})
         };
         let user = t.user(body).await;
-        if !via_org {
+        if direct {
             t.send(
                 Method::PUT,
                 &format!("/api/v1/usergroups/{vips}/members/{}", user["id"]),
@@ -320,7 +322,7 @@ async fn members_page_across_direct_and_organization_members() {
             )
             .await;
         }
-        expected.push(format!("U{n}"));
+        expected.push(member(&format!("U{n}"), direct, via_org));
     }
     t.send(
         Method::PUT,
@@ -331,19 +333,19 @@ async fn members_page_across_direct_and_organization_members() {
     )
     .await;
     let mut seen = Vec::new();
-    let mut path = format!("/api/v1/usergroups/{vips}/members?limit=3");
+    let mut path = format!("/api/v1/usergroups/{vips}/members?limit=2");
     loop {
         let page = t.get(&path).await.body;
-        seen.extend(
-            page["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m["user"]["name"].as_str().unwrap().to_owned()),
-        );
+        seen.extend(page["data"].as_array().unwrap().iter().map(|m| {
+            (
+                m["user"]["name"].as_str().unwrap().to_owned(),
+                m["direct"].as_bool().unwrap(),
+                m["via_organization"].as_bool().unwrap(),
+            )
+        }));
         match page["next_cursor"].as_str() {
             Some(cursor) => {
-                path = format!("/api/v1/usergroups/{vips}/members?limit=3&cursor={cursor}")
+                path = format!("/api/v1/usergroups/{vips}/members?limit=2&cursor={cursor}")
             }
             None => break,
         }
