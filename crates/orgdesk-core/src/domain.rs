@@ -205,6 +205,7 @@ mod tests {
             "acme",
             "acme.notatld",
             "http://acme.com",
+            "xn--a.com",
         ] {
             assert!(
                 matches!(EmailDomain::parse(bad), Err(DomainError::Invalid(_))),
@@ -230,7 +231,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn normalization_is_idempotent(label in "[a-zA-Z][a-zA-Z0-9-]{0,20}[a-zA-Z0-9]", tld in prop::sample::select(vec!["com", "org", "co.uk", "de", "io"]), at in any::<bool>(), pad in " {0,3}") {
+        fn normalization_is_idempotent(label in "[a-zA-Z][a-zA-Z0-9]{0,10}(-[a-zA-Z0-9]{1,10})?", tld in prop::sample::select(vec!["com", "org", "co.uk", "de", "io"]), at in any::<bool>(), pad in " {0,3}") {
             let input = format!("{pad}{}{label}.{tld}{pad}", if at { "@" } else { "" });
             let Ok(once) = EmailDomain::parse(&input) else {
                 // Some generated names are public suffixes themselves (ru.com, uk.com):
