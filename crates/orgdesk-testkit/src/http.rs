@@ -131,6 +131,11 @@ impl TestApp {
         self.send(Method::POST, path, Some(&self.admin_token), Some(body), &[])
             .await
     }
+    /// A PUT with no body, as the admin.
+    pub async fn put_empty(&self, path: &str) -> Response {
+        self.send(Method::PUT, path, Some(&self.admin_token), None, &[])
+            .await
+    }
     pub async fn patch(&self, path: &str, body: Value) -> Response {
         self.send(
             Method::PATCH,
@@ -148,6 +153,23 @@ impl TestApp {
     pub async fn delete(&self, path: &str) -> Response {
         self.send(Method::DELETE, path, Some(&self.admin_token), None, &[])
             .await
+    }
+
+    /// Creates an agent through the API (as the admin) and signs them in; returns the token.
+    pub async fn agent_token(&self, email: &str, password: &str, admin: bool) -> String {
+        let created = self.post("/api/v1/agents", serde_json::json!({"email": email, "name": email, "password": password, "admin": admin})).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        let token = self
+            .send(
+                Method::POST,
+                "/api/v1/auth/token",
+                None,
+                Some(serde_json::json!({"email": email, "password": password})),
+                &[],
+            )
+            .await;
+        assert_eq!(token.status, StatusCode::CREATED, "{}", token.body);
+        token.body["token"].as_str().expect("token").to_owned()
     }
 
     /// Creates an organization through the API and returns its id.

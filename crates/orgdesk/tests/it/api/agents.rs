@@ -31,24 +31,9 @@ async fn admin_creates_agents_who_can_sign_in() {
 #[tokio::test]
 async fn non_admin_agents_cannot_create_or_list_agents() {
     let t = TestApp::start().await;
-    t.post(
-        "/api/v1/agents",
-        json!({"email": "bob@helpdesk.test", "name": "Bob", "password": "bob password"}),
-    )
-    .await;
     let token = t
-        .send(
-            Method::POST,
-            "/api/v1/auth/token",
-            None,
-            Some(json!({"email": "bob@helpdesk.test", "password": "bob password"})),
-            &[],
-        )
-        .await
-        .body["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .agent_token("bob@helpdesk.test", "bob password", false)
+        .await;
     let create = t.send(Method::POST, "/api/v1/agents", Some(&token), Some(json!({"email": "eve@helpdesk.test", "name": "Eve", "password": "eve password", "admin": true})), &[]).await;
     assert_eq!(create.status, StatusCode::FORBIDDEN);
     let list = t

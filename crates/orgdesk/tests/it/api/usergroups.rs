@@ -52,15 +52,9 @@ async fn unlinking_an_organization_keeps_only_the_users_added_directly() {
         .await;
     let power = usergroup(&t, "Power Users").await;
     assert_eq!(
-        t.send(
-            Method::PUT,
-            &format!("/api/v1/usergroups/{power}/members/{}", a["id"]),
-            Some(&t.admin_token),
-            None,
-            &[]
-        )
-        .await
-        .status,
+        t.put_empty(&format!("/api/v1/usergroups/{power}/members/{}", a["id"]))
+            .await
+            .status,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
@@ -69,13 +63,9 @@ async fn unlinking_an_organization_keeps_only_the_users_added_directly() {
     );
 
     assert_eq!(
-        t.send(
-            Method::PUT,
-            &format!("/api/v1/organizations/{energy}/usergroups/{power}"),
-            Some(&t.admin_token),
-            None,
-            &[]
-        )
+        t.put_empty(&format!(
+            "/api/v1/organizations/{energy}/usergroups/{power}"
+        ))
         .await
         .status,
         StatusCode::NO_CONTENT
@@ -116,14 +106,8 @@ async fn users_who_join_a_linked_organization_are_in_and_users_who_leave_are_out
     let t = TestApp::start().await;
     let energy = t.org("Energy.io", None).await;
     let vips = usergroup(&t, "VIPs").await;
-    t.send(
-        Method::PUT,
-        &format!("/api/v1/organizations/{energy}/usergroups/{vips}"),
-        Some(&t.admin_token),
-        None,
-        &[],
-    )
-    .await;
+    t.put_empty(&format!("/api/v1/organizations/{energy}/usergroups/{vips}"))
+        .await;
     let late = t
         .user(json!({"name": "Late Joiner", "email": "late@example.org"}))
         .await;
@@ -166,14 +150,8 @@ async fn a_membership_through_the_organization_cannot_be_removed_from_the_user_a
     let jane = t
         .user(json!({"name": "Jane", "email": "jane@example.org", "organization_id": energy}))
         .await;
-    t.send(
-        Method::PUT,
-        &format!("/api/v1/organizations/{energy}/usergroups/{vips}"),
-        Some(&t.admin_token),
-        None,
-        &[],
-    )
-    .await;
+    t.put_empty(&format!("/api/v1/organizations/{energy}/usergroups/{vips}"))
+        .await;
     let refused = t
         .delete(&format!("/api/v1/usergroups/{vips}/members/{}", jane["id"]))
         .await;
@@ -191,14 +169,8 @@ async fn a_membership_through_the_organization_cannot_be_removed_from_the_user_a
     );
 
     // Direct and through the organization: removing the direct part leaves the other.
-    t.send(
-        Method::PUT,
-        &format!("/api/v1/usergroups/{vips}/members/{}", jane["id"]),
-        Some(&t.admin_token),
-        None,
-        &[],
-    )
-    .await;
+    t.put_empty(&format!("/api/v1/usergroups/{vips}/members/{}", jane["id"]))
+        .await;
     assert_eq!(members(&t, vips).await, vec![member("Jane", true, true)]);
     assert_eq!(
         t.delete(&format!("/api/v1/usergroups/{vips}/members/{}", jane["id"]))
@@ -230,14 +202,8 @@ async fn links_do_not_pass_through_the_hierarchy() {
     t.user(json!({"name": "Child Member", "email": "cm@example.org", "organization_id": child}))
         .await;
     let vips = usergroup(&t, "VIPs").await;
-    t.send(
-        Method::PUT,
-        &format!("/api/v1/organizations/{parent}/usergroups/{vips}"),
-        Some(&t.admin_token),
-        None,
-        &[],
-    )
-    .await;
+    t.put_empty(&format!("/api/v1/organizations/{parent}/usergroups/{vips}"))
+        .await;
     assert_eq!(members(&t, vips).await, vec![]);
     assert_eq!(
         t.get(&format!("/api/v1/organizations/{child}")).await.body["usergroup_ids"],
@@ -250,23 +216,11 @@ async fn links_and_unlinks_are_recorded_on_the_organization() {
     let t = TestApp::start().await;
     let energy = t.org("Energy.io", None).await;
     let vips = usergroup(&t, "VIPs").await;
-    t.send(
-        Method::PUT,
-        &format!("/api/v1/organizations/{energy}/usergroups/{vips}"),
-        Some(&t.admin_token),
-        None,
-        &[],
-    )
-    .await;
+    t.put_empty(&format!("/api/v1/organizations/{energy}/usergroups/{vips}"))
+        .await;
     // Linking again changes nothing and records nothing.
-    t.send(
-        Method::PUT,
-        &format!("/api/v1/organizations/{energy}/usergroups/{vips}"),
-        Some(&t.admin_token),
-        None,
-        &[],
-    )
-    .await;
+    t.put_empty(&format!("/api/v1/organizations/{energy}/usergroups/{vips}"))
+        .await;
     t.delete(&format!("/api/v1/organizations/{energy}/usergroups/{vips}"))
         .await;
     let history = t
@@ -313,25 +267,13 @@ async fn members_page_across_direct_and_organization_members_with_exact_flags() 
         };
         let user = t.user(body).await;
         if direct {
-            t.send(
-                Method::PUT,
-                &format!("/api/v1/usergroups/{vips}/members/{}", user["id"]),
-                Some(&t.admin_token),
-                None,
-                &[],
-            )
-            .await;
+            t.put_empty(&format!("/api/v1/usergroups/{vips}/members/{}", user["id"]))
+                .await;
         }
         expected.push(member(&format!("U{n}"), direct, via_org));
     }
-    t.send(
-        Method::PUT,
-        &format!("/api/v1/organizations/{energy}/usergroups/{vips}"),
-        Some(&t.admin_token),
-        None,
-        &[],
-    )
-    .await;
+    t.put_empty(&format!("/api/v1/organizations/{energy}/usergroups/{vips}"))
+        .await;
     let mut seen = Vec::new();
     let mut path = format!("/api/v1/usergroups/{vips}/members?limit=2");
     loop {
@@ -379,24 +321,9 @@ async fn usergroups_are_defined_by_admins_with_unique_names_and_valid_permission
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.body["error"]["field"], "permissions[0]");
 
-    t.post(
-        "/api/v1/agents",
-        json!({"email": "bob@helpdesk.test", "name": "Bob", "password": "bob password"}),
-    )
-    .await;
     let token = t
-        .send(
-            Method::POST,
-            "/api/v1/auth/token",
-            None,
-            Some(json!({"email": "bob@helpdesk.test", "password": "bob password"})),
-            &[],
-        )
-        .await
-        .body["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .agent_token("bob@helpdesk.test", "bob password", false)
+        .await;
     let by_agent = t
         .send(
             Method::POST,
@@ -436,51 +363,27 @@ async fn unknown_groups_users_and_organizations_are_404_and_portal_tokens_403() 
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        t.send(
-            Method::PUT,
-            &format!("/api/v1/usergroups/999/members/{}", jane["id"]),
-            Some(&t.admin_token),
-            None,
-            &[]
-        )
-        .await
-        .status,
+        t.put_empty(&format!("/api/v1/usergroups/999/members/{}", jane["id"]))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        t.send(
-            Method::PUT,
-            &format!("/api/v1/usergroups/{vips}/members/999"),
-            Some(&t.admin_token),
-            None,
-            &[]
-        )
-        .await
-        .status,
+        t.put_empty(&format!("/api/v1/usergroups/{vips}/members/999"))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        t.send(
-            Method::PUT,
-            &format!("/api/v1/organizations/{org}/usergroups/999"),
-            Some(&t.admin_token),
-            None,
-            &[]
-        )
-        .await
-        .status,
+        t.put_empty(&format!("/api/v1/organizations/{org}/usergroups/999"))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        t.send(
-            Method::PUT,
-            &format!("/api/v1/organizations/999/usergroups/{vips}"),
-            Some(&t.admin_token),
-            None,
-            &[]
-        )
-        .await
-        .status,
+        t.put_empty(&format!("/api/v1/organizations/999/usergroups/{vips}"))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
