@@ -29,6 +29,8 @@ pub enum ApiError {
     Core(Error),
     /// The request itself could not be read (bad JSON, wrong types, bad query).
     Malformed(String),
+    /// The request body is larger than the server accepts.
+    TooLarge,
 }
 
 impl From<Error> for ApiError {
@@ -63,6 +65,17 @@ impl IntoResponse for ApiError {
                 ErrorDetail {
                     code: "malformed_request".into(),
                     message,
+                    field: None,
+                },
+            ),
+            ApiError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorDetail {
+                    code: "payload_too_large".into(),
+                    message: format!(
+                        "the request body is larger than {} MiB",
+                        crate::MAX_BODY_BYTES / (1024 * 1024)
+                    ),
                     field: None,
                 },
             ),

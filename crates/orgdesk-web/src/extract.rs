@@ -26,6 +26,9 @@ pub struct Path<T>(pub T);
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::TooLarge;
+        }
         ApiError::Malformed(format!(
             "the request body is not acceptable JSON: {}",
             rejection.body_text()

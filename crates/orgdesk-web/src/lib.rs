@@ -19,6 +19,9 @@ use tower_http::trace::TraceLayer;
 /// Shared state of every handler.
 pub type AppState = App;
 
+/// The largest JSON request body accepted.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application as one router.
@@ -37,7 +40,8 @@ pub fn router(app: App) -> Router {
         .merge(api)
         .fallback(|uri: axum::http::Uri| async move { ApiError::from(orgdesk_app::core::Error::not_found(orgdesk_app::core::Entity::Route, uri.path())) })
         .with_state(app)
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        // Read by the body extractors, which answer with the JSON error body (413).
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");

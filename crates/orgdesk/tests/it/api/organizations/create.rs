@@ -261,3 +261,18 @@ async fn creation_is_recorded_in_history_with_the_agent() {
         json!({"field": "summary", "old": null, "new": "Anvils"})
     );
 }
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_with_413_and_creates_nothing() {
+    let t = TestApp::start().await;
+    let summary = "x".repeat(3 * 1024 * 1024);
+    let response = t
+        .post(
+            "/api/v1/organizations",
+            json!({"name": "Huge", "summary": summary}),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(response.code(), "payload_too_large");
+    assert_eq!(organization_count(&t).await, 0);
+}
