@@ -38,6 +38,7 @@ fn domain_association() -> Actor {
 /// A new user whose every value passed its rule.
 struct ValidUser {
     name: PersonName,
+    name_key: String,
     email: EmailAddress,
     position: Option<String>,
     manager: bool,
@@ -56,6 +57,7 @@ async fn validate(new: &NewUser) -> Result<ValidUser> {
     )?;
     let password_hash = hash_new_password(new.password.as_deref()).await?;
     Ok(ValidUser {
+        name_key: orgdesk_core::text::name_key(name.as_str()),
         name,
         email,
         position,
@@ -185,6 +187,7 @@ impl App {
             .iter()
             .map(|u| users::NewUserRow {
                 name: u.name.as_str(),
+                name_key: &u.name_key,
                 email: u.email.as_str(),
                 email_key: u.email.key(),
                 email_domain: u.email.domain(),

@@ -3,6 +3,7 @@
 
 mod m0001_core;
 mod m0002_usergroups;
+mod m0003_user_name_key;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_core::Migration),
             Box::new(m0002_usergroups::Migration),
+            Box::new(m0003_user_name_key::Migration),
         ]
     }
 }

@@ -57,6 +57,8 @@ pub(crate) async fn select_where<C: ConnectionTrait>(
 
 pub struct NewUserRow<'a> {
     pub name: &'a str,
+    /// The name as searched: trimmed, lower case.
+    pub name_key: &'a str,
     pub email: &'a str,
     pub email_key: &'a str,
     pub email_domain: &'a str,
@@ -99,8 +101,8 @@ pub async fn insert_many<C: ConnectionTrait>(
         for row in chunk {
             let n = values.len();
             tuples.push(format!(
-                "(${}, ${}, ${}, ${d}, ${}, COALESCE(${}, (SELECT od.organization_id FROM organization_domains od WHERE od.domain = ${d})), ${}, ${}, ${}, ${at}, ${at})",
-                n + 1, n + 2, n + 3, n + 5, n + 6, n + 7, n + 8, n + 9, d = n + 4, at = n + 10
+                "(${}, ${}, ${}, ${d}, ${}, COALESCE(${}, (SELECT od.organization_id FROM organization_domains od WHERE od.domain = ${d})), ${}, ${}, ${}, ${at}, ${at}, ${})",
+                n + 1, n + 2, n + 3, n + 5, n + 6, n + 7, n + 8, n + 9, n + 11, d = n + 4, at = n + 10
             ));
             values.extend([
                 row.name.into(),
@@ -113,12 +115,13 @@ pub async fn insert_many<C: ConnectionTrait>(
                 row.manager.into(),
                 false.into(),
                 row.at.into(),
+                row.name_key.into(),
             ]);
         }
         let returned: Vec<Returned> = sql::all(
             conn,
             &format!(
-                "INSERT INTO users (name, email, email_key, email_domain, password_hash, organization_id, position, manager, auto_cc, created_at, updated_at) \
+                "INSERT INTO users (name, email, email_key, email_domain, password_hash, organization_id, position, manager, auto_cc, created_at, updated_at, name_key) \
                  VALUES {} RETURNING id, email_key, organization_id",
                 tuples.join(", ")
             ),
@@ -225,7 +228,7 @@ pub async fn credentials<C: ConnectionTrait>(
 
 #[derive(Debug, Default, Clone)]
 pub struct UserFilter {
-    /// Lower-cased prefix of the email or the name.
+    /// Lower-cased prefix of the email or of the name.
     pub prefix: Option<String>,
     pub organization_id: Option<OrganizationId>,
     pub manager: Option<bool>,
@@ -241,13 +244,13 @@ pub async fn list<C: ConnectionTrait>(
     let mut conditions = vec!["u.id > $1".to_owned()];
     let mut values: Vec<Value> = vec![after.into()];
     if let Some(prefix) = &filter.prefix {
+        // Two index ranges (email key, name key) rather than a LIKE over every user.
         values.push(prefix.clone().into());
         values.push(format!("{prefix}\u{10FFFF}").into());
         let (low, high) = (values.len() - 1, values.len());
-        values.push(format!("{prefix}%").into());
         conditions.push(format!(
-            "((u.email_key >= ${low} AND u.email_key < ${high}) OR lower(u.name) LIKE ${})",
-            values.len()
+            "u.id IN (SELECT id FROM users WHERE email_key >= ${low} AND email_key < ${high} \
+             UNION SELECT id FROM users WHERE name_key >= ${low} AND name_key < ${high})"
         ));
     }
     if let Some(organization) = filter.organization_id {
@@ -323,8 +326,8 @@ pub async fn set_identity<C: ConnectionTrait>(
 ) -> Result<(), DbErr> {
     sql::execute(
         conn,
-        "UPDATE users SET name = $1, email = $2, email_key = $3, email_domain = $4, updated_at = $5 WHERE id = $6",
-        vec![name.into(), email.as_str().into(), email.key().into(), email.domain().into(), at.into(), id.0.into()],
+        "UPDATE users SET name = $1, email = $2, email_key = $3, email_domain = $4, updated_at = $5, name_key = $7 WHERE id = $6",
+        vec![name.into(), email.as_str().into(), email.key().into(), email.domain().into(), at.into(), id.0.into(), orgdesk_core::text::name_key(name).into()],
     )
     .await?;
     Ok(())

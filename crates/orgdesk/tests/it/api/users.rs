@@ -167,6 +167,32 @@ async fn patch_refuses_a_taken_email_and_auto_cc_for_non_managers() {
 }
 
 #[tokio::test]
+async fn a_renamed_user_is_found_by_the_new_name_only() {
+    let t = TestApp::start().await;
+    let user = t
+        .user(json!({"name": "Jane Doe", "email": "jd@example.org"}))
+        .await;
+    t.patch(
+        &format!("/api/v1/users/{}", user["id"]),
+        json!({"name": "Zoë Smith"}),
+    )
+    .await;
+    let names = |body: &serde_json::Value| {
+        body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["name"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&t.get("/api/v1/users?q=ZOË").await.body),
+        ["Zoë Smith"]
+    );
+    assert!(names(&t.get("/api/v1/users?q=jane").await.body).is_empty());
+}
+
+#[tokio::test]
 async fn unknown_user_is_404() {
     let t = TestApp::start().await;
     assert_eq!(
