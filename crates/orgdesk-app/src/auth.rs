@@ -125,6 +125,13 @@ fn new_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// The account an email names, as stored; unparsable input is throttled as given.
+fn account_key(email: &str) -> String {
+    EmailAddress::parse(email)
+        .map(|e| e.key().to_owned())
+        .unwrap_or_else(|_| email.trim().to_lowercase())
+}
+
 fn bad_credentials() -> Error {
     Error::Unauthenticated("the email or password is not right".into())
 }
@@ -188,9 +195,8 @@ impl App {
 
     /// Exchanges an agent's email and password for a new API token.
     pub async fn issue_agent_token(&self, email: &str, password: &str) -> Result<String> {
-        let key = EmailAddress::parse(email)
-            .map(|e| e.key().to_owned())
-            .unwrap_or_default();
+        let key = account_key(email);
+        self.sign_in.attempt(format!("agent:{key}"))?;
         let found = agents::credentials(self.store.reader(), &key)
             .await
             .map_err(internal)?;
@@ -207,9 +213,8 @@ impl App {
 
     /// Exchanges an end user's email and password for a new portal token.
     pub async fn issue_user_token(&self, email: &str, password: &str) -> Result<String> {
-        let key = EmailAddress::parse(email)
-            .map(|e| e.key().to_owned())
-            .unwrap_or_default();
+        let key = account_key(email);
+        self.sign_in.attempt(format!("user:{key}"))?;
         let found = users::credentials(self.store.reader(), &key)
             .await
             .map_err(internal)?;

@@ -11,6 +11,7 @@ mod hierarchy;
 mod history;
 mod members;
 mod organizations;
+mod throttle;
 mod user_creation;
 mod usergroups;
 mod users;
@@ -33,6 +34,7 @@ use orgdesk_store::Store;
 #[derive(Clone, Debug)]
 pub struct App {
     store: Store,
+    sign_in: std::sync::Arc<throttle::SignInThrottle>,
 }
 
 impl App {
@@ -40,7 +42,10 @@ impl App {
     pub async fn open(url: &DatabaseUrl) -> Result<Self> {
         let store = Store::connect(url).await.map_err(errors::internal)?;
         store.migrate().await.map_err(errors::internal)?;
-        Ok(Self { store })
+        Ok(Self {
+            store,
+            sign_in: std::sync::Arc::new(throttle::SignInThrottle::new()),
+        })
     }
 
     pub fn backend_name(&self) -> &'static str {

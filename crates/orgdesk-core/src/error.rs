@@ -87,6 +87,10 @@ pub enum Error {
     #[error("{0}")]
     Unauthenticated(String),
 
+    /// Too many sign-in attempts for one account in a short time.
+    #[error("too many sign-in attempts for this account; try again in {retry_after_secs} seconds")]
+    TooManyAttempts { retry_after_secs: u64 },
+
     #[error("{0}")]
     Forbidden(String),
 
@@ -117,6 +121,7 @@ impl Error {
             Error::HierarchyCycle { .. } => "hierarchy_cycle",
             Error::VersionConflict { .. } => "version_conflict",
             Error::Unauthenticated(_) => "unauthenticated",
+            Error::TooManyAttempts { .. } => "too_many_requests",
             Error::Forbidden(_) => "forbidden",
             Error::Internal(_) => "internal_error",
         }

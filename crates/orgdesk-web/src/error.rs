@@ -52,6 +52,7 @@ fn status_of(err: &Error) -> StatusCode {
         | Error::HierarchyCycle { .. } => StatusCode::CONFLICT,
         Error::VersionConflict { .. } => StatusCode::PRECONDITION_FAILED,
         Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::Forbidden(_) => StatusCode::FORBIDDEN,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -59,6 +60,10 @@ fn status_of(err: &Error) -> StatusCode {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = match &self {
+            ApiError::Core(Error::TooManyAttempts { retry_after_secs }) => Some(*retry_after_secs),
+            _ => None,
+        };
         let (status, detail) = match self {
             ApiError::Malformed(message) => (
                 StatusCode::BAD_REQUEST,
@@ -103,6 +108,12 @@ impl IntoResponse for ApiError {
             }
         };
         let mut response = (status, Json(ErrorBody { error: detail })).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

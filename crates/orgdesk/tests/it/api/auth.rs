@@ -190,3 +190,53 @@ async fn unknown_routes_answer_404_with_the_error_body() {
     assert_eq!(response.status, StatusCode::NOT_FOUND);
     assert_eq!(response.code(), "not_found");
 }
+
+#[tokio::test]
+async fn repeated_sign_in_attempts_on_one_account_are_throttled_with_429() {
+    let t = TestApp::start().await;
+    let attempt = |password: &'static str| {
+        t.send(
+            Method::POST,
+            "/api/v1/auth/token",
+            None,
+            Some(json!({"email": "admin@helpdesk.test", "password": password})),
+            &[],
+        )
+    };
+    // TestApp signed the admin in once; nine more wrong guesses are answered 401.
+    for _ in 0..9 {
+        assert_eq!(
+            attempt("wrong guess").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let throttled = attempt("admin password").await;
+    assert_eq!(
+        throttled.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        throttled.body
+    );
+    assert_eq!(throttled.code(), "too_many_requests");
+    let retry_after: u64 = throttled.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    // Other accounts, and the portal account of the same address, are not affected.
+    t.portal_user("Una", "una@example.org", "una password")
+        .await;
+    let other = t
+        .send(
+            Method::POST,
+            "/api/v1/portal/token",
+            None,
+            Some(json!({"email": "admin@helpdesk.test", "password": "whatever it is"})),
+            &[],
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::UNAUTHORIZED);
+    // Tokens already issued keep working.
+    assert_eq!(t.get("/api/v1/organizations").await.status, StatusCode::OK);
+}
