@@ -24,7 +24,7 @@ pub struct TokenResponse {
 
 /// Exchanges an agent's email and password for an API token.
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = Credentials,
-    responses((status = 201, body = TokenResponse), (status = 401, description = "wrong email or password", body = ErrorBody)))]
+    responses((status = 201, body = TokenResponse), (status = 401, description = "wrong email or password", body = ErrorBody), (status = 429, description = "too many attempts on this account; see Retry-After", body = ErrorBody)))]
 async fn agent_token(
     State(app): State<AppState>,
     Json(body): Json<Credentials>,
@@ -46,7 +46,7 @@ async fn revoke_token(
 
 /// Exchanges a portal user's email and password for a portal token.
 #[utoipa::path(post, path = "/api/v1/portal/token", tag = "auth", request_body = Credentials,
-    responses((status = 201, body = TokenResponse), (status = 401, body = ErrorBody)))]
+    responses((status = 201, body = TokenResponse), (status = 401, description = "wrong email or password", body = ErrorBody), (status = 429, description = "too many attempts on this account; see Retry-After", body = ErrorBody)))]
 async fn portal_token(
     State(app): State<AppState>,
     Json(body): Json<Credentials>,
