@@ -135,16 +135,16 @@ pub async fn list_matches<C: ConnectionTrait>(
     after: i64,
     limit: u64,
 ) -> Result<Vec<User>, DbErr> {
-    let (filter, values) = match group {
-        MatchGroup::Unaffiliated => (
-            "u.email_domain = $1 AND u.organization_id IS NULL AND u.id > $3 ORDER BY u.id LIMIT $4".to_owned(),
-            vec![domain.into(), owner.0.into(), after.into(), (limit as i64).into()],
-        ),
-        MatchGroup::OtherOrganization => (
-            format!("u.email_domain = $1 AND {} AND u.id > $3 ORDER BY u.id LIMIT $4", group.condition()),
-            vec![domain.into(), owner.0.into(), after.into(), (limit as i64).into()],
-        ),
-    };
+    let filter = format!(
+        "u.email_domain = $1 AND {} AND u.id > $3 ORDER BY u.id LIMIT $4",
+        group.condition()
+    );
+    let values = vec![
+        domain.into(),
+        owner.0.into(),
+        after.into(),
+        (limit as i64).into(),
+    ];
     crate::users::select_where(conn, &filter, values).await
 }
 
@@ -161,14 +161,18 @@ pub async fn apply_matches<C: ConnectionTrait>(
     at: i64,
 ) -> Result<u64, DbErr> {
     let condition = group.condition();
-    let actor_values = |mut values: Vec<sea_orm::Value>| {
-        values.extend([
+    // Both event inserts bind the same values: $1 domain, $2 owner, $3–$6 when and who,
+    // $7 the history flag.
+    let event_values = || -> Vec<sea_orm::Value> {
+        vec![
+            domain.into(),
+            owner.0.into(),
             at.into(),
             actor.kind.into(),
             actor.id.into(),
             actor.name.into(),
-        ]);
-        values
+            true.into(),
+        ]
     };
     if group == MatchGroup::OtherOrganization {
         sql::execute(
@@ -179,11 +183,7 @@ pub async fn apply_matches<C: ConnectionTrait>(
                    '[{{\"field\":\"organization_id\",\"old\":' || CAST(u.organization_id AS TEXT) || ',\"new\":' || CAST($2 AS TEXT) || '}}]', $7 \
                  FROM users u WHERE u.email_domain = $1 AND {condition}"
             ),
-            {
-                let mut values = actor_values(vec![domain.into(), owner.0.into()]);
-                values.push(true.into());
-                values
-            },
+            event_values(),
         )
         .await?;
     }
@@ -195,11 +195,7 @@ pub async fn apply_matches<C: ConnectionTrait>(
                '[{{\"field\":\"organization_id\",\"old\":' || COALESCE(CAST(u.organization_id AS TEXT), 'null') || ',\"new\":' || CAST($2 AS TEXT) || '}}]', $7 \
              FROM users u WHERE u.email_domain = $1 AND {condition}"
         ),
-        {
-            let mut values = actor_values(vec![domain.into(), owner.0.into()]);
-            values.push(true.into());
-            values
-        },
+        event_values(),
     )
     .await?;
     sql::execute(

@@ -33,10 +33,6 @@ pub struct NewEvent<'a> {
     pub history: bool,
 }
 
-pub async fn insert<C: ConnectionTrait>(conn: &C, event: &NewEvent<'_>) -> Result<(), DbErr> {
-    insert_many(conn, std::slice::from_ref(event)).await
-}
-
 /// Rows per multi-row INSERT (~1,000 parameters: see `users::INSERT_CHUNK`).
 const INSERT_CHUNK: usize = 100;
 

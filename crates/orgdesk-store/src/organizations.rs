@@ -250,19 +250,6 @@ pub async fn list<C: ConnectionTrait>(
     with_domains(conn, rows).await
 }
 
-/// The name key of an organization, the cursor of name-ordered lists.
-pub async fn name_key_of<C: ConnectionTrait>(
-    conn: &C,
-    id: OrganizationId,
-) -> Result<Option<String>, DbErr> {
-    sql::scalar(
-        conn,
-        "SELECT name_key AS value FROM organizations WHERE id = $1",
-        vec![id.0.into()],
-    )
-    .await
-}
-
 pub struct OrganizationUpdate<'a> {
     pub name: &'a str,
     pub name_key: &'a str,
@@ -452,12 +439,4 @@ pub async fn delete<C: ConnectionTrait>(conn: &C, id: OrganizationId) -> Result<
     )
     .await?
         == 1)
-}
-
-pub async fn count<C: ConnectionTrait>(conn: &C) -> Result<i64, DbErr> {
-    Ok(
-        sql::scalar(conn, "SELECT COUNT(*) AS value FROM organizations", vec![])
-            .await?
-            .unwrap_or(0),
-    )
 }

@@ -360,11 +360,3 @@ pub async fn unaffiliate_all<C: ConnectionTrait>(
     )
     .await
 }
-
-pub async fn count<C: ConnectionTrait>(conn: &C) -> Result<i64, DbErr> {
-    Ok(
-        sql::scalar(conn, "SELECT COUNT(*) AS value FROM users", vec![])
-            .await?
-            .unwrap_or(0),
-    )
-}
