@@ -36,6 +36,21 @@ impl Response {
     pub fn message(&self) -> &str {
         self.body["error"]["message"].as_str().unwrap_or("")
     }
+    /// The `name` of each item of a list body (`{"data": [...]}`), in order.
+    pub fn names(&self) -> Vec<String> {
+        let items = self.body["data"]
+            .as_array()
+            .unwrap_or_else(|| panic!("not a list: {}", self.body));
+        items
+            .iter()
+            .map(|item| {
+                item["name"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("no name in {item}"))
+                    .to_owned()
+            })
+            .collect()
+    }
     pub fn id(&self) -> i64 {
         self.body["id"]
             .as_i64()

@@ -68,28 +68,15 @@ async fn users_are_searched_by_email_or_name_prefix_and_filtered_by_organization
         .await;
     t.user(json!({"name": "Mary", "email": "mary@acme.test", "organization_id": acme}))
         .await;
-    let names = |body: &serde_json::Value| {
-        body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| u["name"].as_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
-    };
     assert_eq!(
-        names(&t.get("/api/v1/users?q=J").await.body),
+        t.get("/api/v1/users?q=J").await.names(),
         ["Jane Doe", "John Roe"]
     );
+    assert_eq!(t.get("/api/v1/users?q=MARY%40").await.names(), ["Mary"]);
     assert_eq!(
-        names(&t.get("/api/v1/users?q=MARY%40").await.body),
-        ["Mary"]
-    );
-    assert_eq!(
-        names(
-            &t.get(&format!("/api/v1/users?organization_id={acme}"))
-                .await
-                .body
-        ),
+        t.get(&format!("/api/v1/users?organization_id={acme}"))
+            .await
+            .names(),
         ["Jane Doe", "Mary"]
     );
 }
@@ -177,19 +164,8 @@ async fn a_renamed_user_is_found_by_the_new_name_only() {
         json!({"name": "Zoë Smith"}),
     )
     .await;
-    let names = |body: &serde_json::Value| {
-        body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| u["name"].as_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(
-        names(&t.get("/api/v1/users?q=ZOË").await.body),
-        ["Zoë Smith"]
-    );
-    assert!(names(&t.get("/api/v1/users?q=jane").await.body).is_empty());
+    assert_eq!(t.get("/api/v1/users?q=ZOË").await.names(), ["Zoë Smith"]);
+    assert!(t.get("/api/v1/users?q=jane").await.names().is_empty());
 }
 
 #[tokio::test]

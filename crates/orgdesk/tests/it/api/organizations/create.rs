@@ -196,32 +196,22 @@ async fn list_searches_by_name_prefix_in_any_case_and_filters_by_parent_and_doma
         .await;
     t.org("acme labs", Some(acme)).await;
     t.org("Beta", None).await;
-    let names = |body: &serde_json::Value| {
-        body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|o| o["name"].as_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
-    };
     assert_eq!(
-        names(&t.get("/api/v1/organizations").await.body),
+        t.get("/api/v1/organizations").await.names(),
         ["Acme", "acme labs", "Beta"]
     );
     assert_eq!(
-        names(&t.get("/api/v1/organizations?q=ACM").await.body),
+        t.get("/api/v1/organizations?q=ACM").await.names(),
         ["Acme", "acme labs"]
     );
     assert_eq!(
-        names(
-            &t.get(&format!("/api/v1/organizations?parent_id={acme}"))
-                .await
-                .body
-        ),
+        t.get(&format!("/api/v1/organizations?parent_id={acme}"))
+            .await
+            .names(),
         ["acme labs"]
     );
     assert_eq!(
-        names(&t.get("/api/v1/organizations?domain=ACME.COM").await.body),
+        t.get("/api/v1/organizations?domain=ACME.COM").await.names(),
         ["Acme"]
     );
 }

@@ -2,15 +2,6 @@ use axum::http::StatusCode;
 use orgdesk_testkit::TestApp;
 use serde_json::{Value, json};
 
-fn names(body: &Value) -> Vec<String> {
-    body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["name"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// Root → Mid → Leaf, plus an unrelated Other.
 async fn chain(t: &TestApp) -> (i64, i64, i64, i64) {
     let root = t.org("Root", None).await;
@@ -27,58 +18,46 @@ async fn children_ancestors_and_descendants_follow_the_tree() {
     let sibling = t.org("Mid Two", Some(root)).await;
     t.org("Deep", Some(leaf)).await;
     assert_eq!(
-        names(
-            &t.get(&format!("/api/v1/organizations/{root}/children"))
-                .await
-                .body
-        ),
+        t.get(&format!("/api/v1/organizations/{root}/children"))
+            .await
+            .names(),
         ["Mid", "Mid Two"]
     );
     assert_eq!(
-        names(
-            &t.get(&format!("/api/v1/organizations/{leaf}/ancestors"))
-                .await
-                .body
-        ),
+        t.get(&format!("/api/v1/organizations/{leaf}/ancestors"))
+            .await
+            .names(),
         ["Mid", "Root"]
     );
     assert_eq!(
-        names(
-            &t.get(&format!("/api/v1/organizations/{root}/descendants"))
-                .await
-                .body
-        ),
+        t.get(&format!("/api/v1/organizations/{root}/descendants"))
+            .await
+            .names(),
         ["Mid", "Mid Two", "Leaf", "Deep"]
     );
     assert_eq!(
-        names(
-            &t.get(&format!("/api/v1/organizations/{sibling}/descendants"))
-                .await
-                .body
-        ),
+        t.get(&format!("/api/v1/organizations/{sibling}/descendants"))
+            .await
+            .names(),
         Vec::<String>::new()
     );
     assert_eq!(
-        names(
-            &t.get(&format!("/api/v1/organizations/{mid}/ancestors"))
-                .await
-                .body
-        ),
+        t.get(&format!("/api/v1/organizations/{mid}/ancestors"))
+            .await
+            .names(),
         ["Root"]
     );
     let paged = t
         .get(&format!("/api/v1/organizations/{root}/descendants?limit=3"))
         .await;
-    assert_eq!(names(&paged.body), ["Mid", "Mid Two", "Leaf"]);
+    assert_eq!(paged.names(), ["Mid", "Mid Two", "Leaf"]);
     let cursor = paged.body["next_cursor"].as_str().unwrap();
     assert_eq!(
-        names(
-            &t.get(&format!(
-                "/api/v1/organizations/{root}/descendants?limit=3&cursor={cursor}"
-            ))
-            .await
-            .body
-        ),
+        t.get(&format!(
+            "/api/v1/organizations/{root}/descendants?limit=3&cursor={cursor}"
+        ))
+        .await
+        .names(),
         ["Deep"]
     );
 }
@@ -144,11 +123,9 @@ async fn moving_a_subtree_elsewhere_and_clearing_the_parent_work() {
         .await;
     assert_eq!(moved.status, StatusCode::OK);
     assert_eq!(
-        names(
-            &t.get(&format!("/api/v1/organizations/{leaf}/ancestors"))
-                .await
-                .body
-        ),
+        t.get(&format!("/api/v1/organizations/{leaf}/ancestors"))
+            .await
+            .names(),
         ["Mid", "Other"]
     );
     let cleared = t

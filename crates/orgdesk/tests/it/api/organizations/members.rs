@@ -137,40 +137,26 @@ async fn members_list_filters_managers() {
         .await;
     t.user(json!({"name": "Outsider", "email": "out@example.org"}))
         .await;
-    let names = |body: &serde_json::Value| {
-        body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| u["name"].as_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
-    };
     assert_eq!(
-        names(
-            &t.get(&format!("/api/v1/organizations/{acme}/members"))
-                .await
-                .body
-        ),
+        t.get(&format!("/api/v1/organizations/{acme}/members"))
+            .await
+            .names(),
         ["Boss", "Staff"]
     );
     assert_eq!(
-        names(
-            &t.get(&format!(
-                "/api/v1/organizations/{acme}/members?manager=true"
-            ))
-            .await
-            .body
-        ),
+        t.get(&format!(
+            "/api/v1/organizations/{acme}/members?manager=true"
+        ))
+        .await
+        .names(),
         ["Boss"]
     );
     assert_eq!(
-        names(
-            &t.get(&format!(
-                "/api/v1/organizations/{acme}/members?manager=false"
-            ))
-            .await
-            .body
-        ),
+        t.get(&format!(
+            "/api/v1/organizations/{acme}/members?manager=false"
+        ))
+        .await
+        .names(),
         ["Staff"]
     );
 }
