@@ -1,7 +1,7 @@
 //! Creating, reading, changing and deleting organizations.
 
 use crate::errors::{internal, unique_or_internal};
-use crate::history::{Record, parent_moved, record, record_all};
+use crate::history::{Record, parent_moved, record_all};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::contact::check_contact_count;
 use orgdesk_core::model::{Actor, Change, Organization, Page};
@@ -248,32 +248,25 @@ impl App {
                 external_id.as_str(),
             ));
         }
-        record(
-            &tx,
-            Record {
-                organization: id,
-                actor,
-                action: "created",
-                user: None,
-                changes,
-                at,
-            },
-        )
-        .await?;
+        let mut records = vec![Record {
+            organization: id,
+            actor,
+            action: "created",
+            user: None,
+            changes,
+            at,
+        }];
         if let Some(parent) = new.parent_id {
-            record(
-                &tx,
-                Record {
-                    organization: parent,
-                    actor,
-                    action: "child_added",
-                    user: None,
-                    changes: vec![Change::new("children", json!(null), id.0)],
-                    at,
-                },
-            )
-            .await?;
+            records.push(Record {
+                organization: parent,
+                actor,
+                action: "child_added",
+                user: None,
+                changes: vec![Change::new("children", json!(null), id.0)],
+                at,
+            });
         }
+        record_all(&tx, records).await?;
         let organization = orgs::find(&tx, id)
             .await
             .map_err(internal)?
@@ -487,52 +480,44 @@ impl App {
             .await
             .map_err(internal)?;
         orgs::detach_children(&tx, id, at).await.map_err(internal)?;
-        for (child, _) in &children {
-            record(
-                &tx,
-                Record {
-                    organization: *child,
-                    actor,
-                    action: "parent_deleted",
-                    user: None,
-                    changes: vec![Change::new("parent_id", id.0, json!(null))],
-                    at,
-                },
-            )
-            .await?;
-        }
+        // Every event of the deletion in one statement: one per former child, the
+        // parent's, and the organization's own.
+        let mut records: Vec<Record<'_>> = children
+            .iter()
+            .map(|(child, _)| Record {
+                organization: *child,
+                actor,
+                action: "parent_deleted",
+                user: None,
+                changes: vec![Change::new("parent_id", id.0, json!(null))],
+                at,
+            })
+            .collect();
         if let Some(parent) = current.parent_id {
-            record(
-                &tx,
-                Record {
-                    organization: parent,
-                    actor,
-                    action: "child_removed",
-                    user: None,
-                    changes: vec![Change::new("children", id.0, json!(null))],
-                    at,
-                },
-            )
-            .await?;
+            records.push(Record {
+                organization: parent,
+                actor,
+                action: "child_removed",
+                user: None,
+                changes: vec![Change::new("children", id.0, json!(null))],
+                at,
+            });
         }
         let child_ids: Vec<i64> = children.iter().map(|(child, _)| child.0).collect();
-        record(
-            &tx,
-            Record {
-                organization: id,
-                actor,
-                action: "deleted",
-                user: None,
-                changes: vec![
-                    Change::new("name", current.name.as_str(), json!(null)),
-                    Change::new("members", members as i64, 0),
-                    Change::new("children", json!(child_ids), json!([])),
-                    Change::new("domains", json!(current.domains), json!([])),
-                ],
-                at,
-            },
-        )
-        .await?;
+        records.push(Record {
+            organization: id,
+            actor,
+            action: "deleted",
+            user: None,
+            changes: vec![
+                Change::new("name", current.name.as_str(), json!(null)),
+                Change::new("members", members as i64, 0),
+                Change::new("children", json!(child_ids), json!([])),
+                Change::new("domains", json!(current.domains), json!([])),
+            ],
+            at,
+        });
+        record_all(&tx, records).await?;
         orgs::delete(&tx, id).await.map_err(internal)?;
         tx.commit().await.map_err(internal)?;
         Ok(())

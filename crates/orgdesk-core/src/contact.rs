@@ -21,6 +21,17 @@ pub enum ContactKind {
 }
 
 impl ContactKind {
+    /// The kind's name on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Phone => "phone",
+            Self::Email => "email",
+            Self::Website => "website",
+            Self::Address => "address",
+            Self::Social => "social",
+        }
+    }
+
     pub fn parse(field: &str, input: &str) -> Result<Self> {
         match input {
             "phone" => Ok(Self::Phone),

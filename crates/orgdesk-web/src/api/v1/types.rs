@@ -82,10 +82,7 @@ impl From<Organization> for OrganizationResponse {
                 .contacts
                 .into_iter()
                 .map(|c| ContactBody {
-                    kind: serde_json::to_value(c.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
+                    kind: c.kind.as_str().to_owned(),
                     label: c.label,
                     value: c.value,
                 })
