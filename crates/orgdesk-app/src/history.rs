@@ -25,6 +25,23 @@ pub(crate) async fn record_all<C: ConnectionTrait>(
     conn: &C,
     records: Vec<Record<'_>>,
 ) -> Result<()> {
+    insert(conn, records, true).await
+}
+
+/// Records something that happened around the organization without changing it (a
+/// member's new ticket): shown in its activity, not in its history.
+pub(crate) async fn record_activity<C: ConnectionTrait>(
+    conn: &C,
+    record: Record<'_>,
+) -> Result<()> {
+    insert(conn, vec![record], false).await
+}
+
+async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    records: Vec<Record<'_>>,
+    history: bool,
+) -> Result<()> {
     let events: Vec<events::NewEvent<'_>> = records
         .iter()
         .map(|record| events::NewEvent {
@@ -34,7 +51,7 @@ pub(crate) async fn record_all<C: ConnectionTrait>(
             action: record.action,
             user_id: record.user,
             changes: &record.changes,
-            history: true,
+            history,
         })
         .collect();
     events::insert_many(conn, &events).await.map_err(internal)

@@ -11,7 +11,9 @@ mod hierarchy;
 mod history;
 mod members;
 mod organizations;
+mod portal_tickets;
 mod throttle;
+mod tickets;
 mod user_creation;
 mod usergroups;
 mod users;
@@ -24,6 +26,8 @@ pub use members::MembershipChanges;
 pub use organizations::{ContactInput, NewOrganization, OrganizationChanges};
 pub use orgdesk_core as core;
 pub use orgdesk_store::DatabaseUrl;
+pub use portal_tickets::PortalScope;
+pub use tickets::{NewMessage, NewTicket, OrganizationTicketQuery, TicketChanges, TicketQuery};
 pub use user_creation::NewUser;
 pub use users::UserChanges;
 

@@ -16,6 +16,7 @@ pub enum Entity {
     /// An address of the API itself.
     Route,
     Usergroup,
+    Ticket,
 }
 
 impl Entity {
@@ -29,6 +30,7 @@ impl Entity {
             Entity::Child => "child organization",
             Entity::Route => "route",
             Entity::Usergroup => "usergroup",
+            Entity::Ticket => "ticket",
         }
     }
 }
@@ -84,6 +86,10 @@ pub enum Error {
     )]
     VersionConflict { expected: i64, current: i64 },
 
+    /// A closed ticket takes no more messages; a follow-up is a new ticket.
+    #[error("ticket {id} is closed; open a new ticket to follow up")]
+    TicketClosed { id: i64 },
+
     #[error("{0}")]
     Unauthenticated(String),
 
@@ -120,6 +126,7 @@ impl Error {
             Error::ExternalIdTaken { .. } => "external_id_taken",
             Error::HierarchyCycle { .. } => "hierarchy_cycle",
             Error::VersionConflict { .. } => "version_conflict",
+            Error::TicketClosed { .. } => "ticket_closed",
             Error::Unauthenticated(_) => "unauthenticated",
             Error::TooManyAttempts { .. } => "too_many_requests",
             Error::Forbidden(_) => "forbidden",

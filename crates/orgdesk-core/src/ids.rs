@@ -30,3 +30,7 @@ id_type!(
     /// Identifies an agent (staff member).
     AgentId
 );
+id_type!(
+    /// Identifies a ticket.
+    TicketId
+);

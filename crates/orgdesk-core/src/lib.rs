@@ -8,12 +8,14 @@ pub mod error;
 pub mod hierarchy;
 pub mod ids;
 pub mod model;
+pub mod search;
 pub mod text;
+pub mod ticket;
 pub mod usergroup;
 
 pub use contact::{Contact, ContactKind};
 pub use domain::{DomainError, EmailDomain};
 pub use email::EmailAddress;
 pub use error::{Entity, Error, Result};
-pub use ids::{AgentId, OrganizationId, UserId};
+pub use ids::{AgentId, OrganizationId, TicketId, UserId};
 pub use text::{OrganizationName, PersonName};

@@ -2,7 +2,8 @@
 //! read them. Timestamps are milliseconds since the Unix epoch, UTC.
 
 use crate::contact::Contact;
-use crate::ids::{AgentId, OrganizationId, UserId};
+use crate::ids::{AgentId, OrganizationId, TicketId, UserId};
+use crate::ticket::{TicketPriority, TicketStatus};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +89,21 @@ impl Actor {
             Actor::Agent { name, .. } | Actor::User { name, .. } | Actor::System { name } => name,
         }
     }
+    /// Rebuilds an actor from its stored kind, id and name; anything unrecognised is
+    /// the system.
+    pub fn stored(kind: &str, id: Option<i64>, name: String) -> Self {
+        match (kind, id) {
+            ("agent", Some(id)) => Actor::Agent {
+                id: AgentId(id),
+                name,
+            },
+            ("user", Some(id)) => Actor::User {
+                id: UserId(id),
+                name,
+            },
+            _ => Actor::System { name },
+        }
+    }
 }
 
 /// One field that changed: its old and new value as JSON.
@@ -153,4 +169,33 @@ pub struct Usergroup {
 pub struct MembershipSources {
     pub direct: bool,
     pub via_organization: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub subject: String,
+    pub status: TicketStatus,
+    pub priority: TicketPriority,
+    pub requester: UserRef,
+    /// The requester's organization when the ticket was created (agents may change it).
+    pub organization: Option<OrganizationRef>,
+    pub cc_ids: Vec<UserId>,
+    pub department_id: Option<i64>,
+    pub assignee_id: Option<AgentId>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+/// A reply (seen by the requester and CC'd users) or an internal note (agents only).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketMessage {
+    pub id: i64,
+    pub ticket_id: TicketId,
+    /// An agent or a user, with their name when they wrote it.
+    pub author: Actor,
+    pub body: String,
+    pub internal: bool,
+    pub created_at: i64,
 }

@@ -71,3 +71,161 @@ pub(crate) fn bytewise_collation(backend: DbBackend) -> &'static str {
         _ => "",
     }
 }
+
+// ---- Full-text search of tickets -------------------------------------------------
+//
+// One search document per ticket, in a table named `ticket_search` on both engines: the
+// public part (subject and replies, what the portal may search) and the internal part
+// (agents' notes). The text arrives already cut into lower-cased words by
+// `orgdesk_core::search::document`, so both engines index the same words. Every write
+// happens in the transaction that changes the ticket, so the index never lags.
+//
+// SQLite: an FTS5 table whose rowid is the ticket id. PostgreSQL: a table of stripped
+// `tsvector`s (positions are not needed: searches match words, not phrases) with GIN
+// indexes, one over the public part and one over everything.
+
+/// The table the full-text index lives in (its SQLite shadow tables share the prefix).
+pub const TICKET_SEARCH_TABLE: &str = "ticket_search";
+
+pub(crate) fn create_ticket_search(backend: DbBackend) -> Vec<&'static str> {
+    match backend {
+        DbBackend::Postgres => vec![
+            "CREATE TABLE ticket_search (\
+               ticket_id BIGINT PRIMARY KEY REFERENCES tickets (id) ON DELETE CASCADE, \
+               public_doc tsvector NOT NULL, \
+               all_doc tsvector NOT NULL)",
+            "CREATE INDEX ix_ticket_search_public ON ticket_search USING GIN (public_doc)",
+            "CREATE INDEX ix_ticket_search_all ON ticket_search USING GIN (all_doc)",
+        ],
+        // Diacritics are kept, as PostgreSQL's `simple` configuration keeps them.
+        _ => vec![
+            "CREATE VIRTUAL TABLE ticket_search USING fts5(\
+               public_doc, internal_doc, tokenize = 'unicode61 remove_diacritics 0')",
+        ],
+    }
+}
+
+/// Writes a ticket's whole search document, replacing any earlier one.
+pub async fn put_ticket_search<C: ConnectionTrait>(
+    conn: &C,
+    ticket: i64,
+    public_doc: &str,
+    internal_doc: &str,
+) -> Result<(), DbErr> {
+    let (delete, insert) = match conn.get_database_backend() {
+        DbBackend::Postgres => (
+            "DELETE FROM ticket_search WHERE ticket_id = $1",
+            "INSERT INTO ticket_search (ticket_id, public_doc, all_doc) VALUES ($1, \
+               strip(to_tsvector('simple', $2)), strip(to_tsvector('simple', $2 || ' ' || $3)))",
+        ),
+        _ => (
+            "DELETE FROM ticket_search WHERE rowid = $1",
+            "INSERT INTO ticket_search (rowid, public_doc, internal_doc) VALUES ($1, $2, $3)",
+        ),
+    };
+    sql::execute(conn, delete, vec![ticket.into()]).await?;
+    sql::execute(
+        conn,
+        insert,
+        vec![ticket.into(), public_doc.into(), internal_doc.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Adds the words of one new message to its ticket's search document.
+pub async fn append_ticket_search<C: ConnectionTrait>(
+    conn: &C,
+    ticket: i64,
+    internal: bool,
+    doc: &str,
+) -> Result<(), DbErr> {
+    let statement = match (conn.get_database_backend(), internal) {
+        (DbBackend::Postgres, false) => {
+            "UPDATE ticket_search SET public_doc = public_doc || strip(to_tsvector('simple', $2)), \
+             all_doc = all_doc || strip(to_tsvector('simple', $2)) WHERE ticket_id = $1"
+        }
+        (DbBackend::Postgres, true) => {
+            "UPDATE ticket_search SET all_doc = all_doc || strip(to_tsvector('simple', $2)) WHERE ticket_id = $1"
+        }
+        (_, false) => {
+            "UPDATE ticket_search SET public_doc = public_doc || ' ' || $2 WHERE rowid = $1"
+        }
+        (_, true) => {
+            "UPDATE ticket_search SET internal_doc = internal_doc || ' ' || $2 WHERE rowid = $1"
+        }
+    };
+    sql::execute(conn, statement, vec![ticket.into(), doc.into()]).await?;
+    Ok(())
+}
+
+/// Which part of the search document a search may look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchScope {
+    /// Subject and replies: what the requester and CC'd users can read.
+    Public,
+    /// Internal notes too: agents.
+    Everything,
+}
+
+/// How a search combines with the rest of a ticket query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchPlan {
+    /// The query is already narrowed (one organization, one user): check each of its
+    /// tickets against the index, a seek per ticket, however common the words are.
+    ProbeEach,
+    /// Nothing else narrows the query: let the index find the matching tickets.
+    IndexFirst,
+}
+
+/// A condition on `t.id` (tickets aliased `t`) that holds for tickets whose document
+/// contains every one of `terms`, and the value to bind as parameter `$param`.
+/// `terms` are words from `orgdesk_core::search::terms`: letters and digits only, so
+/// they need no quoting beyond what is done here.
+pub(crate) fn ticket_search_condition(
+    backend: DbBackend,
+    terms: &[String],
+    scope: SearchScope,
+    plan: SearchPlan,
+    param: usize,
+) -> (String, sea_orm::Value) {
+    match backend {
+        DbBackend::Postgres => {
+            let column = match scope {
+                SearchScope::Public => "public_doc",
+                SearchScope::Everything => "all_doc",
+            };
+            // plainto_tsquery ANDs the words and parses them as the documents were.
+            let query = terms.join(" ");
+            let matches = format!("s.{column} @@ plainto_tsquery('simple', ${param})");
+            let condition = match plan {
+                SearchPlan::ProbeEach => format!(
+                    "EXISTS (SELECT 1 FROM ticket_search s WHERE s.ticket_id = t.id AND {matches})"
+                ),
+                SearchPlan::IndexFirst => {
+                    format!("t.id IN (SELECT s.ticket_id FROM ticket_search s WHERE {matches})")
+                }
+            };
+            (condition, query.into())
+        }
+        _ => {
+            let query = terms
+                .iter()
+                .map(|term| match scope {
+                    SearchScope::Public => format!("public_doc : \"{term}\""),
+                    SearchScope::Everything => format!("\"{term}\""),
+                })
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            let condition = match plan {
+                SearchPlan::ProbeEach => format!(
+                    "EXISTS (SELECT 1 FROM ticket_search WHERE ticket_search MATCH ${param} AND ticket_search.rowid = t.id)"
+                ),
+                SearchPlan::IndexFirst => format!(
+                    "t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ${param})"
+                ),
+            };
+            (condition, query.into())
+        }
+    }
+}

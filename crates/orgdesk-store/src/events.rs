@@ -2,7 +2,7 @@
 
 use crate::sql;
 use orgdesk_core::model::{Actor, Change, OrganizationEvent, UserRef};
-use orgdesk_core::{AgentId, OrganizationId, UserId};
+use orgdesk_core::{OrganizationId, UserId};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 
 /// An actor as stored: kind, optional id and the name at the time.
@@ -112,19 +112,7 @@ pub async fn list<C: ConnectionTrait>(
     let rows: Vec<Row> = sql::all(conn, &sql_text, values).await?;
     rows.into_iter()
         .map(|row| {
-            let actor = match (row.actor_type.as_str(), row.actor_id) {
-                ("agent", Some(id)) => Actor::Agent {
-                    id: AgentId(id),
-                    name: row.actor_name,
-                },
-                ("user", Some(id)) => Actor::User {
-                    id: UserId(id),
-                    name: row.actor_name,
-                },
-                _ => Actor::System {
-                    name: row.actor_name,
-                },
-            };
+            let actor = Actor::stored(&row.actor_type, row.actor_id, row.actor_name);
             let changes: Vec<Change> = serde_json::from_str(&row.changes).map_err(|err| {
                 DbErr::Custom(format!("event {} has unreadable changes: {err}", row.id))
             })?;

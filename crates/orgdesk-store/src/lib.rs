@@ -11,6 +11,7 @@ pub mod events;
 mod migration;
 pub mod organizations;
 mod sql;
+pub mod tickets;
 pub mod tokens;
 pub mod usergroups;
 pub mod users;

@@ -4,6 +4,7 @@
 mod m0001_core;
 mod m0002_usergroups;
 mod m0003_user_name_key;
+mod m0004_tickets;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_core::Migration),
             Box::new(m0002_usergroups::Migration),
             Box::new(m0003_user_name_key::Migration),
+            Box::new(m0004_tickets::Migration),
         ]
     }
 }

@@ -194,6 +194,26 @@ pub async fn get_many<C: ConnectionTrait>(conn: &C, ids: &[UserId]) -> Result<Ve
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
+/// Which of `ids` are users.
+pub async fn existing_ids<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[UserId],
+) -> Result<Vec<UserId>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found: Vec<sql::Scalar<i64>> = sql::all(
+        conn,
+        &format!(
+            "SELECT id AS value FROM users WHERE id IN ({})",
+            sql::placeholders(1, ids.len())
+        ),
+        ids.iter().map(|id| id.0.into()).collect(),
+    )
+    .await?;
+    Ok(found.into_iter().map(|row| UserId(row.value)).collect())
+}
+
 pub async fn find_id_by_email_key<C: ConnectionTrait>(
     conn: &C,
     email_key: &str,

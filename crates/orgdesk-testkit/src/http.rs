@@ -170,6 +170,16 @@ impl TestApp {
             .await
     }
 
+    /// A GET with someone else's token (a portal user's, another agent's).
+    pub async fn get_as(&self, token: &str, path: &str) -> Response {
+        self.send(Method::GET, path, Some(token), None, &[]).await
+    }
+    /// A POST with someone else's token.
+    pub async fn post_as(&self, token: &str, path: &str, body: Value) -> Response {
+        self.send(Method::POST, path, Some(token), Some(body), &[])
+            .await
+    }
+
     /// Creates an agent through the API (as the admin) and signs them in; returns the token.
     pub async fn agent_token(&self, email: &str, password: &str, admin: bool) -> String {
         let created = self.post("/api/v1/agents", serde_json::json!({"email": email, "name": email, "password": password, "admin": admin})).await;

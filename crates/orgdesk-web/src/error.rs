@@ -49,7 +49,8 @@ fn status_of(err: &Error) -> StatusCode {
         | Error::DomainTaken { .. }
         | Error::EmailTaken { .. }
         | Error::ExternalIdTaken { .. }
-        | Error::HierarchyCycle { .. } => StatusCode::CONFLICT,
+        | Error::HierarchyCycle { .. }
+        | Error::TicketClosed { .. } => StatusCode::CONFLICT,
         Error::VersionConflict { .. } => StatusCode::PRECONDITION_FAILED,
         Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -8,6 +8,8 @@ mod hierarchy;
 mod members;
 mod organizations;
 mod portal;
+mod portal_tickets;
+mod tickets;
 mod types;
 mod usergroups;
 mod users;
@@ -32,6 +34,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "members", description = "Users of an organization"),
         (name = "users", description = "End users"),
         (name = "usergroups", description = "Permission groups, with members directly or through their organization"),
+        (name = "tickets", description = "Tickets: requester, CC'd users, replies and internal notes"),
         (name = "portal", description = "The Help Center portal, for signed-in users"),
         (name = "agents", description = "Staff accounts (admins only)")
     )
@@ -60,5 +63,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(members::router())
         .merge(users::router())
         .merge(usergroups::router())
+        .merge(tickets::router())
         .merge(portal::router())
+        .merge(portal_tickets::router())
 }

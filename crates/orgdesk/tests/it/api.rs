@@ -3,5 +3,7 @@ mod auth;
 mod organizations;
 mod pagination;
 mod portal;
+mod portal_tickets;
+mod tickets;
 mod usergroups;
 mod users;

@@ -1,13 +1,15 @@
 //! Organizations: create, read, list, change, delete; their history and activity.
 
-use super::types::{ContactBody, EventList, OrganizationList, OrganizationResponse, PageQuery};
+use super::types::{
+    ContactBody, EventList, OrganizationList, OrganizationResponse, PageQuery, expected_version,
+};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{AgentAuth, Json, Path, Query, double_option};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use orgdesk_app::core::OrganizationId;
 use orgdesk_app::core::model::Actor;
-use orgdesk_app::core::{Error, OrganizationId};
 use orgdesk_app::{NewOrganization, OrganizationChanges, PageRequest};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -118,22 +120,6 @@ pub struct UpdateOrganizationBody {
     pub version: Option<i64>,
 }
 
-/// The version a client says it last read, from `If-Match` (`3` or `"3"`).
-fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
-    let Some(value) = headers.get(axum::http::header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let text = value.to_str().unwrap_or_default().trim();
-    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    text.parse().map(Some).map_err(|_| {
-        Error::validation(
-            "If-Match",
-            format!("must be the organization's version number (got \"{text}\")"),
-        )
-        .into()
-    })
-}
-
 /// Changes an organization. With `If-Match` or `version`, refuses (412) when someone
 /// changed it since.
 #[utoipa::path(patch, path = "/api/v1/organizations/{id}", tag = "organizations", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "the version last read")),
@@ -146,16 +132,7 @@ async fn update_organization(
     headers: HeaderMap,
     Json(body): Json<UpdateOrganizationBody>,
 ) -> Result<axum::Json<OrganizationResponse>, ApiError> {
-    let header_version = if_match(&headers)?;
-    if let (Some(header), Some(body)) = (header_version, body.version)
-        && header != body
-    {
-        return Err(Error::validation(
-            "version",
-            format!("If-Match says {header} but the body says {body}"),
-        )
-        .into());
-    }
+    let expected_version = expected_version(&headers, body.version)?;
     let changes = OrganizationChanges {
         name: body.name,
         summary: body.summary,
@@ -164,7 +141,7 @@ async fn update_organization(
             .contacts
             .map(|c| c.into_iter().map(Into::into).collect()),
         external_id: body.external_id,
-        expected_version: header_version.or(body.version),
+        expected_version,
     };
     Ok(axum::Json(
         app.update_organization(&actor_of(&agent), OrganizationId(id), changes)

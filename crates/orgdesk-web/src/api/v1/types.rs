@@ -1,6 +1,9 @@
 //! Wire types shared by several resources.
 
+use crate::error::ApiError;
+use axum::http::HeaderMap;
 use orgdesk_app::PageRequest;
+use orgdesk_app::core::Error;
 use orgdesk_app::core::model::{Agent, Organization, OrganizationEvent, Page, User};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -13,6 +16,35 @@ pub fn timestamp(ms: i64) -> String {
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
         .unwrap_or_default()
+}
+
+/// The version a client says it last read: `If-Match` (`3` or `"3"`) or the body's
+/// `version`; both given must agree.
+pub fn expected_version(
+    headers: &HeaderMap,
+    body_version: Option<i64>,
+) -> Result<Option<i64>, ApiError> {
+    let header_version = match headers.get(axum::http::header::IF_MATCH) {
+        None => None,
+        Some(value) => {
+            let text = value.to_str().unwrap_or_default().trim();
+            let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+            Some(text.parse::<i64>().map_err(|_| {
+                Error::validation(
+                    "If-Match",
+                    format!("must be the record's version number (got \"{text}\")"),
+                )
+            })?)
+        }
+    };
+    match (header_version, body_version) {
+        (Some(header), Some(body)) if header != body => Err(Error::validation(
+            "version",
+            format!("If-Match says {header} but the body says {body}"),
+        )
+        .into()),
+        (header, body) => Ok(header.or(body)),
+    }
 }
 
 /// `?limit=&cursor=` of every list.

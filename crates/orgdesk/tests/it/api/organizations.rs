@@ -3,4 +3,5 @@ mod delete;
 mod domains;
 mod hierarchy;
 mod members;
+mod tickets;
 mod update;

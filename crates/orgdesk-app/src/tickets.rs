@@ -1,0 +1,537 @@
+//! Tickets as agents work them: create on behalf of a user, read, change, reply or note,
+//! and list (all tickets, or an organization's). The portal's side is in `portal_tickets`.
+
+use crate::errors::internal;
+use crate::history::{Record, record_activity};
+use crate::{App, PageRequest, now_ms};
+use orgdesk_core::model::{Actor, Change, Page, Ticket, TicketMessage, User};
+use orgdesk_core::search;
+use orgdesk_core::ticket::{
+    TicketPriority, TicketStatus, normalize_ccs, parse_body, parse_subject,
+};
+use orgdesk_core::{AgentId, Entity, Error, OrganizationId, Result, TicketId, UserId};
+use orgdesk_store::dialect::{SearchScope, append_ticket_search, put_ticket_search};
+use orgdesk_store::tickets::{
+    self, NewMessageRow, NewTicketRow, OrganizationScope, TicketFilter, TicketUpdate,
+};
+use orgdesk_store::{ConnectionTrait, agents, organizations as orgs, users};
+use serde_json::Value;
+
+/// A ticket an agent opens for a user.
+#[derive(Debug, Clone, Default)]
+pub struct NewTicket {
+    pub requester_id: i64,
+    pub subject: String,
+    pub body: String,
+    pub cc_ids: Vec<i64>,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub department_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+}
+
+/// Changes to a ticket; `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct TicketChanges {
+    pub subject: Option<String>,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub organization_id: Option<Option<i64>>,
+    pub department_id: Option<Option<i64>>,
+    pub assignee_id: Option<Option<i64>>,
+    /// Replaces the CC list.
+    pub cc_ids: Option<Vec<i64>>,
+    pub expected_version: Option<i64>,
+}
+
+/// A reply (or, with `internal`, a note only agents see). `status` optionally sets the
+/// ticket's status in the same step ("reply and mark pending").
+#[derive(Debug, Clone, Default)]
+pub struct NewMessage {
+    pub body: String,
+    pub internal: bool,
+    pub status: Option<String>,
+}
+
+/// Filters of the agents' ticket list.
+#[derive(Debug, Clone, Default)]
+pub struct TicketQuery {
+    pub status: Option<String>,
+    pub requester_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub q: Option<String>,
+}
+
+/// Filters of an organization's ticket list.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationTicketQuery {
+    pub include_descendants: bool,
+    pub status: Option<String>,
+    pub q: Option<String>,
+    /// Only tickets whose requester is (true) or is not (false) a manager of the
+    /// ticket's organization.
+    pub requester_manager: Option<bool>,
+}
+
+/// Everything a new ticket needs once its input is valid.
+pub(crate) struct Opening<'a> {
+    pub actor: &'a Actor,
+    pub requester: &'a User,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub ccs: &'a [UserId],
+    pub status: TicketStatus,
+    pub priority: TicketPriority,
+    pub department_id: Option<i64>,
+    pub assignee: Option<AgentId>,
+}
+
+fn department(value: Option<i64>) -> Result<Option<i64>> {
+    match value {
+        Some(id) if id < 1 => Err(Error::validation(
+            "department_id",
+            format!("must be a positive id (got {id})"),
+        )),
+        other => Ok(other),
+    }
+}
+
+fn optional_status(value: Option<&str>) -> Result<Option<TicketStatus>> {
+    value.map(TicketStatus::parse).transpose()
+}
+
+/// A missing record named in a request body: the body is wrong (422), not the address.
+fn unknown(field: &str, what: &str, ids: impl IntoIterator<Item = i64>) -> Error {
+    let ids: Vec<String> = ids.into_iter().map(|id| id.to_string()).collect();
+    Error::validation(field, format!("no {what} with id {}", ids.join(", ")))
+}
+
+/// The organization activity event of a new ticket.
+fn ticket_created_record<'a>(
+    actor: &'a Actor,
+    organization: OrganizationId,
+    ticket: TicketId,
+    requester: UserId,
+    subject: &str,
+    at: i64,
+) -> Record<'a> {
+    Record {
+        organization,
+        actor,
+        action: "ticket_created",
+        user: Some(requester),
+        changes: vec![
+            Change::new("ticket", Value::Null, ticket.0),
+            Change::new("subject", Value::Null, subject),
+        ],
+        at,
+    }
+}
+
+impl App {
+    pub(crate) async fn require_ticket<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        id: TicketId,
+    ) -> Result<Ticket> {
+        tickets::find(conn, id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| Error::not_found(Entity::Ticket, id))
+    }
+
+    /// Checks that every CC is a user (422 naming the ones that are not).
+    async fn check_ccs<C: ConnectionTrait>(&self, conn: &C, ccs: &[UserId]) -> Result<()> {
+        let found = users::existing_ids(conn, ccs).await.map_err(internal)?;
+        let missing: Vec<i64> = ccs
+            .iter()
+            .filter(|id| !found.contains(id))
+            .map(|id| id.0)
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(unknown("cc_ids", "user", missing))
+        }
+    }
+
+    async fn check_assignee<C: ConnectionTrait>(&self, conn: &C, id: i64) -> Result<AgentId> {
+        agents::find(conn, AgentId(id))
+            .await
+            .map_err(internal)?
+            .map(|agent| agent.id)
+            .ok_or_else(|| unknown("assignee_id", "agent", [id]))
+    }
+
+    /// Opens a ticket inside `conn`'s transaction: the ticket with the requester's
+    /// organization, its first message, its CCs plus the organization's auto-CC
+    /// managers, its search document, and the organization's activity event.
+    pub(crate) async fn open_ticket<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        opening: Opening<'_>,
+    ) -> Result<TicketId> {
+        let at = now_ms();
+        let organization = opening.requester.organization.as_ref().map(|o| o.id);
+        let id = tickets::insert(
+            conn,
+            &NewTicketRow {
+                subject: opening.subject,
+                status: opening.status,
+                priority: opening.priority,
+                requester: opening.requester.id,
+                organization,
+                department_id: opening.department_id,
+                assignee: opening.assignee,
+                at,
+            },
+        )
+        .await
+        .map_err(internal)?;
+        tickets::insert_message(
+            conn,
+            &NewMessageRow {
+                ticket: id,
+                author: opening.actor,
+                body: opening.body,
+                internal: false,
+                at,
+            },
+        )
+        .await
+        .map_err(internal)?;
+        tickets::set_ccs(conn, id, opening.ccs)
+            .await
+            .map_err(internal)?;
+        let public_doc = search::document(&format!("{} {}", opening.subject, opening.body));
+        put_ticket_search(conn, id.0, &public_doc, "")
+            .await
+            .map_err(internal)?;
+        if let Some(organization) = organization {
+            tickets::cc_auto_cc_managers(conn, id, organization, opening.requester.id)
+                .await
+                .map_err(internal)?;
+            record_activity(
+                conn,
+                ticket_created_record(
+                    opening.actor,
+                    organization,
+                    id,
+                    opening.requester.id,
+                    opening.subject,
+                    at,
+                ),
+            )
+            .await?;
+        }
+        Ok(id)
+    }
+
+    /// An agent opens a ticket on behalf of a user.
+    pub async fn create_ticket(&self, actor: &Actor, new: NewTicket) -> Result<Ticket> {
+        let subject = parse_subject(&new.subject)?;
+        let body = parse_body(&new.body)?;
+        let status = optional_status(new.status.as_deref())?.unwrap_or(TicketStatus::New);
+        let priority = new
+            .priority
+            .as_deref()
+            .map(TicketPriority::parse)
+            .transpose()?
+            .unwrap_or(TicketPriority::Normal);
+        let department_id = department(new.department_id)?;
+        let requester_id = UserId(new.requester_id);
+        let ccs: Vec<UserId> = new.cc_ids.iter().copied().map(UserId).collect();
+        let ccs = normalize_ccs(requester_id, &ccs)?;
+
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        let requester = users::find(&tx, requester_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| unknown("requester_id", "user", [requester_id.0]))?;
+        self.check_ccs(&tx, &ccs).await?;
+        let assignee = match new.assignee_id {
+            Some(id) => Some(self.check_assignee(&tx, id).await?),
+            None => None,
+        };
+        let id = self
+            .open_ticket(
+                &tx,
+                Opening {
+                    actor,
+                    requester: &requester,
+                    subject: &subject,
+                    body: &body,
+                    ccs: &ccs,
+                    status,
+                    priority,
+                    department_id,
+                    assignee,
+                },
+            )
+            .await?;
+        let ticket = self.require_ticket(&tx, id).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(ticket)
+    }
+
+    pub async fn get_ticket(&self, id: TicketId) -> Result<Ticket> {
+        self.require_ticket(self.store.reader(), id).await
+    }
+
+    /// Changes a ticket's fields and CC list; with an expected version, refuses (412)
+    /// when someone changed the ticket since.
+    pub async fn update_ticket(&self, id: TicketId, changes: TicketChanges) -> Result<Ticket> {
+        let subject = changes.subject.as_deref().map(parse_subject).transpose()?;
+        let status = optional_status(changes.status.as_deref())?;
+        let priority = changes
+            .priority
+            .as_deref()
+            .map(TicketPriority::parse)
+            .transpose()?;
+        let department_id = changes.department_id.map(department).transpose()?;
+
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        let current = self.require_ticket(&tx, id).await?;
+        if let Some(expected) = changes.expected_version
+            && expected != current.version
+        {
+            return Err(Error::VersionConflict {
+                expected,
+                current: current.version,
+            });
+        }
+        let organization = match changes.organization_id {
+            Some(Some(org)) => {
+                let org = OrganizationId(org);
+                orgs::find_head(&tx, org)
+                    .await
+                    .map_err(internal)?
+                    .ok_or_else(|| unknown("organization_id", "organization", [org.0]))?;
+                Some(org)
+            }
+            Some(None) => None,
+            None => current.organization.as_ref().map(|o| o.id),
+        };
+        let assignee = match changes.assignee_id {
+            Some(Some(agent)) => Some(self.check_assignee(&tx, agent).await?),
+            Some(None) => None,
+            None => current.assignee_id,
+        };
+        if let Some(cc_ids) = &changes.cc_ids {
+            let ccs: Vec<UserId> = cc_ids.iter().copied().map(UserId).collect();
+            let ccs = normalize_ccs(current.requester.id, &ccs)?;
+            self.check_ccs(&tx, &ccs).await?;
+            tickets::set_ccs(&tx, id, &ccs).await.map_err(internal)?;
+        }
+        let subject_changed = subject.as_ref().is_some_and(|s| *s != current.subject);
+        let update = TicketUpdate {
+            subject: subject.as_deref().unwrap_or(&current.subject),
+            status: status.unwrap_or(current.status),
+            priority: priority.unwrap_or(current.priority),
+            organization,
+            department_id: department_id.unwrap_or(current.department_id),
+            assignee,
+            at: now_ms(),
+        };
+        if !tickets::update(&tx, id, current.version, &update)
+            .await
+            .map_err(internal)?
+        {
+            // Only reachable on PostgreSQL, where another writer may commit between our
+            // read and this write; SQLite's write transaction excludes it.
+            return Err(Error::VersionConflict {
+                expected: current.version,
+                current: current.version + 1,
+            });
+        }
+        if subject_changed {
+            self.rebuild_ticket_search(&tx, id, update.subject).await?;
+        }
+        let ticket = self.require_ticket(&tx, id).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(ticket)
+    }
+
+    /// Rewrites the ticket's search document from its subject and every message.
+    async fn rebuild_ticket_search<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        id: TicketId,
+        subject: &str,
+    ) -> Result<()> {
+        let bodies = tickets::message_bodies(conn, id).await.map_err(internal)?;
+        let mut public_text = subject.to_owned();
+        let mut internal_text = String::new();
+        for (body, internal_note) in bodies {
+            let text = if internal_note {
+                &mut internal_text
+            } else {
+                &mut public_text
+            };
+            text.push(' ');
+            text.push_str(&body);
+        }
+        put_ticket_search(
+            conn,
+            id.0,
+            &search::document(&public_text),
+            &search::document(&internal_text),
+        )
+        .await
+        .map_err(internal)
+    }
+
+    /// Adds a message inside `conn`'s transaction: refuses closed tickets, stores the
+    /// message, indexes its words and sets the ticket's status and update time.
+    pub(crate) async fn append_message<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        ticket: &Ticket,
+        author: &Actor,
+        body: &str,
+        internal_note: bool,
+        status: TicketStatus,
+    ) -> Result<TicketMessage> {
+        if ticket.status == TicketStatus::Closed {
+            return Err(Error::TicketClosed { id: ticket.id.0 });
+        }
+        let at = now_ms();
+        let message_id = tickets::insert_message(
+            conn,
+            &NewMessageRow {
+                ticket: ticket.id,
+                author,
+                body,
+                internal: internal_note,
+                at,
+            },
+        )
+        .await
+        .map_err(internal)?;
+        append_ticket_search(conn, ticket.id.0, internal_note, &search::document(body))
+            .await
+            .map_err(internal)?;
+        tickets::touch(conn, ticket.id, status, at)
+            .await
+            .map_err(internal)?;
+        Ok(TicketMessage {
+            id: message_id,
+            ticket_id: ticket.id,
+            author: author.clone(),
+            body: body.to_owned(),
+            internal: internal_note,
+            created_at: at,
+        })
+    }
+
+    /// An agent replies to the requester and CC'd users, or leaves an internal note.
+    /// A reply to a `new` ticket opens it, unless the agent sets another status.
+    pub async fn add_ticket_message(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        message: NewMessage,
+    ) -> Result<TicketMessage> {
+        let body = parse_body(&message.body)?;
+        let status = optional_status(message.status.as_deref())?;
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        let ticket = self.require_ticket(&tx, id).await?;
+        let status = status.unwrap_or(match ticket.status {
+            TicketStatus::New if !message.internal => TicketStatus::Open,
+            current => current,
+        });
+        let message = self
+            .append_message(&tx, &ticket, actor, &body, message.internal, status)
+            .await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(message)
+    }
+
+    /// Every message of the ticket, internal notes included, oldest first.
+    pub async fn ticket_messages(
+        &self,
+        id: TicketId,
+        page: &PageRequest,
+    ) -> Result<Page<TicketMessage>> {
+        self.require_ticket(self.store.reader(), id).await?;
+        self.messages_page(id, true, page).await
+    }
+
+    pub(crate) async fn messages_page(
+        &self,
+        id: TicketId,
+        with_internal: bool,
+        page: &PageRequest,
+    ) -> Result<Page<TicketMessage>> {
+        let limit = page.limit()?;
+        let after = page.id_position()?.unwrap_or(0);
+        let messages = tickets::messages(self.store.reader(), id, with_internal, after, limit + 1)
+            .await
+            .map_err(internal)?;
+        Ok(crate::cursor::page(messages, limit, |m| m.id.to_string()))
+    }
+
+    /// A page of tickets, newest first.
+    pub(crate) async fn tickets_page(
+        &self,
+        filter: &TicketFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Ticket>> {
+        let limit = page.limit()?;
+        let before = page.id_position()?.map(TicketId);
+        let found = tickets::list(self.store.reader(), filter, before, limit + 1)
+            .await
+            .map_err(internal)?;
+        Ok(crate::cursor::page(found, limit, |t| t.id.0.to_string()))
+    }
+
+    /// Every ticket, newest first, narrowed by status, requester, assignee and words of
+    /// the subject, replies or notes.
+    pub async fn list_tickets(
+        &self,
+        query: &TicketQuery,
+        page: &PageRequest,
+    ) -> Result<Page<Ticket>> {
+        let filter = TicketFilter {
+            status: optional_status(query.status.as_deref())?,
+            requester: query.requester_id.map(UserId),
+            assignee: query.assignee_id.map(AgentId),
+            search: search_filter(query.q.as_deref(), SearchScope::Everything)?,
+            ..TicketFilter::default()
+        };
+        self.tickets_page(&filter, page).await
+    }
+
+    /// The organization's tickets (optionally with its subsidiaries'), newest first.
+    pub async fn organization_tickets(
+        &self,
+        id: OrganizationId,
+        query: &OrganizationTicketQuery,
+        page: &PageRequest,
+    ) -> Result<Page<Ticket>> {
+        let filter = TicketFilter {
+            organization: Some(if query.include_descendants {
+                OrganizationScope::WithDescendants(id)
+            } else {
+                OrganizationScope::Only(id)
+            }),
+            status: optional_status(query.status.as_deref())?,
+            requester_manager: query.requester_manager,
+            search: search_filter(query.q.as_deref(), SearchScope::Everything)?,
+            ..TicketFilter::default()
+        };
+        self.require_organization(self.store.reader(), id).await?;
+        self.tickets_page(&filter, page).await
+    }
+}
+
+/// The search part of a filter from a `q` parameter (blank: none).
+pub(crate) fn search_filter(
+    q: Option<&str>,
+    scope: SearchScope,
+) -> Result<Option<(Vec<String>, SearchScope)>> {
+    Ok(match q {
+        Some(q) => search::terms(q)?.map(|terms| (terms, scope)),
+        None => None,
+    })
+}
