@@ -32,9 +32,9 @@ pub(crate) async fn record_all<C: ConnectionTrait>(
 /// member's new ticket): shown in its activity, not in its history.
 pub(crate) async fn record_activity<C: ConnectionTrait>(
     conn: &C,
-    record: Record<'_>,
+    records: Vec<Record<'_>>,
 ) -> Result<()> {
-    insert(conn, vec![record], false).await
+    insert(conn, records, false).await
 }
 
 async fn insert<C: ConnectionTrait>(

@@ -77,23 +77,18 @@ impl App {
         // The user as stored now, not as the token's request began: their organization
         // decides where the ticket belongs.
         let requester = self.require_user(&tx, user.id).await?;
-        let id = self
-            .open_ticket(
-                &tx,
-                Opening {
-                    actor: &author,
-                    requester: &requester,
-                    subject: &subject,
-                    body: &body,
-                    ccs: &[],
-                    status: TicketStatus::New,
-                    priority: TicketPriority::Normal,
-                    department_id: None,
-                    assignee: None,
-                },
-            )
-            .await?;
-        let ticket = self.require_ticket(&tx, id).await?;
+        let opening = Opening {
+            requester,
+            subject,
+            body,
+            ccs: Vec::new(),
+            status: TicketStatus::New,
+            priority: TicketPriority::Normal,
+            department_id: None,
+            assignee: None,
+        };
+        let ids = self.open_tickets(&tx, &author, &[opening]).await?;
+        let ticket = self.require_ticket(&tx, ids[0]).await?;
         tx.commit().await.map_err(internal)?;
         Ok(ticket)
     }

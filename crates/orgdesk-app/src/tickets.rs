@@ -10,12 +10,15 @@ use orgdesk_core::ticket::{
     TicketPriority, TicketStatus, normalize_ccs, parse_body, parse_subject,
 };
 use orgdesk_core::{AgentId, Entity, Error, OrganizationId, Result, TicketId, UserId};
-use orgdesk_store::dialect::{SearchScope, append_ticket_search, put_ticket_search};
+use orgdesk_store::dialect::{
+    SearchScope, append_ticket_search, insert_ticket_search, put_ticket_search,
+};
 use orgdesk_store::tickets::{
     self, NewMessageRow, NewTicketRow, OrganizationScope, TicketFilter, TicketUpdate,
 };
 use orgdesk_store::{ConnectionTrait, agents, organizations as orgs, users};
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// A ticket an agent opens for a user.
 #[derive(Debug, Clone, Default)]
@@ -74,16 +77,57 @@ pub struct OrganizationTicketQuery {
 }
 
 /// Everything a new ticket needs once its input is valid.
-pub(crate) struct Opening<'a> {
-    pub actor: &'a Actor,
-    pub requester: &'a User,
-    pub subject: &'a str,
-    pub body: &'a str,
-    pub ccs: &'a [UserId],
+pub(crate) struct Opening {
+    pub requester: User,
+    pub subject: String,
+    pub body: String,
+    pub ccs: Vec<UserId>,
     pub status: TicketStatus,
     pub priority: TicketPriority,
     pub department_id: Option<i64>,
     pub assignee: Option<AgentId>,
+}
+
+/// A ticket's input checked on its own (before its ids are looked up).
+struct ValidTicket {
+    requester: UserId,
+    subject: String,
+    body: String,
+    ccs: Vec<UserId>,
+    status: TicketStatus,
+    priority: TicketPriority,
+    department_id: Option<i64>,
+    assignee: Option<AgentId>,
+}
+
+fn validate(new: NewTicket) -> Result<ValidTicket> {
+    let requester = UserId(new.requester_id);
+    let ccs: Vec<UserId> = new.cc_ids.iter().copied().map(UserId).collect();
+    Ok(ValidTicket {
+        subject: parse_subject(&new.subject)?,
+        body: parse_body(&new.body)?,
+        ccs: normalize_ccs(requester, &ccs)?,
+        status: optional_status(new.status.as_deref())?.unwrap_or(TicketStatus::New),
+        priority: new
+            .priority
+            .as_deref()
+            .map(TicketPriority::parse)
+            .transpose()?
+            .unwrap_or(TicketPriority::Normal),
+        department_id: department(new.department_id)?,
+        assignee: new.assignee_id.map(AgentId),
+        requester,
+    })
+}
+
+/// Names the batch entry in a validation error: `tickets[3].subject`.
+fn in_batch(index: usize, err: Error) -> Error {
+    match err {
+        Error::Validation { field, message } => {
+            Error::validation(format!("tickets[{index}].{field}"), message)
+        }
+        other => other,
+    }
 }
 
 fn department(value: Option<i64>) -> Result<Option<i64>> {
@@ -104,6 +148,14 @@ fn optional_status(value: Option<&str>) -> Result<Option<TicketStatus>> {
 fn unknown(field: &str, what: &str, ids: impl IntoIterator<Item = i64>) -> Error {
     let ids: Vec<String> = ids.into_iter().map(|id| id.to_string()).collect();
     Error::validation(field, format!("no {what} with id {}", ids.join(", ")))
+}
+
+/// The same error about another field (a batch entry's).
+fn rename_field(err: Error, field: String) -> Error {
+    match err {
+        Error::Validation { message, .. } => Error::Validation { field, message },
+        other => other,
+    }
 }
 
 /// The organization activity event of a new ticket.
@@ -163,115 +215,166 @@ impl App {
             .ok_or_else(|| unknown("assignee_id", "agent", [id]))
     }
 
-    /// Opens a ticket inside `conn`'s transaction: the ticket with the requester's
-    /// organization, its first message, its CCs plus the organization's auto-CC
-    /// managers, its search document, and the organization's activity event.
-    pub(crate) async fn open_ticket<C: ConnectionTrait>(
+    /// Opens tickets inside `conn`'s transaction, a few statements per batch whatever
+    /// its size: the tickets with their requesters' organizations, their first
+    /// messages, their CCs plus each organization's auto-CC managers, their search
+    /// documents, and the organizations' activity events.
+    pub(crate) async fn open_tickets<C: ConnectionTrait>(
         &self,
         conn: &C,
-        opening: Opening<'_>,
-    ) -> Result<TicketId> {
+        actor: &Actor,
+        openings: &[Opening],
+    ) -> Result<Vec<TicketId>> {
         let at = now_ms();
-        let organization = opening.requester.organization.as_ref().map(|o| o.id);
-        let id = tickets::insert(
-            conn,
-            &NewTicketRow {
-                subject: opening.subject,
+        let organization_of =
+            |opening: &Opening| opening.requester.organization.as_ref().map(|o| o.id);
+        let rows: Vec<NewTicketRow<'_>> = openings
+            .iter()
+            .map(|opening| NewTicketRow {
+                subject: &opening.subject,
                 status: opening.status,
                 priority: opening.priority,
                 requester: opening.requester.id,
-                organization,
+                organization: organization_of(opening),
                 department_id: opening.department_id,
                 assignee: opening.assignee,
                 at,
-            },
-        )
-        .await
-        .map_err(internal)?;
-        tickets::insert_message(
-            conn,
-            &NewMessageRow {
-                ticket: id,
-                author: opening.actor,
-                body: opening.body,
+            })
+            .collect();
+        let ids = tickets::insert_many(conn, &rows).await.map_err(internal)?;
+        let messages: Vec<NewMessageRow<'_>> = openings
+            .iter()
+            .zip(&ids)
+            .map(|(opening, id)| NewMessageRow {
+                ticket: *id,
+                author: actor,
+                body: &opening.body,
                 internal: false,
                 at,
-            },
-        )
-        .await
-        .map_err(internal)?;
-        tickets::set_ccs(conn, id, opening.ccs)
+            })
+            .collect();
+        tickets::insert_messages(conn, &messages)
             .await
             .map_err(internal)?;
-        let public_doc = search::document(&format!("{} {}", opening.subject, opening.body));
-        put_ticket_search(conn, id.0, &public_doc, "")
+        let ccs: Vec<(TicketId, UserId)> = openings
+            .iter()
+            .zip(&ids)
+            .flat_map(|(opening, id)| opening.ccs.iter().map(|cc| (*id, *cc)))
+            .collect();
+        tickets::add_ccs(conn, &ccs).await.map_err(internal)?;
+        tickets::cc_auto_cc_managers(conn, &ids)
             .await
             .map_err(internal)?;
-        if let Some(organization) = organization {
-            tickets::cc_auto_cc_managers(conn, id, organization, opening.requester.id)
-                .await
-                .map_err(internal)?;
-            record_activity(
-                conn,
-                ticket_created_record(
-                    opening.actor,
-                    organization,
-                    id,
-                    opening.requester.id,
-                    opening.subject,
-                    at,
-                ),
-            )
-            .await?;
-        }
-        Ok(id)
+        let documents: Vec<(i64, String)> = openings
+            .iter()
+            .zip(&ids)
+            .map(|(opening, id)| {
+                let text = format!("{} {}", opening.subject, opening.body);
+                (id.0, search::document(&text))
+            })
+            .collect();
+        insert_ticket_search(conn, &documents)
+            .await
+            .map_err(internal)?;
+        let events: Vec<Record<'_>> = openings
+            .iter()
+            .zip(&ids)
+            .filter_map(|(opening, id)| {
+                organization_of(opening).map(|organization| {
+                    ticket_created_record(
+                        actor,
+                        organization,
+                        *id,
+                        opening.requester.id,
+                        &opening.subject,
+                        at,
+                    )
+                })
+            })
+            .collect();
+        record_activity(conn, events).await?;
+        Ok(ids)
     }
 
     /// An agent opens a ticket on behalf of a user.
     pub async fn create_ticket(&self, actor: &Actor, new: NewTicket) -> Result<Ticket> {
-        let subject = parse_subject(&new.subject)?;
-        let body = parse_body(&new.body)?;
-        let status = optional_status(new.status.as_deref())?.unwrap_or(TicketStatus::New);
-        let priority = new
-            .priority
-            .as_deref()
-            .map(TicketPriority::parse)
-            .transpose()?
-            .unwrap_or(TicketPriority::Normal);
-        let department_id = department(new.department_id)?;
-        let requester_id = UserId(new.requester_id);
-        let ccs: Vec<UserId> = new.cc_ids.iter().copied().map(UserId).collect();
-        let ccs = normalize_ccs(requester_id, &ccs)?;
-
+        let valid = validate(new)?;
         let tx = self.store.begin_write().await.map_err(internal)?;
-        let requester = users::find(&tx, requester_id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| unknown("requester_id", "user", [requester_id.0]))?;
-        self.check_ccs(&tx, &ccs).await?;
-        let assignee = match new.assignee_id {
-            Some(id) => Some(self.check_assignee(&tx, id).await?),
-            None => None,
-        };
-        let id = self
-            .open_ticket(
-                &tx,
-                Opening {
-                    actor,
-                    requester: &requester,
-                    subject: &subject,
-                    body: &body,
-                    ccs: &ccs,
-                    status,
-                    priority,
-                    department_id,
-                    assignee,
-                },
-            )
-            .await?;
-        let ticket = self.require_ticket(&tx, id).await?;
+        let ids = self.insert_tickets(&tx, actor, vec![valid]).await?;
+        let ticket = self.require_ticket(&tx, ids[0]).await?;
         tx.commit().await.map_err(internal)?;
         Ok(ticket)
+    }
+
+    /// Opens many tickets in one transaction (imports, migrations from another
+    /// helpdesk): all of them, or none when any entry is wrong (the error names it,
+    /// `tickets[3].subject`). Returns their ids in order.
+    pub async fn create_tickets(
+        &self,
+        actor: &Actor,
+        batch: Vec<NewTicket>,
+    ) -> Result<Vec<TicketId>> {
+        let valid = batch
+            .into_iter()
+            .enumerate()
+            .map(|(index, new)| validate(new).map_err(|err| in_batch(index, err)))
+            .collect::<Result<Vec<_>>>()?;
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        let ids = self.insert_tickets(&tx, actor, valid).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(ids)
+    }
+
+    /// Looks up the requesters, CCs and assignees of valid tickets (422 naming any that
+    /// do not exist), then opens them.
+    async fn insert_tickets<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        actor: &Actor,
+        valid: Vec<ValidTicket>,
+    ) -> Result<Vec<TicketId>> {
+        let batch = valid.len() > 1;
+        let field = |index: usize, name: &str| {
+            if batch {
+                format!("tickets[{index}].{name}")
+            } else {
+                name.to_owned()
+            }
+        };
+        let mut requester_ids: Vec<UserId> = valid.iter().map(|v| v.requester).collect();
+        requester_ids.sort_unstable();
+        requester_ids.dedup();
+        let requesters: HashMap<UserId, User> = users::get_many(conn, &requester_ids)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|user| (user.id, user))
+            .collect();
+        let mut openings = Vec::with_capacity(valid.len());
+        for (index, ticket) in valid.into_iter().enumerate() {
+            let requester = requesters.get(&ticket.requester).cloned().ok_or_else(|| {
+                unknown(&field(index, "requester_id"), "user", [ticket.requester.0])
+            })?;
+            self.check_ccs(conn, &ticket.ccs)
+                .await
+                .map_err(|err| rename_field(err, field(index, "cc_ids")))?;
+            if let Some(assignee) = ticket.assignee {
+                self.check_assignee(conn, assignee.0)
+                    .await
+                    .map_err(|err| rename_field(err, field(index, "assignee_id")))?;
+            }
+            openings.push(Opening {
+                requester,
+                subject: ticket.subject,
+                body: ticket.body,
+                ccs: ticket.ccs,
+                status: ticket.status,
+                priority: ticket.priority,
+                department_id: ticket.department_id,
+                assignee: ticket.assignee,
+            });
+        }
+        self.open_tickets(conn, actor, &openings).await
     }
 
     pub async fn get_ticket(&self, id: TicketId) -> Result<Ticket> {

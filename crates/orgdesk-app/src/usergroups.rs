@@ -4,7 +4,7 @@
 //! organization hierarchy.
 
 use crate::errors::{internal, unique_or_internal};
-use crate::history::{Record, record};
+use crate::history::{Record, record, record_activity};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::model::{Actor, Agent, Change, MembershipSources, Page, User, Usergroup};
 use orgdesk_core::text::name_key;
@@ -13,6 +13,38 @@ use orgdesk_core::{Entity, Error, OrganizationId, PersonName, Result, UserId};
 use orgdesk_store::dialect::UniqueKey;
 use orgdesk_store::{ConnectionTrait, organizations as orgs, usergroups, users};
 use serde_json::Value;
+
+/// A member's direct usergroup change, in their organization's activity (it changes
+/// the member, not the organization, so it stays out of the history).
+async fn member_activity<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    member: &User,
+    action: &str,
+    group: &Usergroup,
+    at: i64,
+) -> Result<()> {
+    let Some(organization) = &member.organization else {
+        return Ok(());
+    };
+    let (old, new) = if action == "usergroup_member_added" {
+        (Value::Null, Value::from(group.name.as_str()))
+    } else {
+        (Value::from(group.name.as_str()), Value::Null)
+    };
+    record_activity(
+        conn,
+        vec![Record {
+            organization: organization.id,
+            actor,
+            action,
+            user: Some(member.id),
+            changes: vec![Change::new("usergroups", old, new)],
+            at,
+        }],
+    )
+    .await
+}
 
 impl App {
     async fn require_usergroup<C: ConnectionTrait>(&self, conn: &C, id: i64) -> Result<Usergroup> {
@@ -93,24 +125,37 @@ impl App {
     }
 
     /// Adds the user to the usergroup directly (kept whatever their organization does).
-    pub async fn add_usergroup_member(&self, usergroup: i64, user: UserId) -> Result<()> {
+    pub async fn add_usergroup_member(
+        &self,
+        actor: &Actor,
+        usergroup: i64,
+        user: UserId,
+    ) -> Result<()> {
+        let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
-        self.require_usergroup(&tx, usergroup).await?;
-        self.require_user(&tx, user).await?;
+        let group = self.require_usergroup(&tx, usergroup).await?;
+        let member = self.require_user(&tx, user).await?;
         if !usergroups::is_direct_member(&tx, usergroup, user)
             .await
             .map_err(internal)?
         {
-            usergroups::add_member(&tx, usergroup, user, now_ms())
+            usergroups::add_member(&tx, usergroup, user, at)
                 .await
                 .map_err(internal)?;
+            member_activity(&tx, actor, &member, "usergroup_member_added", &group, at).await?;
         }
         tx.commit().await.map_err(internal)
     }
 
     /// Removes the user's direct membership. A membership that comes only through the
     /// user's organization is refused (409) and nothing changes.
-    pub async fn remove_usergroup_member(&self, usergroup: i64, user: UserId) -> Result<()> {
+    pub async fn remove_usergroup_member(
+        &self,
+        actor: &Actor,
+        usergroup: i64,
+        user: UserId,
+    ) -> Result<()> {
+        let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
         let group = self.require_usergroup(&tx, usergroup).await?;
         let member = self.require_user(&tx, user).await?;
@@ -118,6 +163,7 @@ impl App {
             .await
             .map_err(internal)?
         {
+            member_activity(&tx, actor, &member, "usergroup_member_removed", &group, at).await?;
             return tx.commit().await.map_err(internal);
         }
         match &member.organization {

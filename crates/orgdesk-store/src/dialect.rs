@@ -72,6 +72,16 @@ pub(crate) fn bytewise_collation(backend: DbBackend) -> &'static str {
     }
 }
 
+/// Put before a column in a condition to keep SQLite from answering the condition
+/// through that column's index, so it walks the table in the ORDER BY's order instead
+/// and stops at the LIMIT. PostgreSQL plans from its statistics and needs no hint.
+pub(crate) fn newest_first_hint(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => "",
+        _ => "+",
+    }
+}
+
 // ---- Full-text search of tickets -------------------------------------------------
 //
 // One search document per ticket, in a table named `ticket_search` on both engines: the
@@ -130,6 +140,45 @@ pub async fn put_ticket_search<C: ConnectionTrait>(
         vec![ticket.into(), public_doc.into(), internal_doc.into()],
     )
     .await?;
+    Ok(())
+}
+
+/// Writes the search documents of new tickets: (ticket id, public words), in
+/// multi-row statements. New tickets have no internal notes yet.
+pub async fn insert_ticket_search<C: ConnectionTrait>(
+    conn: &C,
+    documents: &[(i64, String)],
+) -> Result<(), DbErr> {
+    let tuple = match conn.get_database_backend() {
+        DbBackend::Postgres => |a: usize, b: usize| {
+            format!(
+                "(${a}, strip(to_tsvector('simple', ${b})), strip(to_tsvector('simple', ${b})))"
+            )
+        },
+        _ => |a: usize, b: usize| format!("(${a}, ${b}, '')"),
+    };
+    let columns = match conn.get_database_backend() {
+        DbBackend::Postgres => "ticket_id, public_doc, all_doc",
+        _ => "rowid, public_doc, internal_doc",
+    };
+    for chunk in documents.chunks(200) {
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|n| tuple(2 * n + 1, 2 * n + 2))
+            .collect();
+        let values: Vec<sea_orm::Value> = chunk
+            .iter()
+            .flat_map(|(id, doc)| [sea_orm::Value::from(*id), doc.as_str().into()])
+            .collect();
+        sql::execute(
+            conn,
+            &format!(
+                "INSERT INTO ticket_search ({columns}) VALUES {}",
+                tuples.join(", ")
+            ),
+            values,
+        )
+        .await?;
+    }
     Ok(())
 }
 

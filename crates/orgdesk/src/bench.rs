@@ -4,13 +4,19 @@
 //! Phases: organizations in a random forest (depth ≤ 12) → users created with email
 //! domain association → parent changes with the cycle check at full depth → organization
 //! reads over HTTP with concurrent connections → applying domain matches to a large
-//! group of existing users.
+//! group of existing users → linking a usergroup to that group's organization →
+//! tickets opened for members of organizations, then the newest tickets of
+//! organizations (with and without descendants) and managers' portal searches.
 
 use anyhow::{Context, bail};
 use clap::Args;
+use orgdesk_app::core::UserId;
 use orgdesk_app::core::model::Actor;
 use orgdesk_app::core::{Error, OrganizationId};
-use orgdesk_app::{App, DatabaseUrl, NewAgent, NewOrganization, NewUser};
+use orgdesk_app::{
+    App, DatabaseUrl, MembershipChanges, NewAgent, NewOrganization, NewTicket, NewUser,
+    OrganizationTicketQuery, PageRequest, PortalScope,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::sync::Arc;
@@ -49,6 +55,12 @@ pub struct BenchArgs {
     /// Users per batch for the rest.
     #[arg(long, default_value_t = 1_000)]
     batch: usize,
+    /// Tickets to open for members of organizations (in batches, as imports do).
+    #[arg(long, default_value_t = 1_000_000)]
+    tickets: usize,
+    /// Reads timed for each ticket figure.
+    #[arg(long, default_value_t = 2_000)]
+    ticket_samples: usize,
     /// Seed of the generated data, for repeatable runs.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -204,19 +216,22 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
     let started = Instant::now();
     let mut joined = 0;
+    let mut members: Vec<(UserId, OrganizationId)> = Vec::new();
     let mut n = single;
     while n < args.users {
         let batch: Vec<NewUser> = (n..(n + args.batch).min(args.users))
             .map(|n| new_user(n, &mut rng))
             .collect();
         n += batch.len();
-        joined += app
-            .create_users(&system(), batch)
-            .await
-            .map_err(app_err)?
-            .iter()
-            .filter(|u| u.organization.is_some())
-            .count();
+        let created = app.create_users(&system(), batch).await.map_err(app_err)?;
+        for user in created {
+            if let Some(organization) = &user.organization
+                && organization.name != "Apply Bench"
+            {
+                members.push((user.id, organization.id));
+            }
+            joined += usize::from(user.organization.is_some());
+        }
         progress("users", n - single, args.users - single, started);
     }
     let secs = started.elapsed().as_secs_f64();
@@ -331,6 +346,205 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             first.items.len()
         );
     }
+
+    // 7. Tickets, then the reads agents and managers make most.
+    if args.tickets > 0 && !members.is_empty() {
+        tickets(&app, &members, &ids, &args, &mut rng).await?;
+    }
+    Ok(())
+}
+
+/// Words of generated subjects and bodies: a small vocabulary, so every word is common
+/// (the hard case for an index).
+const WORDS: &[&str] = &[
+    "printer",
+    "invoice",
+    "password",
+    "reset",
+    "vpn",
+    "laptop",
+    "email",
+    "outlook",
+    "license",
+    "renewal",
+    "billing",
+    "refund",
+    "error",
+    "crash",
+    "slow",
+    "network",
+    "wifi",
+    "monitor",
+    "keyboard",
+    "access",
+    "account",
+    "locked",
+    "update",
+    "install",
+    "backup",
+    "restore",
+    "server",
+    "database",
+    "report",
+    "export",
+    "import",
+    "calendar",
+    "meeting",
+    "phone",
+    "headset",
+    "camera",
+    "badge",
+    "door",
+    "office",
+    "contract",
+    "quote",
+    "order",
+    "delivery",
+    "shipping",
+    "warranty",
+    "repair",
+    "replacement",
+    "upgrade",
+    "downgrade",
+    "plan",
+];
+
+fn words(rng: &mut StdRng, count: usize) -> String {
+    (0..count)
+        .map(|_| WORDS[rng.random_range(0..WORDS.len())])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+async fn tickets(
+    app: &App,
+    members: &[(UserId, OrganizationId)],
+    organizations: &[OrganizationId],
+    args: &BenchArgs,
+    rng: &mut StdRng,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut opened = 0;
+    while opened < args.tickets {
+        let size = args.batch.min(args.tickets - opened);
+        let batch: Vec<NewTicket> = (0..size)
+            .map(|_| {
+                let (requester, _) = members[rng.random_range(0..members.len())];
+                let word_count = rng.random_range(3..6);
+                let body_count = rng.random_range(10..30);
+                NewTicket {
+                    requester_id: requester.0,
+                    subject: words(rng, word_count),
+                    body: words(rng, body_count),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        app.create_tickets(&system(), batch)
+            .await
+            .map_err(app_err)?;
+        opened += size;
+        progress("tickets", opened, args.tickets, started);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "tickets: {} opened in {secs:.1} s ({:.0}/s, batches of {}, with search index and activity)",
+        args.tickets,
+        args.tickets as f64 / secs,
+        args.batch
+    );
+
+    let first_page = PageRequest::first(50);
+    for include_descendants in [false, true] {
+        let mut timings = Vec::with_capacity(args.ticket_samples);
+        let mut rows = 0usize;
+        for _ in 0..args.ticket_samples {
+            let organization = organizations[rng.random_range(0..organizations.len())];
+            let query = OrganizationTicketQuery {
+                include_descendants,
+                ..Default::default()
+            };
+            let at = Instant::now();
+            let page = app
+                .organization_tickets(organization, &query, &first_page)
+                .await
+                .map_err(app_err)?;
+            timings.push(at.elapsed());
+            rows += page.items.len();
+        }
+        let mut latencies = Latencies(timings);
+        println!(
+            "organization tickets, newest 50{}: median {:.2} ms, p99 {:.2} ms over {} random organizations ({:.1} tickets a page on average)",
+            if include_descendants {
+                " with descendants"
+            } else {
+                ""
+            },
+            ms(latencies.percentile(0.5)),
+            ms(latencies.percentile(0.99)),
+            args.ticket_samples,
+            rows as f64 / args.ticket_samples as f64
+        );
+    }
+    // The largest subtree: the first organization is the oldest root of the forest.
+    let mut timings = Vec::new();
+    let query = OrganizationTicketQuery {
+        include_descendants: true,
+        ..Default::default()
+    };
+    for _ in 0..20 {
+        let at = Instant::now();
+        app.organization_tickets(organizations[0], &query, &first_page)
+            .await
+            .map_err(app_err)?;
+        timings.push(at.elapsed());
+    }
+    let mut latencies = Latencies(timings);
+    println!(
+        "organization tickets, newest 50 with descendants of the largest tree: median {:.2} ms, p99 {:.2} ms",
+        ms(latencies.percentile(0.5)),
+        ms(latencies.percentile(0.99)),
+    );
+
+    // Managers search their organization's tickets from the portal.
+    let mut managers = Vec::new();
+    for _ in 0..200 {
+        let (user, organization) = members[rng.random_range(0..members.len())];
+        let manager = app
+            .put_member(
+                &system(),
+                organization,
+                user,
+                MembershipChanges {
+                    position: None,
+                    manager: Some(true),
+                },
+            )
+            .await
+            .map_err(app_err)?;
+        managers.push(manager);
+    }
+    let mut timings = Vec::with_capacity(args.ticket_samples);
+    let mut found = 0usize;
+    for _ in 0..args.ticket_samples {
+        let manager = &managers[rng.random_range(0..managers.len())];
+        let q = words(rng, 1);
+        let at = Instant::now();
+        let page = app
+            .portal_tickets(manager, PortalScope::Organization, Some(&q), &first_page)
+            .await
+            .map_err(app_err)?;
+        timings.push(at.elapsed());
+        found += page.items.len();
+    }
+    let mut latencies = Latencies(timings);
+    println!(
+        "manager portal search (one word, their organization's tickets): median {:.2} ms, p99 {:.2} ms over {} searches ({:.1} hits a page on average)",
+        ms(latencies.percentile(0.5)),
+        ms(latencies.percentile(0.99)),
+        args.ticket_samples,
+        found as f64 / args.ticket_samples as f64
+    );
     Ok(())
 }
 

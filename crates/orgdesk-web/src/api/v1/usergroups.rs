@@ -141,10 +141,11 @@ async fn usergroup_members(
     responses((status = 204, description = "the user is a direct member"), (status = 404, body = ErrorBody)))]
 async fn add_member(
     State(app): State<AppState>,
-    AgentAuth(_agent): AgentAuth,
+    AgentAuth(agent): AgentAuth,
     Path((id, user)): Path<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    app.add_usergroup_member(id, UserId(user)).await?;
+    app.add_usergroup_member(&actor_of(&agent), id, UserId(user))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -154,10 +155,11 @@ async fn add_member(
     responses((status = 204, description = "removed"), (status = 404, body = ErrorBody), (status = 409, description = "the membership comes through the organization", body = ErrorBody)))]
 async fn remove_member(
     State(app): State<AppState>,
-    AgentAuth(_agent): AgentAuth,
+    AgentAuth(agent): AgentAuth,
     Path((id, user)): Path<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    app.remove_usergroup_member(id, UserId(user)).await?;
+    app.remove_usergroup_member(&actor_of(&agent), id, UserId(user))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -251,6 +251,51 @@ async fn links_and_unlinks_are_recorded_on_the_organization() {
 }
 
 #[tokio::test]
+async fn a_members_direct_usergroup_changes_appear_in_the_organizations_activity() {
+    let t = TestApp::start().await;
+    let energy = t.org("Energy.io", None).await;
+    let vips = usergroup(&t, "VIPs").await;
+    let jane = t
+        .user(json!({"name": "Jane", "email": "jane@example.org", "organization_id": energy}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/usergroups/{vips}/members/{jane}");
+    t.put_empty(&path).await;
+    t.put_empty(&path).await; // already a member: nothing recorded
+    t.delete(&path).await;
+    let activity = t
+        .get(&format!("/api/v1/organizations/{energy}/activity"))
+        .await
+        .body["data"]
+        .clone();
+    let actions: Vec<&str> = activity
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions[..2],
+        ["usergroup_member_removed", "usergroup_member_added"]
+    );
+    assert_eq!(activity[1]["user"]["id"], jane);
+    assert_eq!(
+        activity[1]["changes"][0],
+        json!({"field": "usergroups", "old": null, "new": "VIPs"})
+    );
+    let history = t
+        .get(&format!("/api/v1/organizations/{energy}/history"))
+        .await;
+    assert!(history.body["data"].as_array().unwrap().iter().all(|e| {
+        !e["action"]
+            .as_str()
+            .unwrap()
+            .starts_with("usergroup_member")
+    }));
+}
+
+#[tokio::test]
 async fn members_page_across_direct_and_organization_members_with_exact_flags() {
     let t = TestApp::start().await;
     let energy = t.org("Energy.io", None).await;
