@@ -22,3 +22,13 @@ pub(crate) fn unique_or_internal(
         _ => internal(err),
     }
 }
+
+/// Names the batch entry a validation error is about: `subject` → `tickets[3].subject`.
+pub(crate) fn in_batch(list: &str, index: usize, err: Error) -> Error {
+    match err {
+        Error::Validation { field, message } => {
+            Error::validation(format!("{list}[{index}].{field}"), message)
+        }
+        other => other,
+    }
+}

@@ -1,7 +1,7 @@
 //! Tickets as agents work them: create on behalf of a user, read, change, reply or note,
 //! and list (all tickets, or an organization's). The portal's side is in `portal_tickets`.
 
-use crate::errors::internal;
+use crate::errors::{in_batch, internal};
 use crate::history::{Record, record_activity};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::model::{Actor, Change, Page, Ticket, TicketMessage, User};
@@ -120,16 +120,6 @@ fn validate(new: NewTicket) -> Result<ValidTicket> {
     })
 }
 
-/// Names the batch entry in a validation error: `tickets[3].subject`.
-fn in_batch(index: usize, err: Error) -> Error {
-    match err {
-        Error::Validation { field, message } => {
-            Error::validation(format!("tickets[{index}].{field}"), message)
-        }
-        other => other,
-    }
-}
-
 fn department(value: Option<i64>) -> Result<Option<i64>> {
     match value {
         Some(id) if id < 1 => Err(Error::validation(
@@ -148,14 +138,6 @@ fn optional_status(value: Option<&str>) -> Result<Option<TicketStatus>> {
 fn unknown(field: &str, what: &str, ids: impl IntoIterator<Item = i64>) -> Error {
     let ids: Vec<String> = ids.into_iter().map(|id| id.to_string()).collect();
     Error::validation(field, format!("no {what} with id {}", ids.join(", ")))
-}
-
-/// The same error about another field (a batch entry's).
-fn rename_field(err: Error, field: String) -> Error {
-    match err {
-        Error::Validation { message, .. } => Error::Validation { field, message },
-        other => other,
-    }
 }
 
 /// The organization activity event of a new ticket.
@@ -300,7 +282,7 @@ impl App {
     pub async fn create_ticket(&self, actor: &Actor, new: NewTicket) -> Result<Ticket> {
         let valid = validate(new)?;
         let tx = self.store.begin_write().await.map_err(internal)?;
-        let ids = self.insert_tickets(&tx, actor, vec![valid]).await?;
+        let ids = self.insert_tickets(&tx, actor, vec![valid], false).await?;
         let ticket = self.require_ticket(&tx, ids[0]).await?;
         tx.commit().await.map_err(internal)?;
         Ok(ticket)
@@ -317,30 +299,23 @@ impl App {
         let valid = batch
             .into_iter()
             .enumerate()
-            .map(|(index, new)| validate(new).map_err(|err| in_batch(index, err)))
+            .map(|(index, new)| validate(new).map_err(|err| in_batch("tickets", index, err)))
             .collect::<Result<Vec<_>>>()?;
         let tx = self.store.begin_write().await.map_err(internal)?;
-        let ids = self.insert_tickets(&tx, actor, valid).await?;
+        let ids = self.insert_tickets(&tx, actor, valid, true).await?;
         tx.commit().await.map_err(internal)?;
         Ok(ids)
     }
 
     /// Looks up the requesters, CCs and assignees of valid tickets (422 naming any that
-    /// do not exist), then opens them.
+    /// do not exist; with `name_entries`, as `tickets[3].cc_ids`), then opens them.
     async fn insert_tickets<C: ConnectionTrait>(
         &self,
         conn: &C,
         actor: &Actor,
         valid: Vec<ValidTicket>,
+        name_entries: bool,
     ) -> Result<Vec<TicketId>> {
-        let batch = valid.len() > 1;
-        let field = |index: usize, name: &str| {
-            if batch {
-                format!("tickets[{index}].{name}")
-            } else {
-                name.to_owned()
-            }
-        };
         let mut requester_ids: Vec<UserId> = valid.iter().map(|v| v.requester).collect();
         requester_ids.sort_unstable();
         requester_ids.dedup();
@@ -352,16 +327,23 @@ impl App {
             .collect();
         let mut openings = Vec::with_capacity(valid.len());
         for (index, ticket) in valid.into_iter().enumerate() {
+            let entry_error = |err| {
+                if name_entries {
+                    in_batch("tickets", index, err)
+                } else {
+                    err
+                }
+            };
             let requester = requesters.get(&ticket.requester).cloned().ok_or_else(|| {
-                unknown(&field(index, "requester_id"), "user", [ticket.requester.0])
+                entry_error(unknown("requester_id", "user", [ticket.requester.0]))
             })?;
             self.check_ccs(conn, &ticket.ccs)
                 .await
-                .map_err(|err| rename_field(err, field(index, "cc_ids")))?;
+                .map_err(entry_error)?;
             if let Some(assignee) = ticket.assignee {
                 self.check_assignee(conn, assignee.0)
                     .await
-                    .map_err(|err| rename_field(err, field(index, "assignee_id")))?;
+                    .map_err(entry_error)?;
             }
             openings.push(Opening {
                 requester,

@@ -6,7 +6,7 @@
 //! statement dwarfs the work of inserting a row, so bulk creation must not pay it per user.
 
 use crate::auth::hash_new_password;
-use crate::errors::{internal, unique_or_internal};
+use crate::errors::{self, internal, unique_or_internal};
 use crate::members::{check_membership_fields, parse_position};
 use crate::{App, now_ms};
 use orgdesk_core::model::{Actor, Change, OrganizationRef, User};
@@ -67,18 +67,14 @@ async fn validate(new: &NewUser) -> Result<ValidUser> {
     })
 }
 
-/// Names the batch entry an error is about: `email` → `users[3].email`.
+/// Names the batch entry an error is about: `email` → `users[3].email`. In a batch a
+/// taken email is a fault of that entry, so it becomes a validation error.
 fn in_batch(index: usize, err: Error) -> Error {
-    match err {
-        Error::Validation { field, message } => {
-            Error::validation(format!("users[{index}].{field}"), message)
-        }
-        Error::EmailTaken { account, email } => Error::validation(
-            format!("users[{index}].email"),
-            Error::EmailTaken { account, email }.to_string(),
-        ),
+    let err = match err {
+        Error::EmailTaken { .. } => Error::validation("email", err.to_string()),
         other => other,
-    }
+    };
+    errors::in_batch("users", index, err)
 }
 
 impl App {

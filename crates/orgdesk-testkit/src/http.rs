@@ -38,15 +38,19 @@ impl Response {
     }
     /// The `name` of each item of a list body (`{"data": [...]}`), in order.
     pub fn names(&self) -> Vec<String> {
+        self.strings("name")
+    }
+    /// The string field `key` of each item of a list body, in order.
+    pub fn strings(&self, key: &str) -> Vec<String> {
         let items = self.body["data"]
             .as_array()
             .unwrap_or_else(|| panic!("not a list: {}", self.body));
         items
             .iter()
             .map(|item| {
-                item["name"]
+                item[key]
                     .as_str()
-                    .unwrap_or_else(|| panic!("no name in {item}"))
+                    .unwrap_or_else(|| panic!("no {key} in {item}"))
                     .to_owned()
             })
             .collect()

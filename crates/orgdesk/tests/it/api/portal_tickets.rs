@@ -1,15 +1,6 @@
 use axum::http::{Method, StatusCode};
-use orgdesk_testkit::{Response, TestApp};
+use orgdesk_testkit::TestApp;
 use serde_json::{Value, json};
-
-fn subjects(response: &Response) -> Vec<String> {
-    response.body["data"]
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {}", response.body))
-        .iter()
-        .map(|t| t["subject"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 /// Acme (acme.com) with requester Jane, colleague Bob and manager Mia; Globex with its
 /// manager Olga; Carl from elsewhere. Jane's ticket CCs Carl.
@@ -155,7 +146,8 @@ async fn who_may_read_reply_to_and_list_a_ticket() {
         assert_eq!(replied.status, reply, "{who} replies: {}", replied.body);
         let mine = t.get_as(token, "/api/v1/portal/tickets?scope=mine").await;
         assert_eq!(
-            subjects(&mine).contains(&"Printer jammed".to_owned()),
+            mine.strings("subject")
+                .contains(&"Printer jammed".to_owned()),
             in_mine,
             "{who}'s own list"
         );
@@ -164,7 +156,9 @@ async fn who_may_read_reply_to_and_list_a_ticket() {
             .await;
         assert_eq!(listed.status, organization, "{who} lists the organization");
         if listed.status == StatusCode::OK {
-            let sees = subjects(&listed).contains(&"Printer jammed".to_owned());
+            let sees = listed
+                .strings("subject")
+                .contains(&"Printer jammed".to_owned());
             assert_eq!(
                 sees,
                 who == "manager",
@@ -246,14 +240,18 @@ async fn internal_notes_never_reach_the_portal_neither_listed_nor_searched() {
                 &format!("/api/v1/portal/tickets?scope={scope}&q=invoice"),
             )
             .await;
-        assert!(subjects(&found).is_empty(), "{scope}: {}", found.body);
+        assert!(
+            found.strings("subject").is_empty(),
+            "{scope}: {}",
+            found.body
+        );
         let found = t
             .get_as(
                 token,
                 &format!("/api/v1/portal/tickets?scope={scope}&q=tray"),
             )
             .await;
-        assert_eq!(subjects(&found), ["Printer jammed"], "{scope}");
+        assert_eq!(found.strings("subject"), ["Printer jammed"], "{scope}");
     }
     let agents = t
         .get(&format!(
@@ -261,7 +259,11 @@ async fn internal_notes_never_reach_the_portal_neither_listed_nor_searched() {
             w.acme
         ))
         .await;
-    assert_eq!(subjects(&agents), ["Printer jammed"], "agents search notes");
+    assert_eq!(
+        agents.strings("subject"),
+        ["Printer jammed"],
+        "agents search notes"
+    );
     assert!(
         t.get_as(&w.jane, &format!("/api/v1/portal/tickets/{}", w.ticket))
             .await
@@ -293,10 +295,13 @@ async fn a_manager_searches_every_ticket_of_their_organization_only() {
             "/api/v1/portal/tickets?scope=organization&q=printer",
         )
         .await;
-    assert_eq!(subjects(&found), ["Printer toner", "Printer jammed"]);
+    assert_eq!(
+        found.strings("subject"),
+        ["Printer toner", "Printer jammed"]
+    );
     let mine = t.get_as(&w.bob, "/api/v1/portal/tickets?q=printer").await;
     assert_eq!(
-        subjects(&mine),
+        mine.strings("subject"),
         ["Printer toner"],
         "a colleague sees only their own"
     );

@@ -1,5 +1,5 @@
 use axum::http::{Method, StatusCode};
-use orgdesk_testkit::{Response, TestApp};
+use orgdesk_testkit::TestApp;
 use serde_json::{Value, json};
 
 /// A user in `organization` (or none), created by the admin; returns their id.
@@ -14,15 +14,6 @@ async fn ticket(t: &TestApp, body: Value) -> Value {
     let created = t.post("/api/v1/tickets", body).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     created.body
-}
-
-fn subjects(response: &Response) -> Vec<String> {
-    response.body["data"]
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {}", response.body))
-        .iter()
-        .map(|t| t["subject"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 #[tokio::test]
@@ -309,28 +300,37 @@ async fn the_ticket_list_filters_by_status_requester_and_words_newest_first() {
     .await;
 
     assert_eq!(
-        subjects(&t.get("/api/v1/tickets").await),
+        t.get("/api/v1/tickets").await.strings("subject"),
         ["Laptop", "VPN down", "Printer jammed"]
     );
     assert_eq!(
-        subjects(&t.get("/api/v1/tickets?status=open").await),
+        t.get("/api/v1/tickets?status=open")
+            .await
+            .strings("subject"),
         ["Laptop"]
     );
     assert_eq!(
-        subjects(&t.get(&format!("/api/v1/tickets?requester_id={jane}")).await),
+        t.get(&format!("/api/v1/tickets?requester_id={jane}"))
+            .await
+            .strings("subject"),
         ["Laptop", "Printer jammed"]
     );
     assert_eq!(
-        subjects(&t.get("/api/v1/tickets?q=PRINTER").await),
+        t.get("/api/v1/tickets?q=PRINTER").await.strings("subject"),
         ["Laptop", "VPN down", "Printer jammed"],
         "subject, reply and internal note all count for agents"
     );
     assert_eq!(
-        subjects(&t.get("/api/v1/tickets?q=printer%20tray").await),
+        t.get("/api/v1/tickets?q=printer%20tray")
+            .await
+            .strings("subject"),
         ["Printer jammed"]
     );
     assert!(
-        subjects(&t.get("/api/v1/tickets?q=print").await).is_empty(),
+        t.get("/api/v1/tickets?q=print")
+            .await
+            .strings("subject")
+            .is_empty(),
         "whole words"
     );
     let refused = t.get("/api/v1/tickets?q=%3F%3F").await;
@@ -359,9 +359,16 @@ async fn changing_the_subject_reindexes_the_ticket_for_search() {
         json!({"subject": "Scanner offline"}),
     )
     .await;
-    assert!(subjects(&t.get("/api/v1/tickets?q=printer").await).is_empty());
+    assert!(
+        t.get("/api/v1/tickets?q=printer")
+            .await
+            .strings("subject")
+            .is_empty()
+    );
     assert_eq!(
-        subjects(&t.get("/api/v1/tickets?q=scanner%20toner%20tray").await),
+        t.get("/api/v1/tickets?q=scanner%20toner%20tray")
+            .await
+            .strings("subject"),
         ["Scanner offline"]
     );
 }
@@ -381,7 +388,7 @@ async fn ticket_lists_page_with_cursors_without_gaps_or_repeats() {
     let mut path = "/api/v1/tickets?limit=3".to_owned();
     loop {
         let page = t.get(&path).await;
-        seen.extend(subjects(&page));
+        seen.extend(page.strings("subject"));
         match page.body["next_cursor"].as_str() {
             Some(cursor) => path = format!("/api/v1/tickets?limit=3&cursor={cursor}"),
             None => break,

@@ -1,15 +1,6 @@
 use axum::http::StatusCode;
-use orgdesk_testkit::{Response, TestApp};
+use orgdesk_testkit::TestApp;
 use serde_json::{Value, json};
-
-fn subjects(response: &Response) -> Vec<String> {
-    response.body["data"]
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {}", response.body))
-        .iter()
-        .map(|t| t["subject"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 async fn member(t: &TestApp, name: &str, organization: i64, manager: bool) -> i64 {
     let user = t
@@ -48,14 +39,14 @@ async fn an_organizations_tickets_optionally_include_its_subsidiaries() {
     let own = t
         .get(&format!("/api/v1/organizations/{holding}/tickets"))
         .await;
-    assert_eq!(subjects(&own), ["Holding one"]);
+    assert_eq!(own.strings("subject"), ["Holding one"]);
     let all = t
         .get(&format!(
             "/api/v1/organizations/{holding}/tickets?include_descendants=true"
         ))
         .await;
     assert_eq!(
-        subjects(&all),
+        all.strings("subject"),
         ["Grandchild one", "Subsidiary one", "Holding one"]
     );
     let middle = t
@@ -63,12 +54,12 @@ async fn an_organizations_tickets_optionally_include_its_subsidiaries() {
             "/api/v1/organizations/{subsidiary}/tickets?include_descendants=true&limit=1"
         ))
         .await;
-    assert_eq!(subjects(&middle), ["Grandchild one"]);
+    assert_eq!(middle.strings("subject"), ["Grandchild one"]);
     let cursor = middle.body["next_cursor"].as_str().unwrap();
     let rest = t
         .get(&format!("/api/v1/organizations/{subsidiary}/tickets?include_descendants=true&limit=1&cursor={cursor}"))
         .await;
-    assert_eq!(subjects(&rest), ["Subsidiary one"]);
+    assert_eq!(rest.strings("subject"), ["Subsidiary one"]);
     assert_eq!(rest.body["next_cursor"], Value::Null);
 }
 
@@ -89,28 +80,33 @@ async fn an_organizations_tickets_filter_by_status_words_and_managers() {
 
     let base = format!("/api/v1/organizations/{acme}/tickets");
     assert_eq!(
-        subjects(&t.get(&format!("{base}?status=solved")).await),
+        t.get(&format!("{base}?status=solved"))
+            .await
+            .strings("subject"),
         ["Renew contract"]
     );
     assert_eq!(
-        subjects(&t.get(&format!("{base}?q=licence")).await),
+        t.get(&format!("{base}?q=licence")).await.strings("subject"),
         ["Licence key lost", "Renew contract"]
     );
     assert_eq!(
-        subjects(&t.get(&format!("{base}?requester_manager=true")).await),
+        t.get(&format!("{base}?requester_manager=true"))
+            .await
+            .strings("subject"),
         ["Renew contract"]
     );
     assert_eq!(
-        subjects(&t.get(&format!("{base}?requester_manager=false")).await),
+        t.get(&format!("{base}?requester_manager=false"))
+            .await
+            .strings("subject"),
         ["Licence key lost", "Printer jammed"]
     );
     assert_eq!(
-        subjects(
-            &t.get(&format!(
-                "{base}?requester_manager=true&q=licence&status=solved"
-            ))
-            .await
-        ),
+        t.get(&format!(
+            "{base}?requester_manager=true&q=licence&status=solved"
+        ))
+        .await
+        .strings("subject"),
         ["Renew contract"]
     );
     // Managers are who manages now: promoting the worker brings their tickets in.
@@ -120,7 +116,10 @@ async fn an_organizations_tickets_filter_by_status_words_and_managers() {
     )
     .await;
     assert_eq!(
-        subjects(&t.get(&format!("{base}?requester_manager=true")).await).len(),
+        t.get(&format!("{base}?requester_manager=true"))
+            .await
+            .strings("subject")
+            .len(),
         3
     );
 
@@ -178,7 +177,7 @@ async fn deleting_an_organization_keeps_its_tickets_unaffiliated() {
     assert_eq!(kept.status, StatusCode::OK);
     assert_eq!(kept.body["organization_id"], Value::Null);
     assert_eq!(
-        subjects(&t.get("/api/v1/tickets?q=printer").await),
+        t.get("/api/v1/tickets?q=printer").await.strings("subject"),
         ["Printer jammed"]
     );
 }
