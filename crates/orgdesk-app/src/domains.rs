@@ -2,14 +2,14 @@
 //! whose email matches into the organization (set-based, whatever their number).
 
 use crate::errors::internal;
-use crate::history::{Record, record};
+use crate::history::{Record, members_moved, record, record_all};
+use crate::locking::{Lockable, lock};
 use crate::organizations::{associate_domain, check_domain_free, parse_owned_domain};
 use crate::{App, now_ms};
 use orgdesk_core::model::{Actor, Change, User};
-use orgdesk_core::{EmailDomain, Entity, Error, OrganizationId, Result};
+use orgdesk_core::{EmailDomain, Entity, Error, OrganizationId, Result, UserId};
 use orgdesk_store::domains::{self, MatchGroup};
-use orgdesk_store::events::ActorColumns;
-use orgdesk_store::{ConnectionTrait, organizations as orgs};
+use orgdesk_store::{ConnectionTrait, organizations as orgs, users};
 use serde_json::json;
 
 /// How many matching users a matches listing shows per group.
@@ -72,6 +72,7 @@ impl App {
         let domain = parse_owned_domain(input, force)?;
         let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
+        lock(&tx, Lockable::Organization, organization.0).await?;
         self.require_organization(&tx, organization).await?;
         check_domain_free(&tx, &domain).await?;
         associate_domain(&tx, organization, &domain, at).await?;
@@ -117,6 +118,7 @@ impl App {
     ) -> Result<()> {
         let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
+        lock(&tx, Lockable::Organization, organization.0).await?;
         let domain = self.require_owned_domain(&tx, organization, input).await?;
         domains::delete(&tx, organization, domain.as_str())
             .await
@@ -191,33 +193,28 @@ impl App {
         }
         let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
+        lock(&tx, Lockable::Organization, organization.0).await?;
         let domain = self.require_owned_domain(&tx, organization, input).await?;
-        let columns = ActorColumns::from(actor);
-        let mut moved = 0;
-        if unaffiliated {
-            moved += domains::apply_matches(
-                &tx,
-                organization,
-                domain.as_str(),
-                MatchGroup::Unaffiliated,
-                &columns,
-                at,
-            )
+        // The users to move, locked, with where each is now: the move and its history
+        // are both derived from this one read.
+        let mut matched = Vec::new();
+        for (wanted, group) in [
+            (unaffiliated, MatchGroup::Unaffiliated),
+            (other_organization, MatchGroup::OtherOrganization),
+        ] {
+            if wanted {
+                matched.extend(
+                    domains::lock_matches(&tx, organization, domain.as_str(), group)
+                        .await
+                        .map_err(internal)?,
+                );
+            }
+        }
+        let ids: Vec<UserId> = matched.iter().map(|(id, _)| *id).collect();
+        let moved = users::change_organization(&tx, &ids, Some(organization), None, false, at)
             .await
             .map_err(internal)?;
-        }
-        if other_organization {
-            moved += domains::apply_matches(
-                &tx,
-                organization,
-                domain.as_str(),
-                MatchGroup::OtherOrganization,
-                &columns,
-                at,
-            )
-            .await
-            .map_err(internal)?;
-        }
+        record_all(&tx, members_moved(actor, organization, &matched, at)).await?;
         tx.commit().await.map_err(internal)?;
         Ok(moved)
     }

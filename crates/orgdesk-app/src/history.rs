@@ -57,6 +57,39 @@ async fn insert<C: ConnectionTrait>(
     events::insert_many(conn, &events).await.map_err(internal)
 }
 
+/// The events of moving users into `organization` as plain members: a `member_removed`
+/// on each one's previous organization and a `member_added` on the new one.
+pub(crate) fn members_moved<'a>(
+    actor: &'a Actor,
+    organization: OrganizationId,
+    moved: &[(UserId, Option<OrganizationId>)],
+    at: i64,
+) -> Vec<Record<'a>> {
+    let mut records = Vec::with_capacity(moved.len() * 2);
+    for &(user, old) in moved {
+        let change = Change::new("organization_id", old.map(|o| o.0), organization.0);
+        if let Some(old) = old {
+            records.push(Record {
+                organization: old,
+                actor,
+                action: "member_removed",
+                user: Some(user),
+                changes: vec![change.clone()],
+                at,
+            });
+        }
+        records.push(Record {
+            organization,
+            actor,
+            action: "member_added",
+            user: Some(user),
+            changes: vec![change],
+            at,
+        });
+    }
+    records
+}
+
 /// The events of moving `child` from parent `old` to parent `new`: an `updated` event
 /// on the child carrying `child_changes`, and, when the parent did change, one event on
 /// each parent concerned.

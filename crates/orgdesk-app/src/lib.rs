@@ -9,6 +9,7 @@ mod domains;
 mod errors;
 mod hierarchy;
 mod history;
+mod locking;
 mod members;
 mod organizations;
 mod portal_tickets;

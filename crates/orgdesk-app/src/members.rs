@@ -4,6 +4,7 @@
 
 use crate::errors::internal;
 use crate::history::{Record, record};
+use crate::locking::{Lockable, lock};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::model::{Actor, Change, Page, User};
 use orgdesk_core::text::{POSITION_MAX_CHARS, optional_text};
@@ -71,17 +72,9 @@ pub(crate) async fn place_user<C: ConnectionTrait>(
         if changes.is_empty() {
             return Ok(());
         }
-        users::set_membership(
-            conn,
-            user.id,
-            organization,
-            position.as_deref(),
-            manager,
-            manager,
-            at,
-        )
-        .await
-        .map_err(internal)?;
+        users::update_membership(conn, user.id, position.as_deref(), manager, at)
+            .await
+            .map_err(internal)?;
         if let Some(organization) = organization {
             record(
                 conn,
@@ -98,13 +91,12 @@ pub(crate) async fn place_user<C: ConnectionTrait>(
         }
         return Ok(());
     }
-    users::set_membership(
+    users::change_organization(
         conn,
-        user.id,
+        &[user.id],
         organization,
         position.as_deref(),
         manager,
-        false,
         at,
     )
     .await
@@ -191,6 +183,8 @@ impl App {
             .map(|p| parse_position(p.as_deref()))
             .transpose()?;
         let tx = self.store.begin_write().await.map_err(internal)?;
+        lock(&tx, Lockable::Organization, organization.0).await?;
+        lock(&tx, Lockable::User, user.0).await?;
         self.require_organization(&tx, organization).await?;
         let current = self.require_user(&tx, user).await?;
         let already_member = current.organization.as_ref().map(|o| o.id) == Some(organization);
@@ -225,6 +219,8 @@ impl App {
         user: UserId,
     ) -> Result<()> {
         let tx = self.store.begin_write().await.map_err(internal)?;
+        lock(&tx, Lockable::Organization, organization.0).await?;
+        lock(&tx, Lockable::User, user.0).await?;
         self.require_organization(&tx, organization).await?;
         let current = self.require_user(&tx, user).await?;
         if current.organization.as_ref().map(|o| o.id) != Some(organization) {

@@ -2,6 +2,7 @@
 
 use crate::errors::{internal, unique_or_internal};
 use crate::history::{Record, parent_moved, record_all};
+use crate::locking::{Lockable, lock};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::contact::check_contact_count;
 use orgdesk_core::model::{Actor, Change, Organization, Page};
@@ -203,6 +204,8 @@ impl App {
         check_name_free(&tx, &name, None).await?;
         check_external_id_free(&tx, external_id.as_deref(), None).await?;
         if let Some(parent) = new.parent_id {
+            // Held so the parent cannot be deleted between this check and the insert.
+            lock(&tx, Lockable::Organization, parent.0).await?;
             self.require_referenced_organization(&tx, "parent_id", parent)
                 .await?;
         }
@@ -343,6 +346,7 @@ impl App {
         if changes.parent_id.is_some() {
             lock_hierarchy(&tx).await.map_err(internal)?;
         }
+        lock(&tx, Lockable::Organization, id.0).await?;
         let current = orgs::find(&tx, id)
             .await
             .map_err(internal)?
@@ -471,15 +475,18 @@ impl App {
         let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
         lock_hierarchy(&tx).await.map_err(internal)?;
+        lock(&tx, Lockable::Organization, id.0).await?;
         let current = orgs::find(&tx, id)
             .await
             .map_err(internal)?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))?;
         let children = orgs::child_ids(&tx, id).await.map_err(internal)?;
-        let members = users::unaffiliate_all(&tx, id, at)
+        // Organizations before users: the lock order every writer follows.
+        orgs::detach_children(&tx, id, at).await.map_err(internal)?;
+        let members = users::lock_members(&tx, id).await.map_err(internal)?;
+        users::change_organization(&tx, &members, None, None, false, at)
             .await
             .map_err(internal)?;
-        orgs::detach_children(&tx, id, at).await.map_err(internal)?;
         // Every event of the deletion in one statement: one per former child, the
         // parent's, and the organization's own.
         let mut records: Vec<Record<'_>> = children
@@ -511,7 +518,7 @@ impl App {
             user: None,
             changes: vec![
                 Change::new("name", current.name.as_str(), json!(null)),
-                Change::new("members", members as i64, 0),
+                Change::new("members", members.len() as i64, 0),
                 Change::new("children", json!(child_ids), json!([])),
                 Change::new("domains", json!(current.domains), json!([])),
             ],

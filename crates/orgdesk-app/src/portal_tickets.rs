@@ -4,6 +4,7 @@
 //! ids leak nothing.
 
 use crate::errors::internal;
+use crate::locking::{Lockable, lock};
 use crate::tickets::{Opening, search_filter};
 use crate::{App, PageRequest};
 use orgdesk_core::model::{Actor, Page, Ticket, TicketMessage, User};
@@ -76,6 +77,7 @@ impl App {
         let tx = self.store.begin_write().await.map_err(internal)?;
         // The user as stored now, not as the token's request began: their organization
         // decides where the ticket belongs.
+        lock(&tx, Lockable::User, user.id.0).await?;
         let requester = self.require_user(&tx, user.id).await?;
         let opening = Opening {
             requester,
@@ -154,6 +156,7 @@ impl App {
     ) -> Result<TicketMessage> {
         let body = parse_body(body)?;
         let tx = self.store.begin_write().await.map_err(internal)?;
+        lock(&tx, Lockable::Ticket, id.0).await?;
         let ticket = self.visible_ticket(&tx, user, id).await?;
         if !viewer(user).takes_part(&audience(&ticket)) {
             return Err(Error::Forbidden(

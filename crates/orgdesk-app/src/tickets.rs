@@ -3,6 +3,7 @@
 
 use crate::errors::{in_batch, internal};
 use crate::history::{Record, record_activity};
+use crate::locking::{Lockable, lock, lock_all};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::model::{Actor, Change, Page, Ticket, TicketMessage, User};
 use orgdesk_core::search;
@@ -319,6 +320,9 @@ impl App {
         let mut requester_ids: Vec<UserId> = valid.iter().map(|v| v.requester).collect();
         requester_ids.sort_unstable();
         requester_ids.dedup();
+        // Each ticket records its requester's organization: hold the requesters so
+        // none moves (or loses a deleted organization) between this read and the insert.
+        lock_all(conn, Lockable::User, requester_ids.iter().map(|id| id.0)).await?;
         let requesters: HashMap<UserId, User> = users::get_many(conn, &requester_ids)
             .await
             .map_err(internal)?
@@ -376,6 +380,7 @@ impl App {
         let department_id = changes.department_id.map(department).transpose()?;
 
         let tx = self.store.begin_write().await.map_err(internal)?;
+        lock(&tx, Lockable::Ticket, id.0).await?;
         let current = self.require_ticket(&tx, id).await?;
         if let Some(expected) = changes.expected_version
             && expected != current.version
@@ -422,8 +427,8 @@ impl App {
             .await
             .map_err(internal)?
         {
-            // Only reachable on PostgreSQL, where another writer may commit between our
-            // read and this write; SQLite's write transaction excludes it.
+            // Unreachable while the ticket is locked; kept so a lapse there refuses the
+            // write instead of overwriting.
             return Err(Error::VersionConflict {
                 expected: current.version,
                 current: current.version + 1,
@@ -520,6 +525,7 @@ impl App {
         let body = parse_body(&message.body)?;
         let status = optional_status(message.status.as_deref())?;
         let tx = self.store.begin_write().await.map_err(internal)?;
+        lock(&tx, Lockable::Ticket, id.0).await?;
         let ticket = self.require_ticket(&tx, id).await?;
         let status = status.unwrap_or(match ticket.status {
             TicketStatus::New if !message.internal => TicketStatus::Open,

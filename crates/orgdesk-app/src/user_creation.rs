@@ -13,7 +13,7 @@ use orgdesk_core::model::{Actor, Change, OrganizationRef, User};
 use orgdesk_core::{EmailAddress, Error, OrganizationId, PersonName, Result};
 use orgdesk_store::dialect::UniqueKey;
 use orgdesk_store::events::{self, NewEvent};
-use orgdesk_store::{organizations as orgs, users};
+use orgdesk_store::{domains, organizations as orgs, users};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 
@@ -135,6 +135,18 @@ impl App {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
+        // Hold every organization a user may join (named, or owning the email's
+        // domain) so none is deleted between these checks and the insert.
+        let mut email_domains: Vec<&str> = valid
+            .iter()
+            .filter(|u| u.organization_id.is_none())
+            .map(|u| u.email.domain())
+            .collect();
+        email_domains.sort_unstable();
+        email_domains.dedup();
+        domains::lock_joined(&tx, &explicit, &email_domains)
+            .await
+            .map_err(internal)?;
         let known: HashSet<OrganizationId> = orgs::heads(&tx, &explicit)
             .await
             .map_err(internal)?

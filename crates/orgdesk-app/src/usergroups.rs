@@ -5,6 +5,7 @@
 
 use crate::errors::{internal, unique_or_internal};
 use crate::history::{Record, record, record_activity};
+use crate::locking::{Lockable, lock};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::model::{Actor, Agent, Change, MembershipSources, Page, User, Usergroup};
 use orgdesk_core::text::name_key;
@@ -133,6 +134,8 @@ impl App {
     ) -> Result<()> {
         let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
+        lock(&tx, Lockable::Usergroup, usergroup).await?;
+        lock(&tx, Lockable::User, user.0).await?;
         let group = self.require_usergroup(&tx, usergroup).await?;
         let member = self.require_user(&tx, user).await?;
         if !usergroups::is_direct_member(&tx, usergroup, user)
@@ -157,6 +160,8 @@ impl App {
     ) -> Result<()> {
         let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
+        lock(&tx, Lockable::Usergroup, usergroup).await?;
+        lock(&tx, Lockable::User, user.0).await?;
         let group = self.require_usergroup(&tx, usergroup).await?;
         let member = self.require_user(&tx, user).await?;
         if usergroups::remove_member(&tx, usergroup, user)
@@ -194,6 +199,8 @@ impl App {
     ) -> Result<()> {
         let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
+        lock(&tx, Lockable::Organization, organization.0).await?;
+        lock(&tx, Lockable::Usergroup, usergroup).await?;
         self.require_organization(&tx, organization).await?;
         let group = self.require_usergroup(&tx, usergroup).await?;
         if !usergroups::is_linked(&tx, organization, usergroup)
@@ -230,6 +237,8 @@ impl App {
     ) -> Result<()> {
         let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
+        lock(&tx, Lockable::Organization, organization.0).await?;
+        lock(&tx, Lockable::Usergroup, usergroup).await?;
         self.require_organization(&tx, organization).await?;
         let group = self.require_usergroup(&tx, usergroup).await?;
         if !usergroups::unlink(&tx, organization, usergroup)

@@ -3,6 +3,7 @@
 
 use crate::auth::hash_new_password;
 use crate::errors::{internal, unique_or_internal};
+use crate::locking::{Lockable, lock};
 use crate::members::{check_membership_fields, parse_position, place_user};
 use crate::{App, now_ms};
 use orgdesk_core::model::{Actor, User};
@@ -66,6 +67,10 @@ impl App {
         let hash = hash_new_password(changes.password.as_deref()).await?;
         let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
+        if let Some(Some(organization)) = changes.organization_id {
+            lock(&tx, Lockable::Organization, organization.0).await?;
+        }
+        lock(&tx, Lockable::User, id.0).await?;
         let current = self.require_user(&tx, id).await?;
         let current_org = current.organization.as_ref().map(|o| o.id);
         let organization = changes.organization_id.unwrap_or(current_org);

@@ -25,6 +25,91 @@ pub async fn lock_hierarchy<C: ConnectionTrait>(conn: &C) -> Result<(), DbErr> {
     }
 }
 
+// ---- Locking what a write decides on ------------------------------------------------
+//
+// A use case that reads a row, decides in Rust, then writes must hold the row from the
+// read to the commit, or a concurrent writer on PostgreSQL (READ COMMITTED) can change it
+// in between: a removal aimed at one organization lands after the user moved to
+// another, a customer's reply reopens a ticket an agent just closed. So such a use case
+// first locks the rows it will decide on, then reads them. On SQLite a write
+// transaction already holds the database's single write lock (`BEGIN IMMEDIATE`), so
+// locking is a no-op there and costs no statement.
+//
+// `FOR NO KEY UPDATE` is the lock PostgreSQL's own UPDATE takes: it excludes other
+// writers of the row, but not inserts elsewhere whose foreign key merely points at it
+// (those take `KEY SHARE`), so opening a ticket never waits on its organization's lock.
+//
+// Lock order, followed everywhere so two transactions never wait on each other: the
+// hierarchy lock, then organizations, usergroups, users, tickets, agents; within one
+// kind, ascending ids (what `lock_rows` does).
+
+/// A kind of row that writes lock before deciding on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lockable {
+    Organization,
+    Usergroup,
+    User,
+    Ticket,
+    Agent,
+}
+
+impl Lockable {
+    fn table(self) -> &'static str {
+        match self {
+            Lockable::Organization => "organizations",
+            Lockable::Usergroup => "usergroups",
+            Lockable::User => "users",
+            Lockable::Ticket => "tickets",
+            Lockable::Agent => "agents",
+        }
+    }
+}
+
+/// The clause that makes a `SELECT` lock the rows it reads until the transaction ends
+/// (empty on SQLite, whose write transactions exclude each other).
+pub fn for_update(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => " FOR NO KEY UPDATE",
+        _ => "",
+    }
+}
+
+/// Locks one row until the transaction ends (see the lock order above). A missing row
+/// is not an error: the read that follows finds it missing.
+pub async fn lock_row<C: ConnectionTrait>(conn: &C, kind: Lockable, id: i64) -> Result<(), DbErr> {
+    lock_rows(conn, kind, &[id]).await
+}
+
+/// Locks rows of one kind in ascending id order, in one statement.
+pub async fn lock_rows<C: ConnectionTrait>(
+    conn: &C,
+    kind: Lockable,
+    ids: &[i64],
+) -> Result<(), DbErr> {
+    let backend = conn.get_database_backend();
+    if backend != DbBackend::Postgres || ids.is_empty() {
+        return Ok(());
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for chunk in ids.chunks(1000) {
+        let statement = format!(
+            "SELECT id FROM {} WHERE id IN ({}) ORDER BY id{}",
+            kind.table(),
+            sql::placeholders(1, chunk.len()),
+            for_update(backend)
+        );
+        sql::execute(
+            conn,
+            &statement,
+            chunk.iter().map(|&id| id.into()).collect(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Which uniqueness rule a write broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UniqueKey {

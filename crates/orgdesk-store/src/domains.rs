@@ -1,8 +1,8 @@
 //! Email domains associated with organizations, and the users they match.
 
 use crate::sql::{self, placeholders};
-use orgdesk_core::OrganizationId;
 use orgdesk_core::model::{OrganizationRef, User};
+use orgdesk_core::{OrganizationId, UserId};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use std::collections::HashMap;
 
@@ -55,6 +55,33 @@ pub async fn owner<C: ConnectionTrait>(
         id: OrganizationId(o.id),
         name: o.name,
     }))
+}
+
+/// Locks the organizations new users may join: those named explicitly and those owning
+/// one of `domains` (see `dialect::lock_rows`), all in one ascending order, so users
+/// joining them cannot race their deletion. A no-op on SQLite.
+pub async fn lock_joined<C: ConnectionTrait>(
+    conn: &C,
+    named: &[OrganizationId],
+    domains: &[&str],
+) -> Result<(), DbErr> {
+    if conn.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    let mut ids: Vec<i64> = named.iter().map(|id| id.0).collect();
+    for chunk in domains.chunks(1000) {
+        let owners: Vec<sql::Scalar<i64>> = sql::all(
+            conn,
+            &format!(
+                "SELECT DISTINCT organization_id AS value FROM organization_domains WHERE domain IN ({})",
+                placeholders(1, chunk.len())
+            ),
+            chunk.iter().map(|&domain| domain.into()).collect(),
+        )
+        .await?;
+        ids.extend(owners.into_iter().map(|row| row.value));
+    }
+    crate::dialect::lock_rows(conn, crate::dialect::Lockable::Organization, &ids).await
 }
 
 /// The domains of each of the given organizations, sorted.
@@ -148,63 +175,32 @@ pub async fn list_matches<C: ConnectionTrait>(
     crate::users::select_where(conn, &filter, values).await
 }
 
-/// Moves every user of `domain` in `group` into `owner`, in set-based statements:
-/// first the events (a `member_removed` on each previous organization and a
-/// `member_added` on the owner, per user), then the move itself. Position and manager
-/// flag belong to the old membership and are cleared. Returns how many users moved.
-pub async fn apply_matches<C: ConnectionTrait>(
+/// Locks the users of `domain` in `group` until the transaction ends and returns each
+/// with the organization they are in now, in id order. What is returned is exactly what
+/// a move that follows changes, so its history is derived from it.
+pub async fn lock_matches<C: ConnectionTrait>(
     conn: &C,
     owner: OrganizationId,
     domain: &str,
     group: MatchGroup,
-    actor: &crate::events::ActorColumns<'_>,
-    at: i64,
-) -> Result<u64, DbErr> {
-    let condition = group.condition();
-    // Both event inserts bind the same values: $1 domain, $2 owner, $3–$6 when and who,
-    // $7 the history flag.
-    let event_values = || -> Vec<sea_orm::Value> {
-        vec![
-            domain.into(),
-            owner.0.into(),
-            at.into(),
-            actor.kind.into(),
-            actor.id.into(),
-            actor.name.into(),
-            true.into(),
-        ]
-    };
-    if group == MatchGroup::OtherOrganization {
-        sql::execute(
-            conn,
-            &format!(
-                "INSERT INTO organization_events (organization_id, at, actor_type, actor_id, actor_name, action, user_id, changes, history) \
-                 SELECT u.organization_id, $3, $4, $5, $6, 'member_removed', u.id, \
-                   '[{{\"field\":\"organization_id\",\"old\":' || CAST(u.organization_id AS TEXT) || ',\"new\":' || CAST($2 AS TEXT) || '}}]', $7 \
-                 FROM users u WHERE u.email_domain = $1 AND {condition}"
-            ),
-            event_values(),
-        )
-        .await?;
+) -> Result<Vec<(UserId, Option<OrganizationId>)>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: i64,
+        organization_id: Option<i64>,
     }
-    sql::execute(
-        conn,
-        &format!(
-            "INSERT INTO organization_events (organization_id, at, actor_type, actor_id, actor_name, action, user_id, changes, history) \
-             SELECT $2, $3, $4, $5, $6, 'member_added', u.id, \
-               '[{{\"field\":\"organization_id\",\"old\":' || COALESCE(CAST(u.organization_id AS TEXT), 'null') || ',\"new\":' || CAST($2 AS TEXT) || '}}]', $7 \
-             FROM users u WHERE u.email_domain = $1 AND {condition}"
-        ),
-        event_values(),
-    )
-    .await?;
-    sql::execute(
-        conn,
-        &format!(
-            "UPDATE users SET organization_id = $2, position = NULL, manager = $3, updated_at = $4 \
-             WHERE id IN (SELECT u.id FROM users u WHERE u.email_domain = $1 AND {condition})"
-        ),
-        vec![domain.into(), owner.0.into(), false.into(), at.into()],
-    )
-    .await
+    let sql = format!(
+        "SELECT u.id, u.organization_id FROM users u WHERE u.email_domain = $1 AND {} ORDER BY u.id{}",
+        group.condition(),
+        crate::dialect::for_update(conn.get_database_backend())
+    );
+    let values = match group {
+        MatchGroup::Unaffiliated => vec![domain.into()],
+        MatchGroup::OtherOrganization => vec![domain.into(), owner.0.into()],
+    };
+    let rows: Vec<Row> = sql::all(conn, &sql, values).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (UserId(row.id), row.organization_id.map(OrganizationId)))
+        .collect())
 }

@@ -290,32 +290,63 @@ pub async fn list<C: ConnectionTrait>(
     select_where(conn, &condition, values).await
 }
 
-/// Sets a user's organization, position and manager flag. Leaving or changing the
-/// organization also turns off auto-CC, which belongs to the old membership.
-pub async fn set_membership<C: ConnectionTrait>(
+/// Moves users into `organization` (or, with `None`, out of any) as new members.
+///
+/// The one place the rule "leaving an organization resets position, manager flag and
+/// auto-CC" is written: these belonged to the membership being left, so every way out
+/// of an organization (a move, a PATCH, a domain apply, the organization's deletion)
+/// writes the new membership through here. The new membership may carry a position and
+/// manager flag of its own; auto-CC always starts off (a manager opts in again).
+pub async fn change_organization<C: ConnectionTrait>(
     conn: &C,
-    id: UserId,
+    ids: &[UserId],
     organization: Option<OrganizationId>,
     position: Option<&str>,
     manager: bool,
-    keep_auto_cc: bool,
+    at: i64,
+) -> Result<u64, DbErr> {
+    let mut changed = 0;
+    for chunk in ids.chunks(INSERT_CHUNK * 5) {
+        let mut values: Vec<Value> = vec![
+            organization.map(|o| o.0).into(),
+            position.map(str::to_owned).into(),
+            manager.into(),
+            false.into(),
+            at.into(),
+        ];
+        values.extend(chunk.iter().map(|id| Value::from(id.0)));
+        changed += sql::execute(
+            conn,
+            &format!(
+                "UPDATE users SET organization_id = $1, position = $2, manager = $3, auto_cc = $4, updated_at = $5 \
+                 WHERE id IN ({})",
+                sql::placeholders(6, chunk.len())
+            ),
+            values,
+        )
+        .await?;
+    }
+    Ok(changed)
+}
+
+/// Changes the position and manager flag of a member staying in their organization.
+/// Auto-CC is for managers: it goes when the flag does.
+pub async fn update_membership<C: ConnectionTrait>(
+    conn: &C,
+    id: UserId,
+    position: Option<&str>,
+    manager: bool,
     at: i64,
 ) -> Result<(), DbErr> {
-    let auto_cc = if keep_auto_cc { "auto_cc" } else { "$6" };
-    let mut values: Vec<Value> = vec![
-        organization.map(|o| o.0).into(),
-        position.map(str::to_owned).into(),
-        manager.into(),
-        at.into(),
-        id.0.into(),
-    ];
-    if !keep_auto_cc {
-        values.push(false.into());
-    }
     sql::execute(
         conn,
-        &format!("UPDATE users SET organization_id = $1, position = $2, manager = $3, auto_cc = {auto_cc}, updated_at = $4 WHERE id = $5"),
-        values,
+        "UPDATE users SET position = $1, manager = $2, auto_cc = (auto_cc AND $2), updated_at = $3 WHERE id = $4",
+        vec![
+            position.map(str::to_owned).into(),
+            manager.into(),
+            at.into(),
+            id.0.into(),
+        ],
     )
     .await?;
     Ok(())
@@ -367,16 +398,19 @@ pub async fn set_password_hash<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Leaves every member of `organization` without one (the organization is going away).
-pub async fn unaffiliate_all<C: ConnectionTrait>(
+/// Every member of `organization`, locked until the transaction ends, in id order.
+pub async fn lock_members<C: ConnectionTrait>(
     conn: &C,
     organization: OrganizationId,
-    at: i64,
-) -> Result<u64, DbErr> {
-    sql::execute(
+) -> Result<Vec<UserId>, DbErr> {
+    let ids: Vec<sql::Scalar<i64>> = sql::all(
         conn,
-        "UPDATE users SET organization_id = NULL, position = NULL, manager = $1, auto_cc = $1, updated_at = $2 WHERE organization_id = $3",
-        vec![false.into(), at.into(), organization.0.into()],
+        &format!(
+            "SELECT id AS value FROM users WHERE organization_id = $1 ORDER BY id{}",
+            crate::dialect::for_update(conn.get_database_backend())
+        ),
+        vec![organization.0.into()],
     )
-    .await
+    .await?;
+    Ok(ids.into_iter().map(|row| UserId(row.value)).collect())
 }
