@@ -125,11 +125,19 @@ fn new_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// The account an email names, as stored; unparsable input is throttled as given.
-fn account_key(email: &str) -> String {
-    EmailAddress::parse(email)
-        .map(|e| e.key().to_owned())
-        .unwrap_or_else(|_| email.trim().to_lowercase())
+/// The account an email names, as stored: `None` when it cannot be an email address,
+/// so input such as a NUL byte never reaches the database.
+fn account_key(email: &str) -> Option<String> {
+    EmailAddress::parse(email).map(|e| e.key().to_owned()).ok()
+}
+
+/// What sign-in attempts are counted under: the account, or the input as given when it
+/// names none (so garbage is throttled too).
+fn throttle_key(kind: &str, email: &str, key: Option<&str>) -> String {
+    match key {
+        Some(key) => format!("{kind}:{key}"),
+        None => format!("{kind}:{}", email.trim().to_lowercase()),
+    }
 }
 
 fn bad_credentials() -> Error {
@@ -196,10 +204,14 @@ impl App {
     /// Exchanges an agent's email and password for a new API token.
     pub async fn issue_agent_token(&self, email: &str, password: &str) -> Result<String> {
         let key = account_key(email);
-        self.sign_in.attempt(format!("agent:{key}"))?;
-        let found = agents::credentials(self.store.reader(), &key)
-            .await
-            .map_err(internal)?;
+        self.sign_in
+            .attempt(throttle_key("agent", email, key.as_deref()))?;
+        let found = match &key {
+            Some(key) => agents::credentials(self.store.reader(), key)
+                .await
+                .map_err(internal)?,
+            None => None,
+        };
         let (id, hash) = match found {
             Some((id, hash)) => (Some(id), Some(hash)),
             None => (None, None),
@@ -214,10 +226,14 @@ impl App {
     /// Exchanges an end user's email and password for a new portal token.
     pub async fn issue_user_token(&self, email: &str, password: &str) -> Result<String> {
         let key = account_key(email);
-        self.sign_in.attempt(format!("user:{key}"))?;
-        let found = users::credentials(self.store.reader(), &key)
-            .await
-            .map_err(internal)?;
+        self.sign_in
+            .attempt(throttle_key("user", email, key.as_deref()))?;
+        let found = match &key {
+            Some(key) => users::credentials(self.store.reader(), key)
+                .await
+                .map_err(internal)?,
+            None => None,
+        };
         let (id, hash) = match found {
             Some((id, hash)) => (Some(id), hash),
             None => (None, None),

@@ -43,6 +43,9 @@ impl PageRequest {
                     .decode(cursor)
                     .ok()
                     .and_then(|bytes| String::from_utf8(bytes).ok())
+                    // Positions are names and ids: a control character was never
+                    // in a cursor this server made (and a NUL would reach the database).
+                    .filter(|position| !position.chars().any(char::is_control))
                     .ok_or_else(invalid)
             })
             .transpose()

@@ -101,9 +101,7 @@ impl App {
             .map(|link| link.id)
             .collect();
         let filter = OrganizationFilter {
-            name_prefix: q
-                .map(orgdesk_core::text::name_key)
-                .filter(|q| !q.is_empty()),
+            name_prefix: orgdesk_core::text::query_text("q", q)?.map(orgdesk_core::text::name_key),
             ..Default::default()
         };
         let found = orgs::list(reader, &filter, None, limit)

@@ -7,7 +7,7 @@ use crate::history::{Record, record};
 use crate::locking::{Lockable, lock};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::model::{Actor, Change, Page, User};
-use orgdesk_core::text::{POSITION_MAX_CHARS, optional_text};
+use orgdesk_core::text::{POSITION_MAX_CHARS, optional_text, query_text};
 use orgdesk_core::{Entity, Error, OrganizationId, Result, UserId};
 use orgdesk_store::ConnectionTrait;
 use orgdesk_store::users::{self, UserFilter};
@@ -244,7 +244,7 @@ impl App {
         let limit = page.limit()?;
         let after = page.id_position()?.unwrap_or(0);
         let filter = UserFilter {
-            prefix: q.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty()),
+            prefix: query_text("q", q)?.map(str::to_lowercase),
             organization_id: organization,
             manager,
         };

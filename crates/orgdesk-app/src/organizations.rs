@@ -6,7 +6,7 @@ use crate::locking::{Lockable, lock};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::contact::check_contact_count;
 use orgdesk_core::model::{Actor, Change, Organization, Page};
-use orgdesk_core::text::{EXTERNAL_ID_MAX_CHARS, SUMMARY_MAX_CHARS, optional_text};
+use orgdesk_core::text::{EXTERNAL_ID_MAX_CHARS, SUMMARY_MAX_CHARS, optional_text, query_text};
 use orgdesk_core::{Contact, EmailDomain, Entity, Error, OrganizationId, OrganizationName, Result};
 use orgdesk_store::dialect::{UniqueKey, lock_hierarchy};
 use orgdesk_store::organizations::{self as orgs, OrganizationFilter};
@@ -295,14 +295,13 @@ impl App {
     ) -> Result<Page<Organization>> {
         let limit = page.limit()?;
         let after = page.position()?;
-        let domain = match domain.map(str::trim).filter(|d| !d.is_empty()) {
+        let q = query_text("q", q)?;
+        let domain = match query_text("domain", domain)? {
             Some(domain) => Some(EmailDomain::parse(domain)?.as_str().to_owned()),
             None => None,
         };
         let filter = OrganizationFilter {
-            name_prefix: q
-                .map(orgdesk_core::text::name_key)
-                .filter(|q| !q.is_empty()),
+            name_prefix: q.map(orgdesk_core::text::name_key),
             parent,
             domain,
         };

@@ -7,6 +7,7 @@ pub mod email;
 pub mod error;
 pub mod hierarchy;
 pub mod ids;
+pub mod lookalike;
 pub mod model;
 pub mod search;
 pub mod text;

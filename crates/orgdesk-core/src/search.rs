@@ -39,9 +39,9 @@ pub fn document(text: &str) -> String {
 /// The words of a search box, each to be matched as a word prefix (`print` finds
 /// "printer"). Blank input is no search; input without a single word is refused.
 pub fn terms(query: &str) -> Result<Option<Vec<String>>> {
-    if query.trim().is_empty() {
+    let Some(query) = crate::text::query_text("q", Some(query))? else {
         return Ok(None);
-    }
+    };
     let mut terms: Vec<String> = Vec::new();
     for word in words(query) {
         if !terms.contains(&word) {

@@ -33,6 +33,23 @@ pub fn bounded_text(field: &str, input: &str, max: usize) -> Result<String> {
     Ok(trimmed.to_owned())
 }
 
+/// A search parameter (`?q=`, `?domain=`): one line of text. Any control character is
+/// refused, so nothing a client types can reach the database as a byte it refuses (a
+/// NUL makes PostgreSQL reject the whole statement). Blank means "no filter".
+pub fn query_text<'a>(field: &str, input: Option<&'a str>) -> Result<Option<&'a str>> {
+    let Some(input) = input else {
+        return Ok(None);
+    };
+    if input.chars().any(char::is_control) {
+        return Err(Error::validation(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    let trimmed = input.trim();
+    Ok((!trimmed.is_empty()).then_some(trimmed))
+}
+
 /// Like [`bounded_text`], but blank input means "no value".
 pub fn optional_text(field: &str, input: Option<&str>, max: usize) -> Result<Option<String>> {
     match input {
@@ -41,9 +58,23 @@ pub fn optional_text(field: &str, input: Option<&str>, max: usize) -> Result<Opt
     }
 }
 
-/// The key that makes names unique regardless of letter case and surrounding space.
+/// The key that makes names unique regardless of letter case, spacing and look-alike
+/// spellings (see [`crate::lookalike`]); name searches match it by prefix.
 pub fn name_key(name: &str) -> String {
-    name.trim().to_lowercase()
+    crate::lookalike::comparison_key(name)
+}
+
+/// A one-line name (of an organization, a person, a usergroup) in its display form.
+fn single_line_name(input: &str) -> Result<String> {
+    let name = bounded_text(
+        "name",
+        &crate::lookalike::display_form("name", input)?,
+        NAME_MAX_CHARS,
+    )?;
+    if name.contains(['\n', '\r', '\t']) {
+        return Err(Error::validation("name", "must be a single line"));
+    }
+    Ok(name)
 }
 
 /// An organization's name: 1–255 characters after trimming, unique case-insensitively.
@@ -55,10 +86,7 @@ pub struct OrganizationName {
 
 impl OrganizationName {
     pub fn parse(input: &str) -> Result<Self> {
-        let name = bounded_text("name", input, NAME_MAX_CHARS)?;
-        if name.contains(['\n', '\r', '\t']) {
-            return Err(Error::validation("name", "must be a single line"));
-        }
+        let name = single_line_name(input)?;
         let key = name_key(&name);
         Ok(Self { name, key })
     }
@@ -77,11 +105,7 @@ pub struct PersonName(String);
 
 impl PersonName {
     pub fn parse(input: &str) -> Result<Self> {
-        let name = bounded_text("name", input, NAME_MAX_CHARS)?;
-        if name.contains(['\n', '\r', '\t']) {
-            return Err(Error::validation("name", "must be a single line"));
-        }
-        Ok(Self(name))
+        single_line_name(input).map(Self)
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -108,6 +132,20 @@ mod tests {
         assert!(OrganizationName::parse(&"x".repeat(256)).is_err());
         assert!(OrganizationName::parse(&"é".repeat(255)).is_ok());
         assert!(OrganizationName::parse("a\nb").is_err());
+    }
+
+    #[test]
+    fn query_text_refuses_control_characters_and_treats_blank_as_absent() {
+        assert_eq!(query_text("q", Some(" acme ")).unwrap(), Some("acme"));
+        assert_eq!(query_text("q", Some("  ")).unwrap(), None);
+        assert_eq!(query_text("q", None).unwrap(), None);
+        for hostile in ["\0", "a\0b", "a\nb", "\u{1b}[31m", "\u{85}"] {
+            let err = query_text("q", Some(hostile)).unwrap_err();
+            assert!(
+                matches!(&err, Error::Validation { field, .. } if field == "q"),
+                "{hostile:?}"
+            );
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod m0001_core;
 mod m0002_usergroups;
 mod m0003_user_name_key;
 mod m0004_tickets;
+mod m0005_lookalike_name_keys;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_usergroups::Migration),
             Box::new(m0003_user_name_key::Migration),
             Box::new(m0004_tickets::Migration),
+            Box::new(m0005_lookalike_name_keys::Migration),
         ]
     }
 }

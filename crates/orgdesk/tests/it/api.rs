@@ -1,5 +1,6 @@
 mod agents;
 mod auth;
+mod hostile_input;
 mod organizations;
 mod pagination;
 mod portal;
