@@ -93,7 +93,7 @@ pub(crate) async fn hash_password(password: &str) -> Result<String> {
 
 /// Verifies a password against a stored hash; with no hash, spends the same effort on a
 /// dummy so response times do not reveal which emails have accounts.
-async fn verify_password(password: &str, stored: Option<String>) -> Result<bool> {
+pub(crate) async fn verify_password(password: &str, stored: Option<String>) -> Result<bool> {
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
         let argon2 = Argon2::default();
@@ -114,7 +114,7 @@ async fn verify_password(password: &str, stored: Option<String>) -> Result<bool>
     .map_err(|err| Error::Internal(format!("password check task failed: {err}")))?
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
@@ -140,6 +140,15 @@ fn throttle_key(kind: &str, email: &str, key: Option<&str>) -> String {
     }
 }
 
+/// Refuses a non-admin agent: "only admins can {what}".
+pub(crate) fn require_admin(by: &Agent, what: &str) -> Result<()> {
+    if by.admin {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!("only admins can {what}")))
+    }
+}
+
 fn bad_credentials() -> Error {
     Error::Unauthenticated("the email or password is not right".into())
 }
@@ -148,10 +157,8 @@ impl App {
     /// Creates an agent. `by` is the admin doing it; `None` is the command line, which
     /// is how a new install gets its first admin.
     pub async fn create_agent(&self, by: Option<&Agent>, new: NewAgent<'_>) -> Result<Agent> {
-        if let Some(by) = by
-            && !by.admin
-        {
-            return Err(Error::Forbidden("only admins can create agents".into()));
+        if let Some(by) = by {
+            require_admin(by, "create agents")?;
         }
         let email = EmailAddress::parse(new.email)?;
         let name = PersonName::parse(new.name)?;
@@ -190,7 +197,9 @@ impl App {
         Ok(agent)
     }
 
-    pub async fn list_agents(&self, page: &PageRequest) -> Result<Page<Agent>> {
+    /// Lists agents (admins only).
+    pub async fn list_agents(&self, by: &Agent, page: &PageRequest) -> Result<Page<Agent>> {
+        require_admin(by, "list agents")?;
         let limit = page.limit()?;
         let after = page.id_position()?.unwrap_or(0);
         let agents = agents::list(self.store.reader(), after, limit + 1)

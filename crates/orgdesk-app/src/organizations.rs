@@ -5,7 +5,7 @@ use crate::history::{Record, parent_moved, record_all};
 use crate::locking::{Lockable, lock};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::contact::check_contact_count;
-use orgdesk_core::model::{Actor, Change, Organization, Page};
+use orgdesk_core::model::{Actor, Agent, Change, Organization, Page};
 use orgdesk_core::text::{EXTERNAL_ID_MAX_CHARS, SUMMARY_MAX_CHARS, optional_text, query_text};
 use orgdesk_core::{Contact, EmailDomain, Entity, Error, OrganizationId, OrganizationName, Result};
 use orgdesk_store::dialect::{UniqueKey, lock_hierarchy};
@@ -470,7 +470,12 @@ impl App {
     /// Deletes an organization. Its members become unaffiliated, its children top-level,
     /// its domains are released; the users and children themselves are kept, and the
     /// deletion is recorded on the organization and on each former child.
-    pub async fn delete_organization(&self, actor: &Actor, id: OrganizationId) -> Result<()> {
+    pub async fn delete_organization(&self, by: &Agent, id: OrganizationId) -> Result<()> {
+        crate::auth::require_admin(by, "delete organizations")?;
+        let actor = &Actor::Agent {
+            id: by.id,
+            name: by.name.clone(),
+        };
         let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
         lock_hierarchy(&tx).await.map_err(internal)?;

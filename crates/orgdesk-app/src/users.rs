@@ -1,15 +1,15 @@
 //! End users: reading and changing them, and the portal's own profile. Creation lives
 //! in `user_creation`.
 
-use crate::auth::hash_new_password;
+use crate::auth::{hash_new_password, require_admin, token_hash, verify_password};
 use crate::errors::{internal, unique_or_internal};
 use crate::locking::{Lockable, lock};
 use crate::members::{check_membership_fields, parse_position, place_user};
 use crate::{App, now_ms};
-use orgdesk_core::model::{Actor, User};
+use orgdesk_core::model::{Actor, Agent, User};
 use orgdesk_core::{EmailAddress, Entity, Error, OrganizationId, PersonName, Result, UserId};
 use orgdesk_store::dialect::UniqueKey;
-use orgdesk_store::{ConnectionTrait, users};
+use orgdesk_store::{ConnectionTrait, tokens, users};
 
 /// What to change; `None` keeps a field, `Some(None)` clears it.
 #[derive(Debug, Clone, Default)]
@@ -40,18 +40,71 @@ async fn check_email_free<C: ConnectionTrait>(
     }
 }
 
+/// What a portal user may change about themselves; `None` keeps.
+#[derive(Debug, Clone, Default)]
+pub struct OwnProfileChanges {
+    pub name: Option<String>,
+    pub password: Option<String>,
+    /// Required with `password`.
+    pub current_password: Option<String>,
+    /// Managers only.
+    pub auto_cc: Option<bool>,
+}
+
 impl App {
+    /// Refuses a password change whose `current_password` is missing or wrong. Tries
+    /// count against the user's sign-in allowance, so a stolen token cannot be used to
+    /// guess the password at the server's speed.
+    async fn check_current_password(&self, user: &User, current: Option<&str>) -> Result<()> {
+        let Some(current) = current else {
+            return Err(Error::validation(
+                "current_password",
+                "is required to change the password",
+            ));
+        };
+        let key = EmailAddress::parse(&user.email)?.key().to_owned();
+        self.sign_in.attempt(format!("user:{key}"))?;
+        let stored = users::credentials(self.store.reader(), &key)
+            .await
+            .map_err(internal)?
+            .and_then(|(_, hash)| hash);
+        if verify_password(current, stored).await? {
+            Ok(())
+        } else {
+            Err(Error::validation(
+                "current_password",
+                "is not the current password",
+            ))
+        }
+    }
+
     pub async fn get_user(&self, id: UserId) -> Result<User> {
         self.require_user(self.store.reader(), id).await
     }
 
-    /// Changes a user. Changing the email never re-applies the domain association:
-    /// existing users are never moved silently.
-    pub async fn update_user(
+    /// An agent changes a user. Changing the email never re-applies the domain
+    /// association: existing users are never moved silently. Only admins set a user's
+    /// password (anyone who could would then sign in to the portal as that user), and
+    /// doing so ends every session the user had.
+    pub async fn update_user(&self, by: &Agent, id: UserId, changes: UserChanges) -> Result<User> {
+        if changes.password.is_some() {
+            require_admin(by, "set a user's password")?;
+        }
+        let actor = Actor::Agent {
+            id: by.id,
+            name: by.name.clone(),
+        };
+        self.change_user(&actor, id, changes, None).await
+    }
+
+    /// Applies `changes` to a user. A new password revokes the user's tokens, all but
+    /// the one hashed as `keep_token`.
+    async fn change_user(
         &self,
         actor: &Actor,
         id: UserId,
         changes: UserChanges,
+        keep_token: Option<&str>,
     ) -> Result<User> {
         let name = changes.name.as_deref().map(PersonName::parse).transpose()?;
         let email = changes
@@ -121,6 +174,9 @@ impl App {
             users::set_password_hash(&tx, id, &hash)
                 .await
                 .map_err(internal)?;
+            tokens::revoke_user_tokens(&tx, id, keep_token, at)
+                .await
+                .map_err(internal)?;
         }
         stored = self.require_user(&tx, id).await?;
         tx.commit().await.map_err(internal)?;
@@ -128,13 +184,24 @@ impl App {
     }
 
     /// The portal's own profile change: name, password, and (managers only) auto-CC.
+    /// A new password needs the current one, and ends the user's other sessions (the
+    /// token the change was made with, `token`, stays valid).
     pub async fn update_own_profile(
         &self,
         user: &User,
-        name: Option<String>,
-        password: Option<String>,
-        auto_cc: Option<bool>,
+        token: &str,
+        changes: OwnProfileChanges,
     ) -> Result<User> {
+        let OwnProfileChanges {
+            name,
+            password,
+            current_password,
+            auto_cc,
+        } = changes;
+        if password.is_some() {
+            self.check_current_password(user, current_password.as_deref())
+                .await?;
+        }
         if auto_cc == Some(true) && !user.manager {
             return Err(Error::Forbidden(
                 "only organization managers can be copied on their organization's tickets".into(),
@@ -150,7 +217,11 @@ impl App {
             auto_cc_organization_tickets: auto_cc,
             ..Default::default()
         };
-        match self.update_user(&actor, user.id, changes).await {
+        let keep = token_hash(token);
+        match self
+            .change_user(&actor, user.id, changes, Some(&keep))
+            .await
+        {
             Err(Error::NotFound { .. }) => Err(Error::not_found(Entity::User, user.id)),
             other => other,
         }

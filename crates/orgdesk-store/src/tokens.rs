@@ -96,3 +96,19 @@ pub async fn revoke<C: ConnectionTrait>(
     .await?;
     Ok(rows == 1)
 }
+
+/// Revokes every live token of the user, except the one hashed as `keep` (the token a
+/// password change was made with). Returns how many were revoked.
+pub async fn revoke_user_tokens<C: ConnectionTrait>(
+    conn: &C,
+    user: UserId,
+    keep: Option<&str>,
+    at: i64,
+) -> Result<u64, DbErr> {
+    sql::execute(
+        conn,
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND token_hash <> $3",
+        vec![at.into(), user.0.into(), keep.unwrap_or("").into()],
+    )
+    .await
+}

@@ -6,8 +6,8 @@
 use orgdesk_app::core::model::{Actor, OrganizationEvent};
 use orgdesk_app::core::{Error, OrganizationId, TicketId, UserId};
 use orgdesk_app::{
-    App, MembershipChanges, NewOrganization, NewTicket, NewUser, OrganizationChanges, PageRequest,
-    TicketChanges, UserChanges,
+    App, MembershipChanges, NewAgent, NewOrganization, NewTicket, NewUser, OrganizationChanges,
+    PageRequest, TicketChanges, UserChanges,
 };
 use orgdesk_testkit::TestDb;
 use std::collections::HashMap;
@@ -342,6 +342,18 @@ async fn applying_domain_matches_while_members_move_records_exactly_what_moved()
     let app = App::open(db.url()).await.unwrap();
     let other = organization(&app, "Other").await;
     let elsewhere = organization(&app, "Elsewhere").await;
+    let admin = app
+        .create_agent(
+            None,
+            NewAgent {
+                email: "admin@example.org",
+                name: "Admin",
+                password: "admin password",
+                admin: true,
+            },
+        )
+        .await
+        .unwrap();
     for round in 0..10 {
         let owner = organization(&app, &format!("Owner {round}")).await;
         let domain = format!("owner{round}.com");
@@ -365,10 +377,11 @@ async fn applying_domain_matches_while_members_move_records_exactly_what_moved()
         }
         for (n, &person) in people.iter().enumerate() {
             let app = app.clone();
+            let admin = admin.clone();
             tasks.push(Box::pin(async move {
                 if n % 3 == 0 {
                     app.update_user(
-                        &agent(),
+                        &admin,
                         person,
                         UserChanges {
                             organization_id: Some(None),

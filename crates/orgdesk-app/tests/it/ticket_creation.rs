@@ -56,9 +56,16 @@ async fn acme(db: &TestDb) -> (App, i64, i64) {
         )
         .await
         .unwrap();
-    app.update_own_profile(&manager, None, None, Some(true))
-        .await
-        .unwrap();
+    app.update_own_profile(
+        &manager,
+        "",
+        orgdesk_app::OwnProfileChanges {
+            auto_cc: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     (app, member.id.0, manager.id.0)
 }
 

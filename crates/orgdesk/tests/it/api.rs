@@ -1,3 +1,4 @@
+mod accounts;
 mod agents;
 mod auth;
 mod hostile_input;

@@ -7,7 +7,6 @@ use crate::extract::{AgentAuth, Json, Query};
 use axum::extract::State;
 use axum::http::StatusCode;
 use orgdesk_app::NewAgent;
-use orgdesk_app::core::Error;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -52,10 +51,9 @@ async fn list_agents(
     AgentAuth(agent): AgentAuth,
     Query(page): Query<PageQuery>,
 ) -> Result<axum::Json<AgentList>, ApiError> {
-    if !agent.admin {
-        return Err(Error::Forbidden("only admins can list agents".into()).into());
-    }
-    Ok(axum::Json(app.list_agents(&(&page).into()).await?.into()))
+    Ok(axum::Json(
+        app.list_agents(&agent, &(&page).into()).await?.into(),
+    ))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {

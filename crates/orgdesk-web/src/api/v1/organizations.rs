@@ -153,14 +153,13 @@ async fn update_organization(
 /// Deletes an organization: members become unaffiliated, children top-level; nothing
 /// else is lost.
 #[utoipa::path(delete, path = "/api/v1/organizations/{id}", tag = "organizations", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 204, description = "deleted"), (status = 404, body = ErrorBody)))]
+    responses((status = 204, description = "deleted"), (status = 403, description = "not an admin", body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_organization(
     State(app): State<AppState>,
     AgentAuth(agent): AgentAuth,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    app.delete_organization(&actor_of(&agent), OrganizationId(id))
-        .await?;
+    app.delete_organization(&agent, OrganizationId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -3,9 +3,10 @@
 use super::types::UserResponse;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Json, UserAuth};
+use crate::extract::{BearerToken, Json, UserAuth};
 use axum::extract::State;
 use axum::http::StatusCode;
+use orgdesk_app::OwnProfileChanges;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -43,27 +44,29 @@ async fn me(UserAuth(user): UserAuth) -> axum::Json<UserResponse> {
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeBody {
     pub name: Option<String>,
+    /// A new password; needs `current_password`, and ends the user's other sessions.
     pub password: Option<String>,
+    pub current_password: Option<String>,
     /// Managers only: be copied on every new ticket of the organization.
     pub auto_cc_organization_tickets: Option<bool>,
 }
 
 /// Changes the signed-in user's own profile.
 #[utoipa::path(patch, path = "/api/v1/portal/me", tag = "portal", security(("bearer" = [])), request_body = UpdateMeBody,
-    responses((status = 200, body = UserResponse), (status = 403, description = "auto-CC asked by a non-manager", body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = UserResponse), (status = 403, description = "auto-CC asked by a non-manager", body = ErrorBody), (status = 422, description = "invalid value, or a missing or wrong current_password", body = ErrorBody), (status = 429, description = "too many wrong current passwords", body = ErrorBody)))]
 async fn update_me(
     State(app): State<AppState>,
     UserAuth(user): UserAuth,
+    BearerToken(token): BearerToken,
     Json(body): Json<UpdateMeBody>,
 ) -> Result<axum::Json<UserResponse>, ApiError> {
-    let updated = app
-        .update_own_profile(
-            &user,
-            body.name,
-            body.password,
-            body.auto_cc_organization_tickets,
-        )
-        .await?;
+    let changes = OwnProfileChanges {
+        name: body.name,
+        password: body.password,
+        current_password: body.current_password,
+        auto_cc: body.auto_cc_organization_tickets,
+    };
+    let updated = app.update_own_profile(&user, &token, changes).await?;
     Ok(axum::Json(updated.into()))
 }
 

@@ -111,7 +111,7 @@ pub struct UpdateUserBody {
 
 /// Changes a user.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), params(("id" = i64, Path)), request_body = UpdateUserBody,
-    responses((status = 200, body = UserResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = UserResponse), (status = 403, description = "a password set by an agent who is not an admin", body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_user(
     State(app): State<AppState>,
     AgentAuth(agent): AgentAuth,
@@ -128,9 +128,7 @@ async fn update_user(
         auto_cc_organization_tickets: body.auto_cc_organization_tickets,
     };
     Ok(axum::Json(
-        app.update_user(&actor_of(&agent), UserId(id), changes)
-            .await?
-            .into(),
+        app.update_user(&agent, UserId(id), changes).await?.into(),
     ))
 }
 

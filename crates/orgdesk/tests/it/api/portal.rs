@@ -96,7 +96,7 @@ async fn changing_the_password_in_the_portal_takes_effect() {
             Method::PATCH,
             "/api/v1/portal/me",
             Some(&token),
-            Some(json!({"password": "a new password"})),
+            Some(json!({"password": "a new password", "current_password": "jane password"})),
             &[],
         )
         .await;
