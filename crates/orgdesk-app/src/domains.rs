@@ -89,19 +89,26 @@ impl App {
             },
         )
         .await?;
-        let unaffiliated =
-            domains::count_matches(&tx, organization, domain.as_str(), MatchGroup::Unaffiliated)
-                .await
-                .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        // The report is read after commit, so counting a large domain's users never
+        // holds the write lock.
+        let reader = self.store.reader();
+        let unaffiliated = domains::count_matches(
+            reader,
+            organization,
+            domain.as_str(),
+            MatchGroup::Unaffiliated,
+        )
+        .await
+        .map_err(internal)?;
         let other_organization = domains::count_matches(
-            &tx,
+            reader,
             organization,
             domain.as_str(),
             MatchGroup::OtherOrganization,
         )
         .await
         .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
         Ok(DomainAdded {
             domain: domain.to_string(),
             unaffiliated,
