@@ -31,14 +31,8 @@ pub enum Principal {
 impl Principal {
     pub fn actor(&self) -> Actor {
         match self {
-            Principal::Agent(agent) => Actor::Agent {
-                id: agent.id,
-                name: agent.name.clone(),
-            },
-            Principal::User(user) => Actor::User {
-                id: user.id,
-                name: user.name.clone(),
-            },
+            Principal::Agent(agent) => agent.actor(),
+            Principal::User(user) => user.actor(),
         }
     }
 }

@@ -472,10 +472,7 @@ impl App {
     /// deletion is recorded on the organization and on each former child.
     pub async fn delete_organization(&self, by: &Agent, id: OrganizationId) -> Result<()> {
         crate::auth::require_admin(by, "delete organizations")?;
-        let actor = &Actor::Agent {
-            id: by.id,
-            name: by.name.clone(),
-        };
+        let actor = &by.actor();
         let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
         lock_hierarchy(&tx).await.map_err(internal)?;

@@ -7,7 +7,7 @@ use crate::errors::internal;
 use crate::locking::{Lockable, lock};
 use crate::tickets::{Opening, search_filter};
 use crate::{App, PageRequest};
-use orgdesk_core::model::{Actor, Page, Ticket, TicketMessage, User};
+use orgdesk_core::model::{Page, Ticket, TicketMessage, User};
 use orgdesk_core::ticket::{
     PortalViewer, TicketAudience, TicketPriority, TicketStatus, parse_body, parse_subject,
 };
@@ -41,13 +41,6 @@ fn audience(ticket: &Ticket) -> TicketAudience<'_> {
     }
 }
 
-fn actor(user: &User) -> Actor {
-    Actor::User {
-        id: user.id,
-        name: user.name.clone(),
-    }
-}
-
 impl App {
     /// The ticket if `user` may see it; otherwise "not found", as if it did not exist.
     async fn visible_ticket<C: orgdesk_store::ConnectionTrait>(
@@ -73,7 +66,7 @@ impl App {
     ) -> Result<Ticket> {
         let subject = parse_subject(subject)?;
         let body = parse_body(body)?;
-        let author = actor(user);
+        let author = user.actor();
         let tx = self.store.begin_write().await.map_err(internal)?;
         // The user as stored now, not as the token's request began: their organization
         // decides where the ticket belongs.
@@ -165,7 +158,7 @@ impl App {
         }
         let status = ticket.status.after_customer_reply();
         let message = self
-            .append_message(&tx, &ticket, &actor(user), &body, false, status)
+            .append_message(&tx, &ticket, &user.actor(), &body, false, status)
             .await?;
         tx.commit().await.map_err(internal)?;
         Ok(message)

@@ -90,11 +90,7 @@ impl App {
         if changes.password.is_some() {
             require_admin(by, "set a user's password")?;
         }
-        let actor = Actor::Agent {
-            id: by.id,
-            name: by.name.clone(),
-        };
-        self.change_user(&actor, id, changes, None).await
+        self.change_user(&by.actor(), id, changes, None).await
     }
 
     /// Applies `changes` to a user. A new password revokes the user's tokens, all but
@@ -207,10 +203,7 @@ impl App {
                 "only organization managers can be copied on their organization's tickets".into(),
             ));
         }
-        let actor = Actor::User {
-            id: user.id,
-            name: user.name.clone(),
-        };
+        let actor = user.actor();
         let changes = UserChanges {
             name,
             password,

@@ -69,6 +69,26 @@ pub enum Actor {
     },
 }
 
+impl User {
+    /// This user as the author of a change.
+    pub fn actor(&self) -> Actor {
+        Actor::User {
+            id: self.id,
+            name: self.name.clone(),
+        }
+    }
+}
+
+impl Agent {
+    /// This agent as the author of a change.
+    pub fn actor(&self) -> Actor {
+        Actor::Agent {
+            id: self.id,
+            name: self.name.clone(),
+        }
+    }
+}
+
 impl Actor {
     pub fn kind(&self) -> &'static str {
         match self {

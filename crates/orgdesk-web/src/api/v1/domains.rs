@@ -1,6 +1,5 @@
 //! Email domain associations of an organization.
 
-use super::organizations::actor_of;
 use super::types::UserResponse;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -47,12 +46,7 @@ async fn add_domain(
     Json(body): Json<AddDomainBody>,
 ) -> Result<(StatusCode, axum::Json<DomainAddedResponse>), ApiError> {
     let added = app
-        .add_domain(
-            &actor_of(&agent),
-            OrganizationId(id),
-            &body.domain,
-            body.force,
-        )
+        .add_domain(&agent.actor(), OrganizationId(id), &body.domain, body.force)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -74,7 +68,7 @@ async fn remove_domain(
     AgentAuth(agent): AgentAuth,
     Path((id, domain)): Path<(i64, String)>,
 ) -> Result<StatusCode, ApiError> {
-    app.remove_domain(&actor_of(&agent), OrganizationId(id), &domain)
+    app.remove_domain(&agent.actor(), OrganizationId(id), &domain)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -136,7 +130,7 @@ async fn apply_matches(
 ) -> Result<axum::Json<ApplyMatchesResponse>, ApiError> {
     let moved = app
         .apply_domain_matches(
-            &actor_of(&agent),
+            &agent.actor(),
             OrganizationId(id),
             &domain,
             body.unaffiliated,

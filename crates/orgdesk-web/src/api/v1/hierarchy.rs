@@ -1,6 +1,5 @@
 //! Parents and children of organizations.
 
-use super::organizations::actor_of;
 use super::types::{OrganizationList, OrganizationResponse, PageQuery};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -61,7 +60,7 @@ async fn add_child(
         }
     };
     let (organization, created) = app
-        .add_child(&actor_of(&agent), OrganizationId(id), child)
+        .add_child(&agent.actor(), OrganizationId(id), child)
         .await?;
     let status = if created {
         StatusCode::CREATED
@@ -79,7 +78,7 @@ async fn detach_child(
     AgentAuth(agent): AgentAuth,
     Path((id, child)): Path<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    app.detach_child(&actor_of(&agent), OrganizationId(id), OrganizationId(child))
+    app.detach_child(&agent.actor(), OrganizationId(id), OrganizationId(child))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

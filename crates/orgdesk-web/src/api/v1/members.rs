@@ -1,6 +1,5 @@
 //! Members of an organization.
 
-use super::organizations::actor_of;
 use super::types::{UserList, UserResponse};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -75,7 +74,7 @@ async fn put_member(
         manager: body.manager,
     };
     Ok(axum::Json(
-        app.put_member(&actor_of(&agent), OrganizationId(id), UserId(user), changes)
+        app.put_member(&agent.actor(), OrganizationId(id), UserId(user), changes)
             .await?
             .into(),
     ))
@@ -89,7 +88,7 @@ async fn remove_member(
     AgentAuth(agent): AgentAuth,
     Path((id, user)): Path<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    app.remove_member(&actor_of(&agent), OrganizationId(id), UserId(user))
+    app.remove_member(&agent.actor(), OrganizationId(id), UserId(user))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,19 +9,11 @@ use crate::extract::{AgentAuth, Json, Path, Query, double_option};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use orgdesk_app::core::OrganizationId;
-use orgdesk_app::core::model::Actor;
 use orgdesk_app::{NewOrganization, OrganizationChanges, PageRequest};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-
-pub(super) fn actor_of(agent: &orgdesk_app::core::model::Agent) -> Actor {
-    Actor::Agent {
-        id: agent.id,
-        name: agent.name.clone(),
-    }
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -52,7 +44,7 @@ async fn create_organization(
         domains: body.domains,
         external_id: body.external_id,
     };
-    let created = app.create_organization(&actor_of(&agent), new).await?;
+    let created = app.create_organization(&agent.actor(), new).await?;
     Ok((StatusCode::CREATED, axum::Json(created.into())))
 }
 
@@ -144,7 +136,7 @@ async fn update_organization(
         expected_version,
     };
     Ok(axum::Json(
-        app.update_organization(&actor_of(&agent), OrganizationId(id), changes)
+        app.update_organization(&agent.actor(), OrganizationId(id), changes)
             .await?
             .into(),
     ))

@@ -1,7 +1,6 @@
 //! Tickets for agents: create, read, change, reply or note, list; an organization's
 //! tickets.
 
-use super::organizations::actor_of;
 use super::types::{OrganizationRefBody, PageQuery, expected_version, timestamp};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -174,7 +173,7 @@ async fn create_ticket(
 ) -> Result<(StatusCode, axum::Json<TicketResponse>), ApiError> {
     let ticket = app
         .create_ticket(
-            &actor_of(&agent),
+            &agent.actor(),
             NewTicket {
                 requester_id: body.requester_id,
                 subject: body.subject,
@@ -304,7 +303,7 @@ async fn create_message(
 ) -> Result<(StatusCode, axum::Json<MessageResponse>), ApiError> {
     let message = app
         .add_ticket_message(
-            &actor_of(&agent),
+            &agent.actor(),
             TicketId(id),
             NewMessage {
                 body: body.body,

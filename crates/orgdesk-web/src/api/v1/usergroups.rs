@@ -1,6 +1,5 @@
 //! Usergroups: definitions, direct members, links to organizations, and a user's groups.
 
-use super::organizations::actor_of;
 use super::types::{PageQuery, UserResponse, timestamp};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -144,7 +143,7 @@ async fn add_member(
     AgentAuth(agent): AgentAuth,
     Path((id, user)): Path<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    app.add_usergroup_member(&actor_of(&agent), id, UserId(user))
+    app.add_usergroup_member(&agent.actor(), id, UserId(user))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -158,7 +157,7 @@ async fn remove_member(
     AgentAuth(agent): AgentAuth,
     Path((id, user)): Path<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    app.remove_usergroup_member(&actor_of(&agent), id, UserId(user))
+    app.remove_usergroup_member(&agent.actor(), id, UserId(user))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -171,7 +170,7 @@ async fn link(
     AgentAuth(agent): AgentAuth,
     Path((id, usergroup)): Path<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    app.link_usergroup(&actor_of(&agent), OrganizationId(id), usergroup)
+    app.link_usergroup(&agent.actor(), OrganizationId(id), usergroup)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -184,7 +183,7 @@ async fn unlink(
     AgentAuth(agent): AgentAuth,
     Path((id, usergroup)): Path<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    app.unlink_usergroup(&actor_of(&agent), OrganizationId(id), usergroup)
+    app.unlink_usergroup(&agent.actor(), OrganizationId(id), usergroup)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

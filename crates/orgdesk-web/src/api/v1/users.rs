@@ -1,6 +1,5 @@
 //! End users, as agents see them.
 
-use super::organizations::actor_of;
 use super::types::{UserList, UserResponse};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -44,7 +43,7 @@ async fn create_user(
         position: body.position,
         manager: body.manager,
     };
-    let user = app.create_user(&actor_of(&agent), new).await?;
+    let user = app.create_user(&agent.actor(), new).await?;
     Ok((StatusCode::CREATED, axum::Json(user.into())))
 }
 
