@@ -11,7 +11,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use orgdesk_core::model::{Actor, Agent, Page, User};
-use orgdesk_core::{AgentId, EmailAddress, Entity, Error, PersonName, Result};
+use orgdesk_core::{AgentId, EmailAddress, Entity, Error, PersonName, Result, UserId};
 use orgdesk_store::dialect::UniqueKey;
 use orgdesk_store::tokens::{Holder, TokenOwner};
 use orgdesk_store::{agents, tokens, users};
@@ -87,7 +87,7 @@ pub(crate) async fn hash_password(password: &str) -> Result<String> {
 
 /// Verifies a password against a stored hash; with no hash, spends the same effort on a
 /// dummy so response times do not reveal which emails have accounts.
-pub(crate) async fn verify_password(password: &str, stored: Option<String>) -> Result<bool> {
+async fn verify_password(password: &str, stored: Option<String>) -> Result<bool> {
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
         let argon2 = Argon2::default();
@@ -228,6 +228,21 @@ impl App {
 
     /// Exchanges an end user's email and password for a new portal token.
     pub async fn issue_user_token(&self, email: &str, password: &str) -> Result<String> {
+        let id = self
+            .user_with_password(email, password)
+            .await?
+            .ok_or_else(bad_credentials)?;
+        self.store_token(TokenOwner::User(id)).await
+    }
+
+    /// The end user whose email and password these are, or `None`. Every try counts
+    /// against the account's sign-in allowance (429 once it is spent), whether it signs
+    /// in or confirms a password change.
+    pub(crate) async fn user_with_password(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<Option<UserId>> {
         let key = account_key(email);
         self.sign_in
             .attempt(throttle_key("user", email, key.as_deref()))?;
@@ -241,11 +256,11 @@ impl App {
             Some((id, hash)) => (Some(id), hash),
             None => (None, None),
         };
-        if !verify_password(password, hash).await? {
-            return Err(bad_credentials());
-        }
-        let id = id.ok_or_else(bad_credentials)?;
-        self.store_token(TokenOwner::User(id)).await
+        Ok(if verify_password(password, hash).await? {
+            id
+        } else {
+            None
+        })
     }
 
     async fn store_token(&self, owner: TokenOwner) -> Result<String> {

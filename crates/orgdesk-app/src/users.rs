@@ -1,7 +1,7 @@
 //! End users: reading and changing them, and the portal's own profile. Creation lives
 //! in `user_creation`.
 
-use crate::auth::{hash_new_password, require_admin, token_hash, verify_password};
+use crate::auth::{hash_new_password, require_admin, token_hash};
 use crate::errors::{internal, unique_or_internal};
 use crate::locking::{Lockable, lock};
 use crate::members::{check_membership_fields, parse_position, place_user};
@@ -62,19 +62,12 @@ impl App {
                 "is required to change the password",
             ));
         };
-        let key = EmailAddress::parse(&user.email)?.key().to_owned();
-        self.sign_in.attempt(format!("user:{key}"))?;
-        let stored = users::credentials(self.store.reader(), &key)
-            .await
-            .map_err(internal)?
-            .and_then(|(_, hash)| hash);
-        if verify_password(current, stored).await? {
-            Ok(())
-        } else {
-            Err(Error::validation(
+        match self.user_with_password(&user.email, current).await? {
+            Some(id) if id == user.id => Ok(()),
+            _ => Err(Error::validation(
                 "current_password",
                 "is not the current password",
-            ))
+            )),
         }
     }
 
