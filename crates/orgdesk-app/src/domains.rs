@@ -218,9 +218,16 @@ impl App {
             }
         }
         let ids: Vec<UserId> = matched.iter().map(|(id, _)| *id).collect();
-        let moved = users::change_organization(&tx, &ids, Some(organization), None, false, at)
-            .await
-            .map_err(internal)?;
+        let moved = users::change_organization(
+            &tx,
+            users::Movers::Ids(&ids),
+            Some(organization),
+            None,
+            false,
+            at,
+        )
+        .await
+        .map_err(internal)?;
         record_all(&tx, members_moved(actor, organization, &matched, at)).await?;
         tx.commit().await.map_err(internal)?;
         Ok(moved)

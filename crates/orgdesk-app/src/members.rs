@@ -93,7 +93,7 @@ pub(crate) async fn place_user<C: ConnectionTrait>(
     }
     users::change_organization(
         conn,
-        &[user.id],
+        users::Movers::Ids(&[user.id]),
         organization,
         position.as_deref(),
         manager,

@@ -484,10 +484,10 @@ impl App {
         let children = orgs::child_ids(&tx, id).await.map_err(internal)?;
         // Organizations before users: the lock order every writer follows.
         orgs::detach_children(&tx, id, at).await.map_err(internal)?;
-        let members = users::lock_members(&tx, id).await.map_err(internal)?;
-        users::change_organization(&tx, &members, None, None, false, at)
-            .await
-            .map_err(internal)?;
+        let members =
+            users::change_organization(&tx, users::Movers::MembersOf(id), None, None, false, at)
+                .await
+                .map_err(internal)?;
         // Every event of the deletion in one statement: one per former child, the
         // parent's, and the organization's own.
         let mut records: Vec<Record<'_>> = children
@@ -519,7 +519,7 @@ impl App {
             user: None,
             changes: vec![
                 Change::new("name", current.name.as_str(), json!(null)),
-                Change::new("members", members.len() as i64, 0),
+                Change::new("members", members as i64, 0),
                 Change::new("children", json!(child_ids), json!([])),
                 Change::new("domains", json!(current.domains), json!([])),
             ],

@@ -290,7 +290,17 @@ pub async fn list<C: ConnectionTrait>(
     select_where(conn, &condition, values).await
 }
 
-/// Moves users into `organization` (or, with `None`, out of any) as new members.
+/// Which users change organization.
+#[derive(Debug, Clone, Copy)]
+pub enum Movers<'a> {
+    /// These users (already locked by the caller where it decided on them).
+    Ids(&'a [UserId]),
+    /// Every member of this organization, in one statement (which locks them itself).
+    MembersOf(OrganizationId),
+}
+
+/// Moves users into `organization` (or, with `None`, out of any) as new members, and
+/// returns how many moved.
 ///
 /// The one place the rule "leaving an organization resets position, manager flag and
 /// auto-CC" is written: these belonged to the membership being left, so every way out
@@ -299,34 +309,43 @@ pub async fn list<C: ConnectionTrait>(
 /// manager flag of its own; auto-CC always starts off (a manager opts in again).
 pub async fn change_organization<C: ConnectionTrait>(
     conn: &C,
-    ids: &[UserId],
+    movers: Movers<'_>,
     organization: Option<OrganizationId>,
     position: Option<&str>,
     manager: bool,
     at: i64,
 ) -> Result<u64, DbErr> {
-    let mut changed = 0;
-    for chunk in ids.chunks(INSERT_CHUNK * 5) {
-        let mut values: Vec<Value> = vec![
+    let new_membership = || -> Vec<Value> {
+        vec![
             organization.map(|o| o.0).into(),
             position.map(str::to_owned).into(),
             manager.into(),
             false.into(),
             at.into(),
-        ];
-        values.extend(chunk.iter().map(|id| Value::from(id.0)));
-        changed += sql::execute(
-            conn,
-            &format!(
-                "UPDATE users SET organization_id = $1, position = $2, manager = $3, auto_cc = $4, updated_at = $5 \
-                 WHERE id IN ({})",
-                sql::placeholders(6, chunk.len())
-            ),
-            values,
-        )
-        .await?;
+        ]
+    };
+    const SET: &str = "UPDATE users SET organization_id = $1, position = $2, manager = $3, auto_cc = $4, updated_at = $5";
+    match movers {
+        Movers::MembersOf(old) => {
+            let mut values = new_membership();
+            values.push(old.0.into());
+            sql::execute(conn, &format!("{SET} WHERE organization_id = $6"), values).await
+        }
+        Movers::Ids(ids) => {
+            let mut changed = 0;
+            for chunk in ids.chunks(INSERT_CHUNK * 5) {
+                let mut values = new_membership();
+                values.extend(chunk.iter().map(|id| Value::from(id.0)));
+                changed += sql::execute(
+                    conn,
+                    &format!("{SET} WHERE id IN ({})", sql::placeholders(6, chunk.len())),
+                    values,
+                )
+                .await?;
+            }
+            Ok(changed)
+        }
     }
-    Ok(changed)
 }
 
 /// Changes the position and manager flag of a member staying in their organization.
@@ -396,21 +415,4 @@ pub async fn set_password_hash<C: ConnectionTrait>(
     )
     .await?;
     Ok(())
-}
-
-/// Every member of `organization`, locked until the transaction ends, in id order.
-pub async fn lock_members<C: ConnectionTrait>(
-    conn: &C,
-    organization: OrganizationId,
-) -> Result<Vec<UserId>, DbErr> {
-    let ids: Vec<sql::Scalar<i64>> = sql::all(
-        conn,
-        &format!(
-            "SELECT id AS value FROM users WHERE organization_id = $1 ORDER BY id{}",
-            crate::dialect::for_update(conn.get_database_backend())
-        ),
-        vec![organization.0.into()],
-    )
-    .await?;
-    Ok(ids.into_iter().map(|row| UserId(row.value)).collect())
 }
