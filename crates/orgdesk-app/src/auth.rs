@@ -1,22 +1,24 @@
-//! Agents, sign-in and API tokens.
+//! Passwords, sign-in and API tokens.
 //!
 //! Passwords are hashed with Argon2id (default parameters). Tokens are 32 random bytes;
 //! only their SHA-256 is stored, so the token table is useless to whoever reads it.
+//! A token lives for the configured lifetime after its last use: each use moves its
+//! expiry forward, written at most once a minute so requests stay reads.
 
-use crate::errors::{internal, unique_or_internal};
-use crate::{App, PageRequest, now_ms};
+use crate::errors::internal;
+use crate::{App, now_ms};
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use orgdesk_core::model::{Actor, Agent, Page, User};
-use orgdesk_core::{AgentId, EmailAddress, Entity, Error, PersonName, Result, UserId};
-use orgdesk_store::dialect::UniqueKey;
-use orgdesk_store::tokens::{Holder, TokenOwner};
+use orgdesk_core::model::{Actor, Agent, User};
+use orgdesk_core::{EmailAddress, Error, Result, UserId};
+use orgdesk_store::tokens::{Credentials, Holder, TokenOwner};
 use orgdesk_store::{agents, tokens, users};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 
 pub const PASSWORD_MIN_CHARS: usize = 8;
 pub const PASSWORD_MAX_CHARS: usize = 1024;
@@ -37,12 +39,31 @@ impl Principal {
     }
 }
 
-pub struct NewAgent<'a> {
-    pub email: &'a str,
-    pub name: &'a str,
-    pub password: &'a str,
-    pub admin: bool,
+/// A new token and when it expires unless used (ms since the epoch).
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_at: i64,
 }
+
+/// Who signs in where: agents in the agent app and API, end users in the portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AccountKind {
+    Agent,
+    User,
+}
+
+impl AccountKind {
+    fn name(self) -> &'static str {
+        match self {
+            AccountKind::Agent => "agent",
+            AccountKind::User => "user",
+        }
+    }
+}
+
+/// A token's expiry moves forward at most this often (ms).
+const EXTEND_AT_MOST_EVERY_MS: i64 = 60_000;
 
 pub(crate) fn check_password(password: &str) -> Result<()> {
     let chars = password.chars().count();
@@ -127,10 +148,10 @@ fn account_key(email: &str) -> Option<String> {
 
 /// What sign-in attempts are counted under: the account, or the input as given when it
 /// names none (so garbage is throttled too).
-fn throttle_key(kind: &str, email: &str, key: Option<&str>) -> String {
+fn throttle_key(kind: AccountKind, email: &str, key: Option<&str>) -> String {
     match key {
-        Some(key) => format!("{kind}:{key}"),
-        None => format!("{kind}:{}", email.trim().to_lowercase()),
+        Some(key) => format!("{}:{key}", kind.name()),
+        None => format!("{}:{}", kind.name(), email.trim().to_lowercase()),
     }
 }
 
@@ -147,150 +168,167 @@ fn bad_credentials() -> Error {
     Error::Unauthenticated("the email or password is not right".into())
 }
 
-impl App {
-    /// Creates an agent. `by` is the admin doing it; `None` is the command line, which
-    /// is how a new install gets its first admin.
-    pub async fn create_agent(&self, by: Option<&Agent>, new: NewAgent<'_>) -> Result<Agent> {
-        if let Some(by) = by {
-            require_admin(by, "create agents")?;
-        }
-        let email = EmailAddress::parse(new.email)?;
-        let name = PersonName::parse(new.name)?;
-        check_password(new.password)?;
-        let hash = hash_password(new.password).await?;
-        let tx = self.store.begin_write().await.map_err(internal)?;
-        let taken = || Error::EmailTaken {
-            account: "agent",
-            email: email.as_str().to_owned(),
-        };
-        if agents::credentials(&tx, email.key())
-            .await
-            .map_err(internal)?
-            .is_some()
-        {
-            return Err(taken());
-        }
-        let id = agents::insert(
-            &tx,
-            &agents::NewAgentRow {
-                name: name.as_str(),
-                email: email.as_str(),
-                email_key: email.key(),
-                password_hash: &hash,
-                admin: new.admin,
-                at: now_ms(),
-            },
-        )
-        .await
-        .map_err(|err| unique_or_internal(err, UniqueKey::AgentEmail, taken))?;
-        let agent = agents::find(&tx, id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| Error::not_found(Entity::Agent, id))?;
-        tx.commit().await.map_err(internal)?;
-        Ok(agent)
-    }
+fn refused_token() -> Error {
+    Error::Unauthenticated("the token is not valid (it may have been revoked)".into())
+}
 
-    /// Lists agents (admins only).
-    pub async fn list_agents(&self, by: &Agent, page: &PageRequest) -> Result<Page<Agent>> {
-        require_admin(by, "list agents")?;
-        let limit = page.limit()?;
-        let after = page.id_position()?.unwrap_or(0);
-        let agents = agents::list(self.store.reader(), after, limit + 1)
-            .await
-            .map_err(internal)?;
-        Ok(crate::cursor::page(agents, limit, |agent| {
-            agent.id.0.to_string()
-        }))
+impl App {
+    /// The token lifetime in milliseconds.
+    fn token_lifetime_ms(&self) -> i64 {
+        i64::try_from(self.settings.token_lifetime.as_millis()).unwrap_or(i64::MAX / 2)
     }
 
     /// Exchanges an agent's email and password for a new API token.
-    pub async fn issue_agent_token(&self, email: &str, password: &str) -> Result<String> {
-        let key = account_key(email);
-        self.sign_in
-            .attempt(throttle_key("agent", email, key.as_deref()))?;
-        let found = match &key {
-            Some(key) => agents::credentials(self.store.reader(), key)
-                .await
-                .map_err(internal)?,
-            None => None,
-        };
-        let (id, hash) = match found {
-            Some((id, hash)) => (Some(id), Some(hash)),
-            None => (None, None),
-        };
-        if !verify_password(password, hash).await? {
-            return Err(bad_credentials());
-        }
-        let id = id.ok_or_else(bad_credentials)?;
-        self.store_token(TokenOwner::Agent(id)).await
+    pub async fn issue_agent_token(
+        &self,
+        email: &str,
+        password: &str,
+        from: IpAddr,
+    ) -> Result<IssuedToken> {
+        let owner = self
+            .signing_in(AccountKind::Agent, email, password, from)
+            .await?
+            .ok_or_else(bad_credentials)?;
+        self.store_token(owner).await
     }
 
     /// Exchanges an end user's email and password for a new portal token.
-    pub async fn issue_user_token(&self, email: &str, password: &str) -> Result<String> {
-        let id = self
-            .user_with_password(email, password)
+    pub async fn issue_user_token(
+        &self,
+        email: &str,
+        password: &str,
+        from: IpAddr,
+    ) -> Result<IssuedToken> {
+        let owner = self
+            .signing_in(AccountKind::User, email, password, from)
             .await?
             .ok_or_else(bad_credentials)?;
-        self.store_token(TokenOwner::User(id)).await
+        self.store_token(owner).await
     }
 
-    /// The end user whose email and password these are, or `None`. Every try counts
-    /// against the account's sign-in allowance (429 once it is spent), whether it signs
-    /// in or confirms a password change.
+    /// The end user whose email and password these are, or `None` (used to confirm a
+    /// password change, and counted like a sign-in).
     pub(crate) async fn user_with_password(
         &self,
         email: &str,
         password: &str,
+        from: IpAddr,
     ) -> Result<Option<UserId>> {
-        let key = account_key(email);
-        self.sign_in
-            .attempt(throttle_key("user", email, key.as_deref()))?;
-        let found = match &key {
-            Some(key) => users::credentials(self.store.reader(), key)
-                .await
-                .map_err(internal)?,
-            None => None,
-        };
-        let (id, hash) = match found {
-            Some((id, hash)) => (Some(id), hash),
-            None => (None, None),
-        };
-        Ok(if verify_password(password, hash).await? {
-            id
-        } else {
-            None
-        })
+        Ok(
+            match self
+                .signing_in(AccountKind::User, email, password, from)
+                .await?
+            {
+                Some(TokenOwner::User(id)) => Some(id),
+                _ => None,
+            },
+        )
     }
 
-    async fn store_token(&self, owner: TokenOwner) -> Result<String> {
+    /// The account whose email and password these are, or `None`. Every try counts
+    /// against the throttle (429 once spent). A disabled account with the right
+    /// password is told so (401 `account_disabled`); with a wrong one it learns nothing.
+    async fn signing_in(
+        &self,
+        kind: AccountKind,
+        email: &str,
+        password: &str,
+        from: IpAddr,
+    ) -> Result<Option<TokenOwner>> {
+        let key = account_key(email);
+        self.throttle
+            .sign_in(throttle_key(kind, email, key.as_deref()), from)?;
+        let reader = self.store.reader();
+        let found: Option<Credentials<TokenOwner>> = match (&key, kind) {
+            (None, _) => None,
+            (Some(key), AccountKind::Agent) => agents::credentials(reader, key)
+                .await
+                .map_err(internal)?
+                .map(|c| Credentials {
+                    id: TokenOwner::Agent(c.id),
+                    password_hash: c.password_hash,
+                    disabled: c.disabled,
+                }),
+            (Some(key), AccountKind::User) => users::credentials(reader, key)
+                .await
+                .map_err(internal)?
+                .map(|c| Credentials {
+                    id: TokenOwner::User(c.id),
+                    password_hash: c.password_hash,
+                    disabled: c.disabled,
+                }),
+        };
+        let Some(found) = found else {
+            verify_password(password, None).await?;
+            return Ok(None);
+        };
+        if !verify_password(password, found.password_hash).await? {
+            return Ok(None);
+        }
+        if found.disabled {
+            return Err(Error::AccountDisabled {
+                account: kind.name(),
+            });
+        }
+        Ok(Some(found.id))
+    }
+
+    async fn store_token(&self, owner: TokenOwner) -> Result<IssuedToken> {
         let token = new_token();
+        let at = now_ms();
+        let expires_at = at.saturating_add(self.token_lifetime_ms());
         let tx = self.store.begin_write().await.map_err(internal)?;
-        tokens::insert(&tx, &token_hash(&token), owner, now_ms())
+        tokens::insert(&tx, &token_hash(&token), owner, at, expires_at)
             .await
             .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
-        Ok(token)
+        Ok(IssuedToken { token, expires_at })
     }
 
-    /// Who a bearer token belongs to; unknown and revoked tokens are refused alike.
+    /// Who a bearer token belongs to. Unknown and revoked tokens are refused alike;
+    /// expired tokens and disabled accounts each with their own code. A use moves the
+    /// token's expiry forward (written at most once a minute).
     pub async fn authenticate(&self, token: &str) -> Result<Principal> {
-        let refused =
-            || Error::Unauthenticated("the token is not valid (it may have been revoked)".into());
+        let hash = token_hash(token);
         let reader = self.store.reader();
-        match tokens::holder(reader, &token_hash(token))
+        let live = tokens::holder(reader, &hash)
             .await
             .map_err(internal)?
-        {
-            Some(Holder::Agent(agent)) => Ok(Principal::Agent(agent)),
-            Some(Holder::User(id)) => Ok(Principal::User(
+            .ok_or_else(refused_token)?;
+        let now = now_ms();
+        if live.expires_at <= now {
+            return Err(Error::TokenExpired);
+        }
+        if live.disabled {
+            let account = match live.holder {
+                Holder::Agent(_) => AccountKind::Agent,
+                Holder::User(_) => AccountKind::User,
+            };
+            return Err(Error::AccountDisabled {
+                account: account.name(),
+            });
+        }
+        let expires_at = now.saturating_add(self.token_lifetime_ms());
+        if live.expires_at < expires_at - EXTEND_AT_MOST_EVERY_MS {
+            self.extend_token(&hash, expires_at).await?;
+        }
+        match live.holder {
+            Holder::Agent(agent) => Ok(Principal::Agent(agent)),
+            Holder::User(id) => Ok(Principal::User(
                 users::find(reader, id)
                     .await
                     .map_err(internal)?
-                    .ok_or_else(refused)?,
+                    .ok_or_else(refused_token)?,
             )),
-            None => Err(refused()),
         }
+    }
+
+    async fn extend_token(&self, hash: &str, expires_at: i64) -> Result<()> {
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        tokens::extend(&tx, hash, expires_at, EXTEND_AT_MOST_EVERY_MS)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)
     }
 
     /// Revokes a token so it can never be used again.
@@ -305,12 +343,5 @@ impl App {
         } else {
             Err(Error::Unauthenticated("the token is not valid".into()))
         }
-    }
-
-    pub async fn get_agent(&self, id: AgentId) -> Result<Agent> {
-        agents::find(self.store.reader(), id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| Error::not_found(Entity::Agent, id))
     }
 }

@@ -3,6 +3,7 @@
 //! where it writes, and records history. Adapters (HTTP API, pages, CLI) call these and
 //! nothing below them.
 
+mod agents;
 mod auth;
 mod cursor;
 mod domains;
@@ -19,7 +20,8 @@ mod user_creation;
 mod usergroups;
 mod users;
 
-pub use auth::{NewAgent, Principal};
+pub use agents::{AgentChanges, NewAgent};
+pub use auth::{IssuedToken, Principal};
 pub use cursor::PageRequest;
 pub use domains::{DomainAdded, DomainMatches, MatchedUsers};
 pub use hierarchy::{ChildCandidate, ChildRef};
@@ -34,23 +36,57 @@ pub use users::{OwnProfileChanges, UserChanges};
 
 use orgdesk_core::Result;
 use orgdesk_store::Store;
+use std::time::Duration;
+
+/// How the application behaves where an install may choose.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// How long a token (agent or portal) stays valid after it was last used.
+    pub token_lifetime: Duration,
+}
+
+impl Settings {
+    pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            token_lifetime: Self::DEFAULT_TOKEN_LIFETIME,
+        }
+    }
+}
 
 /// The running application: storage plus settings. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct App {
     store: Store,
-    sign_in: std::sync::Arc<throttle::SignInThrottle>,
+    settings: std::sync::Arc<Settings>,
+    throttle: std::sync::Arc<throttle::Throttle>,
 }
 
 impl App {
-    /// Connects to the database and brings its schema up to date.
+    /// Connects to the database and brings its schema up to date, with default settings.
     pub async fn open(url: &DatabaseUrl) -> Result<Self> {
         let store = Store::connect(url).await.map_err(errors::internal)?;
         store.migrate().await.map_err(errors::internal)?;
         Ok(Self {
             store,
-            sign_in: std::sync::Arc::new(throttle::SignInThrottle::new()),
+            settings: std::sync::Arc::new(Settings::default()),
+            throttle: std::sync::Arc::new(throttle::Throttle::new()),
         })
+    }
+
+    /// The same application with other settings.
+    pub fn with_settings(self, settings: Settings) -> Self {
+        Self {
+            settings: std::sync::Arc::new(settings),
+            ..self
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     pub fn backend_name(&self) -> &'static str {

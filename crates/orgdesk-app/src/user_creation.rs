@@ -104,8 +104,16 @@ impl App {
         self.insert_users(actor, valid).await
     }
 
-    /// Self-registration in the portal: a password is required.
-    pub async fn register_user(&self, name: &str, email: &str, password: &str) -> Result<User> {
+    /// Self-registration in the portal: a password is required. Each try counts
+    /// against the source address's registration allowance (429 once spent).
+    pub async fn register_user(
+        &self,
+        name: &str,
+        email: &str,
+        password: &str,
+        from: std::net::IpAddr,
+    ) -> Result<User> {
+        self.throttle.registration(from)?;
         let actor = Actor::System {
             name: "portal registration".into(),
         };
@@ -283,6 +291,7 @@ impl App {
                 position: user.position,
                 manager: user.manager,
                 auto_cc_organization_tickets: false,
+                disabled: false,
                 created_at: at,
                 updated_at: at,
             })

@@ -3,6 +3,7 @@
 //! unlinking removes only what came through the link. Nothing passes through the
 //! organization hierarchy.
 
+use crate::auth::require_admin;
 use crate::errors::{internal, unique_or_internal};
 use crate::history::{Record, record, record_activity};
 use crate::locking::{Lockable, lock};
@@ -62,9 +63,7 @@ impl App {
         name: &str,
         permissions: &[String],
     ) -> Result<Usergroup> {
-        if !by.admin {
-            return Err(Error::Forbidden("only admins can define usergroups".into()));
-        }
+        require_admin(by, "define usergroups")?;
         // Usergroup names follow the rules of people's names: one line, 1–255 characters.
         let name = PersonName::parse(name)?;
         let permissions = parse_permissions(permissions)?;
@@ -128,10 +127,12 @@ impl App {
     /// Adds the user to the usergroup directly (kept whatever their organization does).
     pub async fn add_usergroup_member(
         &self,
-        actor: &Actor,
+        by: &Agent,
         usergroup: i64,
         user: UserId,
     ) -> Result<()> {
+        require_admin(by, "add usergroup members")?;
+        let actor = &by.actor();
         let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
         lock(&tx, Lockable::Usergroup, usergroup).await?;
@@ -154,10 +155,12 @@ impl App {
     /// user's organization is refused (409) and nothing changes.
     pub async fn remove_usergroup_member(
         &self,
-        actor: &Actor,
+        by: &Agent,
         usergroup: i64,
         user: UserId,
     ) -> Result<()> {
+        require_admin(by, "remove usergroup members")?;
+        let actor = &by.actor();
         let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
         lock(&tx, Lockable::Usergroup, usergroup).await?;
@@ -193,10 +196,12 @@ impl App {
     /// Links the usergroup to the organization: every member, present and future, is in it.
     pub async fn link_usergroup(
         &self,
-        actor: &Actor,
+        by: &Agent,
         organization: OrganizationId,
         usergroup: i64,
     ) -> Result<()> {
+        require_admin(by, "link usergroups")?;
+        let actor = &by.actor();
         let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
         lock(&tx, Lockable::Organization, organization.0).await?;
@@ -231,10 +236,12 @@ impl App {
     /// Unlinks: members leave the usergroup unless they are also in it directly.
     pub async fn unlink_usergroup(
         &self,
-        actor: &Actor,
+        by: &Agent,
         organization: OrganizationId,
         usergroup: i64,
     ) -> Result<()> {
+        require_admin(by, "unlink usergroups")?;
+        let actor = &by.actor();
         let at = now_ms();
         let tx = self.store.begin_write().await.map_err(internal)?;
         lock(&tx, Lockable::Organization, organization.0).await?;

@@ -9,7 +9,9 @@ use crate::{App, now_ms};
 use orgdesk_core::model::{Actor, Agent, User};
 use orgdesk_core::{EmailAddress, Entity, Error, OrganizationId, PersonName, Result, UserId};
 use orgdesk_store::dialect::UniqueKey;
+use orgdesk_store::tokens::TokenOwner;
 use orgdesk_store::{ConnectionTrait, tokens, users};
+use std::net::IpAddr;
 
 /// What to change; `None` keeps a field, `Some(None)` clears it.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +23,8 @@ pub struct UserChanges {
     pub position: Option<Option<String>>,
     pub manager: Option<bool>,
     pub auto_cc_organization_tickets: Option<bool>,
+    /// Admins only: switches the user off (no sign-in, tokens refused) or back on.
+    pub disabled: Option<bool>,
 }
 
 async fn check_email_free<C: ConnectionTrait>(
@@ -55,14 +59,19 @@ impl App {
     /// Refuses a password change whose `current_password` is missing or wrong. Tries
     /// count against the user's sign-in allowance, so a stolen token cannot be used to
     /// guess the password at the server's speed.
-    async fn check_current_password(&self, user: &User, current: Option<&str>) -> Result<()> {
+    async fn check_current_password(
+        &self,
+        user: &User,
+        current: Option<&str>,
+        from: IpAddr,
+    ) -> Result<()> {
         let Some(current) = current else {
             return Err(Error::validation(
                 "current_password",
                 "is required to change the password",
             ));
         };
-        match self.user_with_password(&user.email, current).await? {
+        match self.user_with_password(&user.email, current, from).await? {
             Some(id) if id == user.id => Ok(()),
             _ => Err(Error::validation(
                 "current_password",
@@ -82,6 +91,9 @@ impl App {
     pub async fn update_user(&self, by: &Agent, id: UserId, changes: UserChanges) -> Result<User> {
         if changes.password.is_some() {
             require_admin(by, "set a user's password")?;
+        }
+        if changes.disabled.is_some() {
+            require_admin(by, "disable or enable users")?;
         }
         self.change_user(&by.actor(), id, changes, None).await
     }
@@ -163,9 +175,21 @@ impl App {
             users::set_password_hash(&tx, id, &hash)
                 .await
                 .map_err(internal)?;
-            tokens::revoke_user_tokens(&tx, id, keep_token, at)
+            tokens::revoke_all(&tx, TokenOwner::User(id), keep_token, at)
                 .await
                 .map_err(internal)?;
+        }
+        if let Some(disabled) = changes.disabled
+            && disabled != stored.disabled
+        {
+            users::set_disabled(&tx, id, disabled, at)
+                .await
+                .map_err(internal)?;
+            if disabled {
+                tokens::revoke_all(&tx, TokenOwner::User(id), None, at)
+                    .await
+                    .map_err(internal)?;
+            }
         }
         stored = self.require_user(&tx, id).await?;
         tx.commit().await.map_err(internal)?;
@@ -180,6 +204,7 @@ impl App {
         user: &User,
         token: &str,
         changes: OwnProfileChanges,
+        from: IpAddr,
     ) -> Result<User> {
         let OwnProfileChanges {
             name,
@@ -188,7 +213,7 @@ impl App {
             auto_cc,
         } = changes;
         if password.is_some() {
-            self.check_current_password(user, current_password.as_deref())
+            self.check_current_password(user, current_password.as_deref(), from)
                 .await?;
         }
         if auto_cc == Some(true) && !user.manager {

@@ -93,8 +93,20 @@ pub enum Error {
     #[error("{0}")]
     Unauthenticated(String),
 
-    /// Too many sign-in attempts for one account in a short time.
-    #[error("too many sign-in attempts for this account; try again in {retry_after_secs} seconds")]
+    /// The token was valid but has not been used for longer than its lifetime.
+    #[error("the token has expired; sign in again")]
+    TokenExpired,
+
+    /// An admin switched the account off: it cannot sign in and its tokens are refused.
+    #[error("this {account} account is disabled; ask an admin to enable it")]
+    AccountDisabled { account: &'static str },
+
+    /// The change would leave the helpdesk without an enabled admin.
+    #[error("{name} is the last enabled admin; make another agent an admin first")]
+    LastAdmin { name: String },
+
+    /// Too many sign-in (or registration) attempts in a short time.
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
     TooManyAttempts { retry_after_secs: u64 },
 
     #[error("{0}")]
@@ -128,6 +140,9 @@ impl Error {
             Error::VersionConflict { .. } => "version_conflict",
             Error::TicketClosed { .. } => "ticket_closed",
             Error::Unauthenticated(_) => "unauthenticated",
+            Error::TokenExpired => "token_expired",
+            Error::AccountDisabled { .. } => "account_disabled",
+            Error::LastAdmin { .. } => "last_admin",
             Error::TooManyAttempts { .. } => "too_many_requests",
             Error::Forbidden(_) => "forbidden",
             Error::Internal(_) => "internal_error",

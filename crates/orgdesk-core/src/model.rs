@@ -39,6 +39,8 @@ pub struct User {
     pub position: Option<String>,
     pub manager: bool,
     pub auto_cc_organization_tickets: bool,
+    /// Switched off by an admin: cannot sign in, tokens refused; data stays.
+    pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -49,6 +51,8 @@ pub struct Agent {
     pub name: String,
     pub email: String,
     pub admin: bool,
+    /// Switched off by an admin: cannot sign in, tokens refused; data stays.
+    pub disabled: bool,
     pub created_at: i64,
 }
 

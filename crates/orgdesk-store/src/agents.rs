@@ -1,9 +1,14 @@
 //! Agents (staff accounts).
 
+use crate::dialect::for_update;
 use crate::sql;
+use crate::tokens::{Credentials, CredentialsRow};
 use orgdesk_core::AgentId;
 use orgdesk_core::model::Agent;
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
+
+const SELECT: &str =
+    "SELECT id, name, email, admin, disabled_at IS NOT NULL AS disabled, created_at FROM agents";
 
 #[derive(Debug, FromQueryResult)]
 struct Row {
@@ -11,6 +16,7 @@ struct Row {
     name: String,
     email: String,
     admin: bool,
+    disabled: bool,
     created_at: i64,
 }
 
@@ -21,6 +27,7 @@ impl From<Row> for Agent {
             name: row.name,
             email: row.email,
             admin: row.admin,
+            disabled: row.disabled,
             created_at: row.created_at,
         }
     }
@@ -47,31 +54,23 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, new: &NewAgentRow<'_>) -> Resu
 }
 
 pub async fn find<C: ConnectionTrait>(conn: &C, id: AgentId) -> Result<Option<Agent>, DbErr> {
-    let row: Option<Row> = sql::one(
-        conn,
-        "SELECT id, name, email, admin, created_at FROM agents WHERE id = $1",
-        vec![id.0.into()],
-    )
-    .await?;
+    let row: Option<Row> =
+        sql::one(conn, &format!("{SELECT} WHERE id = $1"), vec![id.0.into()]).await?;
     Ok(row.map(Agent::from))
 }
 
+/// The agent signing in with this email, if any.
 pub async fn credentials<C: ConnectionTrait>(
     conn: &C,
     email_key: &str,
-) -> Result<Option<(AgentId, String)>, DbErr> {
-    #[derive(FromQueryResult)]
-    struct Credentials {
-        id: i64,
-        password_hash: String,
-    }
-    let row: Option<Credentials> = sql::one(
+) -> Result<Option<Credentials<AgentId>>, DbErr> {
+    let row: Option<CredentialsRow> = sql::one(
         conn,
-        "SELECT id, password_hash FROM agents WHERE email_key = $1",
+        "SELECT id, password_hash, disabled_at IS NOT NULL AS disabled FROM agents WHERE email_key = $1",
         vec![email_key.into()],
     )
     .await?;
-    Ok(row.map(|row| (AgentId(row.id), row.password_hash)))
+    Ok(row.map(|row| row.into_credentials(AgentId)))
 }
 
 pub async fn list<C: ConnectionTrait>(
@@ -81,9 +80,68 @@ pub async fn list<C: ConnectionTrait>(
 ) -> Result<Vec<Agent>, DbErr> {
     let rows: Vec<Row> = sql::all(
         conn,
-        "SELECT id, name, email, admin, created_at FROM agents WHERE id > $1 ORDER BY id LIMIT $2",
+        &format!("{SELECT} WHERE id > $1 ORDER BY id LIMIT $2"),
         vec![after.into(), (limit as i64).into()],
     )
     .await?;
     Ok(rows.into_iter().map(Agent::from).collect())
+}
+
+/// What an admin changes on an agent; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct AgentUpdate<'a> {
+    pub name: Option<&'a str>,
+    /// The address as given and its lookup key.
+    pub email: Option<(&'a str, &'a str)>,
+    pub admin: Option<bool>,
+    /// `Some(Some(at))` disables as of `at`, `Some(None)` enables.
+    pub disabled_at: Option<Option<i64>>,
+}
+
+pub async fn update<C: ConnectionTrait>(
+    conn: &C,
+    id: AgentId,
+    change: &AgentUpdate<'_>,
+) -> Result<(), DbErr> {
+    let mut sets = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    let mut set = |column: &str, value: Value| {
+        values.push(value);
+        sets.push(format!("{column} = ${}", values.len()));
+    };
+    if let Some(name) = change.name {
+        set("name", name.into());
+    }
+    if let Some((email, key)) = change.email {
+        set("email", email.into());
+        set("email_key", key.into());
+    }
+    if let Some(admin) = change.admin {
+        set("admin", admin.into());
+    }
+    if let Some(disabled_at) = change.disabled_at {
+        set("disabled_at", disabled_at.into());
+    }
+    if sets.is_empty() {
+        return Ok(());
+    }
+    values.push(id.0.into());
+    let statement = format!(
+        "UPDATE agents SET {} WHERE id = ${}",
+        sets.join(", "),
+        values.len()
+    );
+    sql::execute(conn, &statement, values).await?;
+    Ok(())
+}
+
+/// The ids of the admins who are not disabled, locked (on PostgreSQL) until the
+/// transaction ends, so two admins demoting each other cannot both succeed.
+pub async fn lock_enabled_admins<C: ConnectionTrait>(conn: &C) -> Result<Vec<AgentId>, DbErr> {
+    let statement = format!(
+        "SELECT id AS value FROM agents WHERE admin AND disabled_at IS NULL ORDER BY id{}",
+        for_update(conn.get_database_backend())
+    );
+    let ids: Vec<sql::Scalar<i64>> = sql::all(conn, &statement, vec![]).await?;
+    Ok(ids.into_iter().map(|row| AgentId(row.value)).collect())
 }

@@ -6,6 +6,7 @@ mod m0002_usergroups;
 mod m0003_user_name_key;
 mod m0004_tickets;
 mod m0005_lookalike_name_keys;
+mod m0006_account_controls;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_user_name_key::Migration),
             Box::new(m0004_tickets::Migration),
             Box::new(m0005_lookalike_name_keys::Migration),
+            Box::new(m0006_account_controls::Migration),
         ]
     }
 }

@@ -1,4 +1,5 @@
-//! API bearer tokens, stored only as hashes so a database leak yields no usable token.
+//! API bearer tokens, stored only as hashes so a database leak yields no usable token,
+//! and the credentials they are exchanged for.
 
 use crate::sql;
 use orgdesk_core::model::Agent;
@@ -12,20 +13,53 @@ pub enum TokenOwner {
     User(UserId),
 }
 
+impl TokenOwner {
+    fn columns(self) -> (Option<i64>, Option<i64>) {
+        match self {
+            TokenOwner::Agent(id) => (Some(id.0), None),
+            TokenOwner::User(id) => (None, Some(id.0)),
+        }
+    }
+}
+
+/// What signing in checks: the account, its password hash (users may have none) and
+/// whether an admin switched it off.
+#[derive(Debug, Clone)]
+pub struct Credentials<Id> {
+    pub id: Id,
+    pub password_hash: Option<String>,
+    pub disabled: bool,
+}
+
+#[derive(FromQueryResult)]
+pub(crate) struct CredentialsRow {
+    id: i64,
+    password_hash: Option<String>,
+    disabled: bool,
+}
+
+impl CredentialsRow {
+    pub(crate) fn into_credentials<Id>(self, id: impl FnOnce(i64) -> Id) -> Credentials<Id> {
+        Credentials {
+            id: id(self.id),
+            password_hash: self.password_hash,
+            disabled: self.disabled,
+        }
+    }
+}
+
 pub async fn insert<C: ConnectionTrait>(
     conn: &C,
     token_hash: &str,
     owner: TokenOwner,
     at: i64,
+    expires_at: i64,
 ) -> Result<(), DbErr> {
-    let (agent, user) = match owner {
-        TokenOwner::Agent(id) => (Some(id.0), None),
-        TokenOwner::User(id) => (None, Some(id.0)),
-    };
+    let (agent, user) = owner.columns();
     sql::execute(
         conn,
-        "INSERT INTO api_tokens (token_hash, agent_id, user_id, created_at) VALUES ($1, $2, $3, $4)",
-        vec![token_hash.into(), agent.into(), user.into(), at.into()],
+        "INSERT INTO api_tokens (token_hash, agent_id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        vec![token_hash.into(), agent.into(), user.into(), at.into(), expires_at.into()],
     )
     .await?;
     Ok(())
@@ -39,48 +73,92 @@ pub enum Holder {
     User(UserId),
 }
 
+/// A live token: whose it is, until when, and whether its account is switched off.
+#[derive(Debug, Clone)]
+pub struct LiveToken {
+    pub holder: Holder,
+    pub expires_at: i64,
+    pub disabled: bool,
+}
+
 pub async fn holder<C: ConnectionTrait>(
     conn: &C,
     token_hash: &str,
-) -> Result<Option<Holder>, DbErr> {
+) -> Result<Option<LiveToken>, DbErr> {
     #[derive(FromQueryResult)]
     struct Row {
         user_id: Option<i64>,
+        user_disabled: Option<bool>,
         agent_id: Option<i64>,
         name: Option<String>,
         email: Option<String>,
         admin: Option<bool>,
+        agent_disabled: Option<bool>,
         created_at: Option<i64>,
+        expires_at: i64,
     }
     let row: Option<Row> = sql::one(
         conn,
-        "SELECT t.user_id, a.id AS agent_id, a.name, a.email, a.admin, a.created_at \
-         FROM api_tokens t LEFT JOIN agents a ON a.id = t.agent_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        "SELECT u.id AS user_id, u.disabled_at IS NOT NULL AS user_disabled, \
+         a.id AS agent_id, a.name, a.email, a.admin, a.disabled_at IS NOT NULL AS agent_disabled, a.created_at, t.expires_at \
+         FROM api_tokens t LEFT JOIN agents a ON a.id = t.agent_id LEFT JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
         vec![token_hash.into()],
     )
     .await?;
     Ok(row.and_then(|row| {
-        match (
-            row.agent_id,
-            row.name,
-            row.email,
-            row.admin,
-            row.created_at,
-            row.user_id,
-        ) {
-            (Some(id), Some(name), Some(email), Some(admin), Some(created_at), _) => {
-                Some(Holder::Agent(Agent {
+        let expires_at = row.expires_at;
+        match row {
+            Row {
+                agent_id: Some(id),
+                name: Some(name),
+                email: Some(email),
+                admin: Some(admin),
+                agent_disabled: Some(disabled),
+                created_at: Some(created_at),
+                ..
+            } => Some(LiveToken {
+                holder: Holder::Agent(Agent {
                     id: AgentId(id),
                     name,
                     email,
                     admin,
+                    disabled,
                     created_at,
-                }))
-            }
-            (None, .., Some(user)) => Some(Holder::User(UserId(user))),
+                }),
+                expires_at,
+                disabled,
+            }),
+            Row {
+                agent_id: None,
+                user_id: Some(user),
+                user_disabled: Some(disabled),
+                ..
+            } => Some(LiveToken {
+                holder: Holder::User(UserId(user)),
+                expires_at,
+                disabled,
+            }),
             _ => None,
         }
     }))
+}
+
+/// Moves a token's expiry to `expires_at`, unless it was moved less than `min_step` ms
+/// ago (so a busy client causes one write a minute, not one a request).
+pub async fn extend<C: ConnectionTrait>(
+    conn: &C,
+    token_hash: &str,
+    expires_at: i64,
+    min_step: i64,
+) -> Result<(), DbErr> {
+    sql::execute(
+        conn,
+        "UPDATE api_tokens SET expires_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL AND expires_at < $3",
+        vec![expires_at.into(), token_hash.into(), (expires_at - min_step).into()],
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn revoke<C: ConnectionTrait>(
@@ -97,18 +175,24 @@ pub async fn revoke<C: ConnectionTrait>(
     Ok(rows == 1)
 }
 
-/// Revokes every live token of the user, except the one hashed as `keep` (the token a
-/// password change was made with). Returns how many were revoked.
-pub async fn revoke_user_tokens<C: ConnectionTrait>(
+/// Revokes every live token of an account, except the one hashed as `keep` (the token
+/// a password change was made with). Returns how many were revoked.
+pub async fn revoke_all<C: ConnectionTrait>(
     conn: &C,
-    user: UserId,
+    owner: TokenOwner,
     keep: Option<&str>,
     at: i64,
 ) -> Result<u64, DbErr> {
+    let (column, id) = match owner {
+        TokenOwner::Agent(id) => ("agent_id", id.0),
+        TokenOwner::User(id) => ("user_id", id.0),
+    };
     sql::execute(
         conn,
-        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND token_hash <> $3",
-        vec![at.into(), user.0.into(), keep.unwrap_or("").into()],
+        &format!(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE {column} = $2 AND revoked_at IS NULL AND token_hash <> $3"
+        ),
+        vec![at.into(), id.into(), keep.unwrap_or("").into()],
     )
     .await
 }

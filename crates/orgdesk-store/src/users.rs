@@ -1,13 +1,14 @@
 //! End users (customers) and their organization membership.
 
 use crate::sql;
+use crate::tokens::{Credentials, CredentialsRow};
 use orgdesk_core::model::{OrganizationRef, User};
 use orgdesk_core::{OrganizationId, UserId};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 use std::collections::HashMap;
 
 const SELECT: &str = "SELECT u.id, u.name, u.email, u.organization_id, o.name AS organization_name, u.position, u.manager, \
-     u.auto_cc, u.created_at, u.updated_at FROM users u LEFT JOIN organizations o ON o.id = u.organization_id";
+     u.auto_cc, u.disabled_at IS NOT NULL AS disabled, u.created_at, u.updated_at FROM users u LEFT JOIN organizations o ON o.id = u.organization_id";
 
 #[derive(Debug, FromQueryResult)]
 struct Row {
@@ -19,6 +20,7 @@ struct Row {
     position: Option<String>,
     manager: bool,
     auto_cc: bool,
+    disabled: bool,
     created_at: i64,
     updated_at: i64,
 }
@@ -39,6 +41,7 @@ impl From<Row> for User {
             position: row.position,
             manager: row.manager,
             auto_cc_organization_tickets: row.auto_cc,
+            disabled: row.disabled,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -228,22 +231,34 @@ pub async fn find_id_by_email_key<C: ConnectionTrait>(
 }
 
 /// The stored password hash of the user with this email, for sign-in.
+/// The end user signing in with this email, if any.
 pub async fn credentials<C: ConnectionTrait>(
     conn: &C,
     email_key: &str,
-) -> Result<Option<(UserId, Option<String>)>, DbErr> {
-    #[derive(FromQueryResult)]
-    struct Credentials {
-        id: i64,
-        password_hash: Option<String>,
-    }
-    let row: Option<Credentials> = sql::one(
+) -> Result<Option<Credentials<UserId>>, DbErr> {
+    let row: Option<CredentialsRow> = sql::one(
         conn,
-        "SELECT id, password_hash FROM users WHERE email_key = $1",
+        "SELECT id, password_hash, disabled_at IS NOT NULL AS disabled FROM users WHERE email_key = $1",
         vec![email_key.into()],
     )
     .await?;
-    Ok(row.map(|row| (UserId(row.id), row.password_hash)))
+    Ok(row.map(|row| row.into_credentials(UserId)))
+}
+
+/// Switches a user off (`disabled` true) or back on, as of `at`.
+pub async fn set_disabled<C: ConnectionTrait>(
+    conn: &C,
+    id: UserId,
+    disabled: bool,
+    at: i64,
+) -> Result<(), DbErr> {
+    sql::execute(
+        conn,
+        "UPDATE users SET disabled_at = $1, updated_at = $2 WHERE id = $3",
+        vec![disabled.then_some(at).into(), at.into(), id.0.into()],
+    )
+    .await?;
+    Ok(())
 }
 
 #[derive(Debug, Default, Clone)]

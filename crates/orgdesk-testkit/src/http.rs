@@ -3,13 +3,18 @@
 use crate::TestDb;
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
-use orgdesk_app::{App, NewAgent};
+use orgdesk_app::{App, NewAgent, Settings};
 use serde_json::Value;
+use std::net::SocketAddr;
 use tower::ServiceExt;
 
 pub const ADMIN_EMAIL: &str = "admin@helpdesk.test";
 pub const ADMIN_PASSWORD: &str = "admin password";
+/// Where test requests come from, unless a test says otherwise.
+pub const TEST_CLIENT: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 40_000);
 
 /// An application on a fresh database, with an admin agent signed in.
 pub struct TestApp {
@@ -64,8 +69,16 @@ impl Response {
 
 impl TestApp {
     pub async fn start() -> Self {
+        Self::start_with(Settings::default()).await
+    }
+
+    /// Like [`TestApp::start`], with the given application settings.
+    pub async fn start_with(settings: Settings) -> Self {
         let db = TestDb::new().await;
-        let app = App::open(db.url()).await.expect("open app");
+        let app = App::open(db.url())
+            .await
+            .expect("open app")
+            .with_settings(settings);
         app.create_agent(
             None,
             NewAgent {
@@ -78,10 +91,11 @@ impl TestApp {
         .await
         .expect("create admin");
         let admin_token = app
-            .issue_agent_token(ADMIN_EMAIL, ADMIN_PASSWORD)
+            .issue_agent_token(ADMIN_EMAIL, ADMIN_PASSWORD, TEST_CLIENT.ip())
             .await
-            .expect("admin token");
-        let router = orgdesk_web::router(app.clone());
+            .expect("admin token")
+            .token;
+        let router = orgdesk_web::router(app.clone(), &orgdesk_web::WebSettings::default());
         Self {
             app,
             router,
@@ -116,8 +130,16 @@ impl TestApp {
         self.send_request(request).await
     }
 
-    /// Sends a request built by the caller (raw bodies, odd headers).
-    pub async fn send_request(&self, request: Request<Body>) -> Response {
+    /// Sends a request built by the caller (raw bodies, odd headers). It comes from
+    /// [`TEST_CLIENT`] unless it carries its own `ConnectInfo`.
+    pub async fn send_request(&self, mut request: Request<Body>) -> Response {
+        if request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_none()
+        {
+            request.extensions_mut().insert(ConnectInfo(TEST_CLIENT));
+        }
         let response = self
             .router
             .clone()

@@ -4,7 +4,7 @@
 
 mod http;
 
-pub use http::{Response, TestApp};
+pub use http::{ADMIN_EMAIL, ADMIN_PASSWORD, Response, TEST_CLIENT, TestApp};
 
 use orgdesk_app::DatabaseUrl;
 use sea_orm::{ConnectionTrait, Database};
@@ -71,6 +71,39 @@ impl TestDb {
 
     pub fn is_postgres(&self) -> bool {
         self.postgres.is_some()
+    }
+
+    /// Runs one SQL statement on the database directly, for what no interface can do
+    /// (ageing a token past its expiry, say). Returns the rows it changed.
+    pub async fn execute(&self, sql: &str) -> u64 {
+        let conn = Database::connect(self.url.expose())
+            .await
+            .expect("connect to the test database");
+        let changed = conn
+            .execute_unprepared(sql)
+            .await
+            .unwrap_or_else(|err| panic!("{sql}: {err}"))
+            .rows_affected();
+        conn.close().await.ok();
+        changed
+    }
+
+    /// The first column of the first row of a query, as a number.
+    pub async fn number(&self, sql: &str) -> i64 {
+        let conn = Database::connect(self.url.expose())
+            .await
+            .expect("connect to the test database");
+        let row = conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                conn.get_database_backend(),
+                sql,
+            ))
+            .await
+            .unwrap_or_else(|err| panic!("{sql}: {err}"))
+            .unwrap_or_else(|| panic!("{sql}: no row"));
+        let value: i64 = row.try_get_by_index(0).expect("a number");
+        conn.close().await.ok();
+        value
     }
 }
 

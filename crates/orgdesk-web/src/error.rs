@@ -50,9 +50,12 @@ fn status_of(err: &Error) -> StatusCode {
         | Error::EmailTaken { .. }
         | Error::ExternalIdTaken { .. }
         | Error::HierarchyCycle { .. }
-        | Error::TicketClosed { .. } => StatusCode::CONFLICT,
+        | Error::TicketClosed { .. }
+        | Error::LastAdmin { .. } => StatusCode::CONFLICT,
         Error::VersionConflict { .. } => StatusCode::PRECONDITION_FAILED,
-        Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        Error::Unauthenticated(_) | Error::TokenExpired | Error::AccountDisabled { .. } => {
+            StatusCode::UNAUTHORIZED
+        }
         Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::Forbidden(_) => StatusCode::FORBIDDEN,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

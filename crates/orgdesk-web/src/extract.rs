@@ -3,11 +3,13 @@
 use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use orgdesk_app::Principal;
 use orgdesk_app::core::Error;
 use orgdesk_app::core::model::{Agent, User};
+use std::net::{IpAddr, SocketAddr};
 
 /// JSON body; unreadable JSON or wrong types answer 400 `malformed_request`.
 #[derive(FromRequest)]
@@ -128,4 +130,100 @@ where
     T: serde::Deserialize<'de>,
 {
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
+/// Addresses of the reverse proxies whose `X-Forwarded-For` is believed. Empty (the
+/// default) believes no header: the address is the connection's peer.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Vec<IpAddr>);
+
+/// Where the request comes from, as sign-in and registration throttling count it: the
+/// connection's peer, or, when that peer is a trusted proxy, the right-most address in
+/// `X-Forwarded-For` that is not a trusted proxy (left of it, clients can write
+/// anything).
+pub struct ClientAddress(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip())
+            .ok_or_else(|| {
+                ApiError::from(Error::Internal(
+                    "the server was started without connection addresses".into(),
+                ))
+            })?;
+        let trusted = parts
+            .extensions
+            .get::<TrustedProxies>()
+            .map(|proxies| proxies.0.as_slice())
+            .unwrap_or_default();
+        Ok(ClientAddress(client_address(peer, &parts.headers, trusted)))
+    }
+}
+
+fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    forwarded
+        .iter()
+        .rev()
+        .map(|hop| hop.parse::<IpAddr>())
+        .take_while(Result::is_ok)
+        .filter_map(Result::ok)
+        .find(|hop| !trusted.contains(hop))
+        .unwrap_or(peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(forwarded: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", forwarded.parse().unwrap());
+        headers
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_peer_that_is_not_a_trusted_proxy_is_the_client() {
+        let found = client_address(ip("192.0.2.9"), &headers("203.0.113.1"), &[]);
+        assert_eq!(found, ip("192.0.2.9"));
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_the_rightmost_untrusted_hop_is_the_client() {
+        let proxy = ip("10.0.0.1");
+        let found = client_address(proxy, &headers("6.6.6.6, 203.0.113.1"), &[proxy]);
+        assert_eq!(found, ip("203.0.113.1"));
+    }
+
+    #[test]
+    fn chained_trusted_proxies_are_skipped() {
+        let (edge, inner) = (ip("10.0.0.1"), ip("10.0.0.2"));
+        let found = client_address(inner, &headers("203.0.113.1, 10.0.0.1"), &[edge, inner]);
+        assert_eq!(found, ip("203.0.113.1"));
+    }
+
+    #[test]
+    fn an_unreadable_hop_stops_the_walk_at_the_proxy() {
+        let proxy = ip("10.0.0.1");
+        let found = client_address(proxy, &headers("203.0.113.1, garbage"), &[proxy]);
+        assert_eq!(found, proxy);
+    }
 }

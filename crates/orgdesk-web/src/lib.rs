@@ -7,6 +7,7 @@ mod error;
 mod extract;
 
 pub use error::ApiError;
+pub use extract::TrustedProxies;
 
 use axum::Router;
 use axum::http::{HeaderName, Request};
@@ -24,8 +25,17 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The whole application as one router.
-pub fn router(app: App) -> Router {
+/// How the HTTP side runs where an install may choose.
+#[derive(Debug, Clone, Default)]
+pub struct WebSettings {
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for throttling).
+    pub trusted_proxies: TrustedProxies,
+}
+
+/// The whole application as one router. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()`: sign-in throttling needs the
+/// client's address.
+pub fn router(app: App, settings: &WebSettings) -> Router {
     let (api, openapi) = api::v1::router().split_for_parts();
     let openapi_json = std::sync::Arc::new(openapi);
     Router::new()
@@ -40,6 +50,7 @@ pub fn router(app: App) -> Router {
         .merge(api)
         .fallback(|uri: axum::http::Uri| async move { ApiError::from(orgdesk_app::core::Error::not_found(orgdesk_app::core::Entity::Route, uri.path())) })
         .with_state(app)
+        .layer(axum::Extension(settings.trusted_proxies.clone()))
         // Read by the body extractors, which answer with the JSON error body (413).
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(

@@ -325,7 +325,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .await
         .map_err(app_err)?;
     let started = Instant::now();
-    app.link_usergroup(&system(), target.id, group.id)
+    app.link_usergroup(&admin, target.id, group.id)
         .await
         .map_err(app_err)?;
     let link = started.elapsed();
@@ -555,12 +555,24 @@ async fn http_reads(
 ) -> anyhow::Result<()> {
     let app = App::clone(app);
     let token = app
-        .issue_agent_token(BENCH_EMAIL, BENCH_PASSWORD)
+        .issue_agent_token(
+            BENCH_EMAIL,
+            BENCH_PASSWORD,
+            std::net::Ipv4Addr::LOCALHOST.into(),
+        )
         .await
-        .map_err(app_err)?;
+        .map_err(app_err)?
+        .token;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
-    let server = tokio::spawn(axum::serve(listener, orgdesk_web::router(app)).into_future());
+    let server = tokio::spawn(
+        axum::serve(
+            listener,
+            orgdesk_web::router(app, &orgdesk_web::WebSettings::default())
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .into_future(),
+    );
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.connections)
         .build()?;

@@ -33,6 +33,21 @@ pub struct DatabaseArgs {
     pub database: Option<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct ServeSettings {
+    /// Days a token (agent or portal) stays valid after its last use.
+    #[arg(long, env = "ORGDESK_TOKEN_LIFETIME_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub token_lifetime_days: u32,
+    /// Reverse proxies whose X-Forwarded-For header names the client (comma-separated
+    /// addresses); sign-in throttling then counts the client's address, not the proxy's.
+    #[arg(
+        long = "trusted-proxy",
+        env = "ORGDESK_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Runs the server: the API, the agent app and the portal.
@@ -42,6 +57,8 @@ pub enum Command {
         listen: SocketAddr,
         #[command(flatten)]
         database: DatabaseArgs,
+        #[command(flatten)]
+        settings: ServeSettings,
     },
     /// Generates a large data set and prints performance figures (see BENCHMARKS.md).
     Bench(crate::bench::BenchArgs),
@@ -73,8 +90,17 @@ pub enum AgentCommand {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { listen, database } => {
-            crate::serve::serve(listen, &database_url(database.database.as_deref())?).await
+        Command::Serve {
+            listen,
+            database,
+            settings,
+        } => {
+            crate::serve::serve(
+                listen,
+                &database_url(database.database.as_deref())?,
+                settings,
+            )
+            .await
         }
         Command::Bench(args) => crate::bench::run(args).await,
         Command::Agent {

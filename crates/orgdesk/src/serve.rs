@@ -1,22 +1,39 @@
 //! `orgdesk serve`: migrate, listen, shut down cleanly on Ctrl-C or SIGTERM.
 
+use crate::cli::ServeSettings;
 use anyhow::Context;
-use orgdesk_app::{App, DatabaseUrl};
+use orgdesk_app::{App, DatabaseUrl, Settings};
+use orgdesk_web::{TrustedProxies, WebSettings};
 use std::net::SocketAddr;
+use std::time::Duration;
 
-pub async fn serve(listen: SocketAddr, url: &DatabaseUrl) -> anyhow::Result<()> {
+pub async fn serve(
+    listen: SocketAddr,
+    url: &DatabaseUrl,
+    settings: ServeSettings,
+) -> anyhow::Result<()> {
     let app = App::open(url)
         .await
         .map_err(|err| anyhow::anyhow!("{err}"))
-        .with_context(|| format!("opening the database {url}"))?;
+        .with_context(|| format!("opening the database {url}"))?
+        .with_settings(Settings {
+            token_lifetime: Duration::from_secs(u64::from(settings.token_lifetime_days) * 86_400),
+        });
+    let web = WebSettings {
+        trusted_proxies: TrustedProxies(settings.trusted_proxies),
+    };
     tracing::info!(database = %url, backend = app.backend_name(), "database ready");
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
     tracing::info!(address = %listener.local_addr()?, "orgdesk is listening");
-    axum::serve(listener, orgdesk_web::router(app.clone()))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let router = orgdesk_web::router(app.clone(), &web);
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     app.close().await.map_err(|err| anyhow::anyhow!("{err}"))?;
     tracing::info!("stopped");
     Ok(())

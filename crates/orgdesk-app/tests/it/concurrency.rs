@@ -3,11 +3,11 @@
 //! and what history says. SQLite serializes writers by design; on PostgreSQL (READ
 //! COMMITTED) these pass only because every read-decide-write locks what it decides on.
 
-use orgdesk_app::core::model::{Actor, OrganizationEvent};
+use orgdesk_app::core::model::{Actor, Agent, OrganizationEvent};
 use orgdesk_app::core::{Error, OrganizationId, TicketId, UserId};
 use orgdesk_app::{
-    App, MembershipChanges, NewAgent, NewOrganization, NewTicket, NewUser, OrganizationChanges,
-    PageRequest, TicketChanges, UserChanges,
+    AgentChanges, App, MembershipChanges, NewAgent, NewOrganization, NewTicket, NewUser,
+    OrganizationChanges, PageRequest, TicketChanges, UserChanges,
 };
 use orgdesk_testkit::TestDb;
 use std::collections::HashMap;
@@ -403,5 +403,89 @@ async fn applying_domain_matches_while_members_move_records_exactly_what_moved()
         for &person in &people {
             assert_membership_history_adds_up(&app, &[other, elsewhere, owner], person).await;
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_admins_stepping_down_at_once_always_leave_one_enabled_admin() {
+    let db = TestDb::new().await;
+    let app = App::open(db.url()).await.unwrap();
+    let enabled_admins = |by: Agent| {
+        let app = app.clone();
+        async move {
+            app.list_agents(&by, &PageRequest::first(500))
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .filter(|agent| agent.admin && !agent.disabled)
+                .collect::<Vec<_>>()
+        }
+    };
+    let mut survivor: Option<Agent> = None;
+    for round in 0..15 {
+        let mut admins = Vec::new();
+        for n in 0..2 {
+            admins.push(
+                app.create_agent(
+                    None,
+                    NewAgent {
+                        email: &format!("admin{n}.round{round}@example.org"),
+                        name: &format!("Admin {n}"),
+                        password: "admin password",
+                        admin: true,
+                    },
+                )
+                .await
+                .unwrap(),
+            );
+        }
+        // The last round's survivor steps aside, so these two are the only enabled
+        // admins; then each removes the other at once, one demoting, one disabling.
+        if let Some(previous) = survivor.take() {
+            let aside = AgentChanges {
+                disabled: Some(true),
+                ..Default::default()
+            };
+            app.update_agent(&admins[0], previous.id, aside)
+                .await
+                .unwrap();
+        }
+        let changes = [
+            AgentChanges {
+                admin: Some(false),
+                ..Default::default()
+            },
+            AgentChanges {
+                disabled: Some(true),
+                ..Default::default()
+            },
+        ];
+        let tasks: Vec<Task> = changes
+            .into_iter()
+            .enumerate()
+            .map(|(n, change)| {
+                let app = app.clone();
+                let by = admins[n].clone();
+                let target = admins[1 - n].id;
+                Box::pin(async move { app.update_agent(&by, target, change).await.map(|_| ()) })
+                    as Task
+            })
+            .collect();
+        let results = all_at_once(tasks).await;
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "round {round}: {results:?}"
+        );
+        assert!(
+            results
+                .iter()
+                .any(|r| matches!(r, Err(Error::LastAdmin { .. }))),
+            "round {round}: {results:?}"
+        );
+        let left = enabled_admins(admins[0].clone()).await;
+        assert_eq!(left.len(), 1, "round {round}: {left:?}");
+        survivor = left.into_iter().next();
     }
 }

@@ -63,6 +63,7 @@ async fn acme(db: &TestDb) -> (App, i64, i64) {
             auto_cc: Some(true),
             ..Default::default()
         },
+        std::net::Ipv4Addr::LOCALHOST.into(),
     )
     .await
     .unwrap();

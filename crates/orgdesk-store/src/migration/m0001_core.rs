@@ -44,7 +44,7 @@ pub(super) enum Users {
 }
 
 #[derive(DeriveIden)]
-enum Agents {
+pub(super) enum Agents {
     Table,
     Id,
     Name,
@@ -65,7 +65,7 @@ enum OrganizationDomains {
 }
 
 #[derive(DeriveIden)]
-enum ApiTokens {
+pub(super) enum ApiTokens {
     Table,
     Id,
     TokenHash,

@@ -1,3 +1,4 @@
+mod account_controls;
 mod accounts;
 mod agents;
 mod auth;

@@ -3,10 +3,11 @@
 use super::types::{AgentList, AgentResponse, PageQuery};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{AgentAuth, Json, Query};
+use crate::extract::{AgentAuth, Json, Path, Query};
 use axum::extract::State;
 use axum::http::StatusCode;
-use orgdesk_app::NewAgent;
+use orgdesk_app::core::AgentId;
+use orgdesk_app::{AgentChanges, NewAgent};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -56,6 +57,51 @@ async fn list_agents(
     ))
 }
 
+/// One agent: admins see any agent, other agents only themselves.
+#[utoipa::path(get, path = "/api/v1/agents/{id}", tag = "agents", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = AgentResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_agent(
+    State(app): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<AgentResponse>, ApiError> {
+    Ok(axum::Json(app.get_agent(&agent, AgentId(id)).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAgentBody {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub admin: Option<bool>,
+    /// true switches the agent off: their tokens stop working at once and they cannot
+    /// sign in; their replies and history stay. false switches them back on.
+    pub disabled: Option<bool>,
+}
+
+/// Changes an agent (admins only). The last enabled admin cannot be demoted or
+/// disabled (409 `last_admin`).
+#[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", security(("bearer" = [])), params(("id" = i64, Path)), request_body = UpdateAgentBody,
+    responses((status = 200, body = AgentResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "email taken, or the last enabled admin", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_agent(
+    State(app): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    Path(id): Path<i64>,
+    Json(body): Json<UpdateAgentBody>,
+) -> Result<axum::Json<AgentResponse>, ApiError> {
+    let changes = AgentChanges {
+        name: body.name,
+        email: body.email,
+        admin: body.admin,
+        disabled: body.disabled,
+    };
+    Ok(axum::Json(
+        app.update_agent(&agent, AgentId(id), changes).await?.into(),
+    ))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(create_agent, list_agents))
+    OpenApiRouter::new()
+        .routes(routes!(create_agent, list_agents))
+        .routes(routes!(get_agent, update_agent))
 }

@@ -3,7 +3,7 @@
 use super::types::UserResponse;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{BearerToken, Json, UserAuth};
+use crate::extract::{BearerToken, ClientAddress, Json, UserAuth};
 use axum::extract::State;
 use axum::http::StatusCode;
 use orgdesk_app::OwnProfileChanges;
@@ -22,13 +22,14 @@ pub struct RegisterBody {
 
 /// Self-registration; the email domain association applies.
 #[utoipa::path(post, path = "/api/v1/portal/register", tag = "portal", request_body = RegisterBody,
-    responses((status = 201, body = UserResponse), (status = 409, description = "email taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = UserResponse), (status = 409, description = "email taken", body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, description = "too many registrations from this address; see Retry-After", body = ErrorBody)))]
 async fn register(
     State(app): State<AppState>,
+    ClientAddress(from): ClientAddress,
     Json(body): Json<RegisterBody>,
 ) -> Result<(StatusCode, axum::Json<UserResponse>), ApiError> {
     let user = app
-        .register_user(&body.name, &body.email, &body.password)
+        .register_user(&body.name, &body.email, &body.password, from)
         .await?;
     Ok((StatusCode::CREATED, axum::Json(user.into())))
 }
@@ -58,6 +59,7 @@ async fn update_me(
     State(app): State<AppState>,
     UserAuth(user): UserAuth,
     BearerToken(token): BearerToken,
+    ClientAddress(from): ClientAddress,
     Json(body): Json<UpdateMeBody>,
 ) -> Result<axum::Json<UserResponse>, ApiError> {
     let changes = OwnProfileChanges {
@@ -66,7 +68,7 @@ async fn update_me(
         current_password: body.current_password,
         auto_cc: body.auto_cc_organization_tickets,
     };
-    let updated = app.update_own_profile(&user, &token, changes).await?;
+    let updated = app.update_own_profile(&user, &token, changes, from).await?;
     Ok(axum::Json(updated.into()))
 }
 

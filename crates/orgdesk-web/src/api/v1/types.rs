@@ -144,6 +144,8 @@ pub struct UserResponse {
     pub position: Option<String>,
     pub manager: bool,
     pub auto_cc_organization_tickets: bool,
+    /// Switched off by an admin: cannot sign in to the portal; data stays.
+    pub disabled: bool,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -162,6 +164,7 @@ impl From<User> for UserResponse {
             position: user.position,
             manager: user.manager,
             auto_cc_organization_tickets: user.auto_cc_organization_tickets,
+            disabled: user.disabled,
             created_at: timestamp(user.created_at),
             updated_at: timestamp(user.updated_at),
         }
@@ -174,6 +177,8 @@ pub struct AgentResponse {
     pub name: String,
     pub email: String,
     pub admin: bool,
+    /// Switched off by an admin: cannot sign in, tokens refused; data stays.
+    pub disabled: bool,
     pub created_at: String,
 }
 
@@ -184,6 +189,7 @@ impl From<Agent> for AgentResponse {
             name: agent.name,
             email: agent.email,
             admin: agent.admin,
+            disabled: agent.disabled,
             created_at: timestamp(agent.created_at),
         }
     }

@@ -135,55 +135,55 @@ async fn usergroup_members(
     }))
 }
 
-/// Adds the user to the usergroup directly.
+/// Adds the user to the usergroup directly (admins only).
 #[utoipa::path(put, path = "/api/v1/usergroups/{id}/members/{user_id}", tag = "usergroups", security(("bearer" = [])), params(("id" = i64, Path), ("user_id" = i64, Path)),
-    responses((status = 204, description = "the user is a direct member"), (status = 404, body = ErrorBody)))]
+    responses((status = 204, description = "the user is a direct member"), (status = 403, description = "not an admin", body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn add_member(
     State(app): State<AppState>,
     AgentAuth(agent): AgentAuth,
     Path((id, user)): Path<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    app.add_usergroup_member(&agent.actor(), id, UserId(user))
-        .await?;
+    app.add_usergroup_member(&agent, id, UserId(user)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Removes the user's direct membership; a membership only through the user's
+/// Removes the user's direct membership (admins only); a membership only through the user's
 /// organization is refused with 409 `membership_from_organization`.
 #[utoipa::path(delete, path = "/api/v1/usergroups/{id}/members/{user_id}", tag = "usergroups", security(("bearer" = [])), params(("id" = i64, Path), ("user_id" = i64, Path)),
-    responses((status = 204, description = "removed"), (status = 404, body = ErrorBody), (status = 409, description = "the membership comes through the organization", body = ErrorBody)))]
+    responses((status = 204, description = "removed"), (status = 403, description = "not an admin", body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "the membership comes through the organization", body = ErrorBody)))]
 async fn remove_member(
     State(app): State<AppState>,
     AgentAuth(agent): AgentAuth,
     Path((id, user)): Path<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    app.remove_usergroup_member(&agent.actor(), id, UserId(user))
+    app.remove_usergroup_member(&agent, id, UserId(user))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Links the usergroup to the organization: every member, present and future, is in it.
+/// Links the usergroup to the organization (admins only): every member, present and
+/// future, is in it.
 #[utoipa::path(put, path = "/api/v1/organizations/{id}/usergroups/{usergroup_id}", tag = "usergroups", security(("bearer" = [])), params(("id" = i64, Path), ("usergroup_id" = i64, Path)),
-    responses((status = 204, description = "linked"), (status = 404, body = ErrorBody)))]
+    responses((status = 204, description = "linked"), (status = 403, description = "not an admin", body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn link(
     State(app): State<AppState>,
     AgentAuth(agent): AgentAuth,
     Path((id, usergroup)): Path<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    app.link_usergroup(&agent.actor(), OrganizationId(id), usergroup)
+    app.link_usergroup(&agent, OrganizationId(id), usergroup)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Unlinks: members leave the usergroup unless they are in it directly too.
+/// Unlinks (admins only): members leave the usergroup unless they are in it directly too.
 #[utoipa::path(delete, path = "/api/v1/organizations/{id}/usergroups/{usergroup_id}", tag = "usergroups", security(("bearer" = [])), params(("id" = i64, Path), ("usergroup_id" = i64, Path)),
-    responses((status = 204, description = "unlinked"), (status = 404, body = ErrorBody)))]
+    responses((status = 204, description = "unlinked"), (status = 403, description = "not an admin", body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn unlink(
     State(app): State<AppState>,
     AgentAuth(agent): AgentAuth,
     Path((id, usergroup)): Path<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    app.unlink_usergroup(&agent.actor(), OrganizationId(id), usergroup)
+    app.unlink_usergroup(&agent, OrganizationId(id), usergroup)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

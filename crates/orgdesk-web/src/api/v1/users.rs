@@ -106,11 +106,14 @@ pub struct UpdateUserBody {
     pub position: Option<Option<String>>,
     pub manager: Option<bool>,
     pub auto_cc_organization_tickets: Option<bool>,
+    /// Admins only: true switches the user off (no portal sign-in, tokens refused at
+    /// once, data kept); false switches them back on.
+    pub disabled: Option<bool>,
 }
 
 /// Changes a user.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), params(("id" = i64, Path)), request_body = UpdateUserBody,
-    responses((status = 200, body = UserResponse), (status = 403, description = "a password set by an agent who is not an admin", body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = UserResponse), (status = 403, description = "a password or `disabled` set by an agent who is not an admin", body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_user(
     State(app): State<AppState>,
     AgentAuth(agent): AgentAuth,
@@ -125,6 +128,7 @@ async fn update_user(
         position: body.position,
         manager: body.manager,
         auto_cc_organization_tickets: body.auto_cc_organization_tickets,
+        disabled: body.disabled,
     };
     Ok(axum::Json(
         app.update_user(&agent, UserId(id), changes).await?.into(),

@@ -1,0 +1,169 @@
+//! Agents (staff accounts): created, listed, changed and switched off by admins.
+//!
+//! The helpdesk always keeps one enabled admin: demoting or disabling the last one is
+//! refused, checked under a lock on every enabled admin so two admins demoting each
+//! other at once cannot both succeed.
+
+use crate::auth::{check_password, hash_password, require_admin};
+use crate::errors::{internal, unique_or_internal};
+use crate::locking::{Lockable, lock};
+use crate::{App, PageRequest, now_ms};
+use orgdesk_core::model::{Agent, Page};
+use orgdesk_core::{AgentId, EmailAddress, Entity, Error, PersonName, Result};
+use orgdesk_store::dialect::UniqueKey;
+use orgdesk_store::tokens::TokenOwner;
+use orgdesk_store::{ConnectionTrait, agents, tokens};
+
+pub struct NewAgent<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password: &'a str,
+    pub admin: bool,
+}
+
+/// What an admin changes on an agent; `None` keeps a field.
+#[derive(Debug, Clone, Default)]
+pub struct AgentChanges {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub admin: Option<bool>,
+    pub disabled: Option<bool>,
+}
+
+fn email_taken(email: &EmailAddress) -> Error {
+    Error::EmailTaken {
+        account: "agent",
+        email: email.as_str().to_owned(),
+    }
+}
+
+async fn require_agent<C: ConnectionTrait>(conn: &C, id: AgentId) -> Result<Agent> {
+    agents::find(conn, id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| Error::not_found(Entity::Agent, id))
+}
+
+impl App {
+    /// Creates an agent. `by` is the admin doing it; `None` is the command line, which
+    /// is how a new install gets its first admin.
+    pub async fn create_agent(&self, by: Option<&Agent>, new: NewAgent<'_>) -> Result<Agent> {
+        if let Some(by) = by {
+            require_admin(by, "create agents")?;
+        }
+        let email = EmailAddress::parse(new.email)?;
+        let name = PersonName::parse(new.name)?;
+        check_password(new.password)?;
+        let hash = hash_password(new.password).await?;
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        if agents::credentials(&tx, email.key())
+            .await
+            .map_err(internal)?
+            .is_some()
+        {
+            return Err(email_taken(&email));
+        }
+        let id = agents::insert(
+            &tx,
+            &agents::NewAgentRow {
+                name: name.as_str(),
+                email: email.as_str(),
+                email_key: email.key(),
+                password_hash: &hash,
+                admin: new.admin,
+                at: now_ms(),
+            },
+        )
+        .await
+        .map_err(|err| unique_or_internal(err, UniqueKey::AgentEmail, || email_taken(&email)))?;
+        let agent = require_agent(&tx, id).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(agent)
+    }
+
+    /// Lists agents (admins only).
+    pub async fn list_agents(&self, by: &Agent, page: &PageRequest) -> Result<Page<Agent>> {
+        require_admin(by, "list agents")?;
+        let limit = page.limit()?;
+        let after = page.id_position()?.unwrap_or(0);
+        let agents = agents::list(self.store.reader(), after, limit + 1)
+            .await
+            .map_err(internal)?;
+        Ok(crate::cursor::page(agents, limit, |agent| {
+            agent.id.0.to_string()
+        }))
+    }
+
+    /// One agent: admins see any, other agents only themselves.
+    pub async fn get_agent(&self, by: &Agent, id: AgentId) -> Result<Agent> {
+        if by.id != id {
+            require_admin(by, "see other agents")?;
+        }
+        require_agent(self.store.reader(), id).await
+    }
+
+    /// An admin changes an agent. Disabling ends the agent's sessions at once (their
+    /// tokens are revoked, and refused even if one was issued meanwhile); the agent's
+    /// replies and history stay. The last enabled admin cannot be demoted or disabled.
+    pub async fn update_agent(
+        &self,
+        by: &Agent,
+        id: AgentId,
+        changes: AgentChanges,
+    ) -> Result<Agent> {
+        require_admin(by, "change agents")?;
+        let name = changes.name.as_deref().map(PersonName::parse).transpose()?;
+        let email = changes
+            .email
+            .as_deref()
+            .map(EmailAddress::parse)
+            .transpose()?;
+        let at = now_ms();
+        let tx = self.store.begin_write().await.map_err(internal)?;
+        let steps_down = changes.admin == Some(false) || changes.disabled == Some(true);
+        let enabled_admins = if steps_down {
+            agents::lock_enabled_admins(&tx).await.map_err(internal)?
+        } else {
+            Vec::new()
+        };
+        lock(&tx, Lockable::Agent, id.0).await?;
+        let current = require_agent(&tx, id).await?;
+        if steps_down && enabled_admins == [id] {
+            return Err(Error::LastAdmin { name: current.name });
+        }
+        if let Some(email) = &email
+            && let Some(other) = agents::credentials(&tx, email.key())
+                .await
+                .map_err(internal)?
+            && other.id != id
+        {
+            return Err(email_taken(email));
+        }
+        let disabling = changes.disabled == Some(true) && !current.disabled;
+        let update = agents::AgentUpdate {
+            name: name.as_ref().map(PersonName::as_str),
+            email: email.as_ref().map(|e| (e.as_str(), e.key())),
+            admin: changes.admin,
+            disabled_at: match changes.disabled {
+                Some(true) if current.disabled => None,
+                Some(true) => Some(Some(at)),
+                Some(false) => Some(None),
+                None => None,
+            },
+        };
+        agents::update(&tx, id, &update).await.map_err(|err| {
+            unique_or_internal(err, UniqueKey::AgentEmail, || match &email {
+                Some(email) => email_taken(email),
+                None => Error::Internal("an agent update collided without a new email".into()),
+            })
+        })?;
+        if disabling {
+            tokens::revoke_all(&tx, TokenOwner::Agent(id), None, at)
+                .await
+                .map_err(internal)?;
+        }
+        let agent = require_agent(&tx, id).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(agent)
+    }
+}
