@@ -6,7 +6,7 @@ use crate::history::{Record, members_moved, record, record_all};
 use crate::locking::{Lockable, lock};
 use crate::organizations::{associate_domain, check_domain_free, parse_owned_domain};
 use crate::{App, now_ms};
-use orgdesk_core::model::{Actor, Change, User};
+use orgdesk_core::model::{Action, Actor, Change, User};
 use orgdesk_core::{EmailDomain, Entity, Error, OrganizationId, Result, UserId};
 use orgdesk_store::domains::{self, MatchGroup};
 use orgdesk_store::{ConnectionTrait, organizations as orgs, users};
@@ -82,7 +82,7 @@ impl App {
             Record {
                 organization,
                 actor,
-                action: "domain_added",
+                action: Action::DomainAdded,
                 user: None,
                 changes: vec![Change::new("domains", json!(null), domain.as_str())],
                 at,
@@ -136,7 +136,7 @@ impl App {
             Record {
                 organization,
                 actor,
-                action: "domain_removed",
+                action: Action::DomainRemoved,
                 user: None,
                 changes: vec![Change::new("domains", domain.as_str(), json!(null))],
                 at,

@@ -40,12 +40,19 @@ impl App {
             .await
     }
 
-    /// The parent first, the root last.
+    /// The parent first, the root last. (Were a cycle ever stored, the list ends where
+    /// it would repeat.)
     pub async fn list_ancestors(&self, id: OrganizationId) -> Result<Vec<Organization>> {
         let reader = self.store.reader();
         self.require_organization(reader, id).await?;
         let chain = orgs::chain(reader, id).await.map_err(internal)?;
-        let ids: Vec<OrganizationId> = chain.iter().skip(1).map(|link| link.id).collect();
+        let mut seen = std::collections::HashSet::new();
+        let ids: Vec<OrganizationId> = chain
+            .iter()
+            .map(|link| link.id)
+            .take_while(|id| seen.insert(*id))
+            .skip(1)
+            .collect();
         orgs::get_many(reader, &ids).await.map_err(internal)
     }
 
@@ -227,7 +234,8 @@ impl App {
                 if chain.is_empty() {
                     return Err(Error::not_found(Entity::Organization, parent));
                 }
-                check_new_parent(child, &head.name, &chain)?;
+                let height = orgs::subtree_height(&tx, child).await.map_err(internal)?;
+                check_new_parent(child, &head.name, &chain, height)?;
             }
             orgs::set_parent(&tx, child, parent, at)
                 .await

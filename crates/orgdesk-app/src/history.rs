@@ -1,8 +1,10 @@
-//! Recording and reading what happened to each organization.
+//! Recording and reading what happened to each organization. Every event is built here
+//! or from a [`Record`] (its action a core [`Action`]), and written by [`record_all`];
+//! whether it belongs to the history or only the activity follows from the action.
 
 use crate::errors::internal;
 use crate::{App, PageRequest};
-use orgdesk_core::model::{Actor, Change, OrganizationEvent, Page};
+use orgdesk_core::model::{Action, Actor, Change, OrganizationEvent, Page};
 use orgdesk_core::{OrganizationId, Result, UserId};
 use orgdesk_store::{ConnectionTrait, events};
 
@@ -10,7 +12,7 @@ use orgdesk_store::{ConnectionTrait, events};
 pub(crate) struct Record<'a> {
     pub organization: OrganizationId,
     pub actor: &'a Actor,
-    pub action: &'a str,
+    pub action: Action,
     pub user: Option<UserId>,
     pub changes: Vec<Change>,
     pub at: i64,
@@ -25,23 +27,6 @@ pub(crate) async fn record_all<C: ConnectionTrait>(
     conn: &C,
     records: Vec<Record<'_>>,
 ) -> Result<()> {
-    insert(conn, records, true).await
-}
-
-/// Records something that happened around the organization without changing it (a
-/// member's new ticket): shown in its activity, not in its history.
-pub(crate) async fn record_activity<C: ConnectionTrait>(
-    conn: &C,
-    records: Vec<Record<'_>>,
-) -> Result<()> {
-    insert(conn, records, false).await
-}
-
-async fn insert<C: ConnectionTrait>(
-    conn: &C,
-    records: Vec<Record<'_>>,
-    history: bool,
-) -> Result<()> {
     let events: Vec<events::NewEvent<'_>> = records
         .iter()
         .map(|record| events::NewEvent {
@@ -51,10 +36,43 @@ async fn insert<C: ConnectionTrait>(
             action: record.action,
             user_id: record.user,
             changes: &record.changes,
-            history,
         })
         .collect();
     events::insert_many(conn, &events).await.map_err(internal)
+}
+
+/// The events of users created straight into an organization: a `member_added` each,
+/// carrying the organization and, when given, position and manager. Each comes as
+/// (user, organization, position, manager, who placed them: the creator or the domain
+/// association).
+pub(crate) fn users_created_in<'a>(
+    placed: impl IntoIterator<Item = (UserId, OrganizationId, Option<&'a str>, bool, &'a Actor)>,
+    at: i64,
+) -> Vec<Record<'a>> {
+    placed
+        .into_iter()
+        .map(|(user, organization, position, manager, actor)| {
+            let mut changes = vec![Change::new(
+                "organization_id",
+                serde_json::Value::Null,
+                organization.0,
+            )];
+            if let Some(position) = position {
+                changes.push(Change::new("position", serde_json::Value::Null, position));
+            }
+            if manager {
+                changes.push(Change::new("manager", false, true));
+            }
+            Record {
+                organization,
+                actor,
+                action: Action::MemberAdded,
+                user: Some(user),
+                changes,
+                at,
+            }
+        })
+        .collect()
 }
 
 /// The events of moving users into `organization` as plain members: a `member_removed`
@@ -72,7 +90,7 @@ pub(crate) fn members_moved<'a>(
             records.push(Record {
                 organization: old,
                 actor,
-                action: "member_removed",
+                action: Action::MemberRemoved,
                 user: Some(user),
                 changes: vec![change.clone()],
                 at,
@@ -81,7 +99,7 @@ pub(crate) fn members_moved<'a>(
         records.push(Record {
             organization,
             actor,
-            action: "member_added",
+            action: Action::MemberAdded,
             user: Some(user),
             changes: vec![change],
             at,
@@ -104,7 +122,7 @@ pub(crate) fn parent_moved<'a>(
     let mut records = vec![Record {
         organization: child,
         actor,
-        action: "updated",
+        action: Action::Updated,
         user: None,
         changes: child_changes,
         at,
@@ -116,7 +134,7 @@ pub(crate) fn parent_moved<'a>(
         records.push(Record {
             organization: old,
             actor,
-            action: "child_removed",
+            action: Action::ChildRemoved,
             user: None,
             changes: vec![Change::new("children", child.0, serde_json::Value::Null)],
             at,
@@ -126,7 +144,7 @@ pub(crate) fn parent_moved<'a>(
         records.push(Record {
             organization: new,
             actor,
-            action: "child_added",
+            action: Action::ChildAdded,
             user: None,
             changes: vec![Change::new("children", serde_json::Value::Null, child.0)],
             at,

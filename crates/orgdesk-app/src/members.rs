@@ -6,7 +6,7 @@ use crate::errors::internal;
 use crate::history::{Record, record};
 use crate::locking::{Lockable, lock};
 use crate::{App, PageRequest, now_ms};
-use orgdesk_core::model::{Actor, Change, Page, User};
+use orgdesk_core::model::{Action, Actor, Change, Page, User};
 use orgdesk_core::text::{POSITION_MAX_CHARS, optional_text, query_text};
 use orgdesk_core::{Entity, Error, OrganizationId, Result, UserId};
 use orgdesk_store::ConnectionTrait;
@@ -81,7 +81,7 @@ pub(crate) async fn place_user<C: ConnectionTrait>(
                 Record {
                     organization,
                     actor,
-                    action: "member_updated",
+                    action: Action::MemberUpdated,
                     user: Some(user.id),
                     changes,
                     at,
@@ -112,7 +112,7 @@ pub(crate) async fn place_user<C: ConnectionTrait>(
             Record {
                 organization: old,
                 actor,
-                action: "member_removed",
+                action: Action::MemberRemoved,
                 user: Some(user.id),
                 changes: vec![moved.clone()],
                 at,
@@ -133,7 +133,7 @@ pub(crate) async fn place_user<C: ConnectionTrait>(
             Record {
                 organization: new,
                 actor,
-                action: "member_added",
+                action: Action::MemberAdded,
                 user: Some(user.id),
                 changes,
                 at,

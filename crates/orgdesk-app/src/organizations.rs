@@ -5,7 +5,7 @@ use crate::history::{Record, parent_moved, record_all};
 use crate::locking::{Lockable, lock};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::contact::check_contact_count;
-use orgdesk_core::model::{Actor, Agent, Change, Organization, Page};
+use orgdesk_core::model::{Action, Actor, Agent, Change, Organization, Page};
 use orgdesk_core::text::{EXTERNAL_ID_MAX_CHARS, SUMMARY_MAX_CHARS, optional_text, query_text};
 use orgdesk_core::{Contact, EmailDomain, Entity, Error, OrganizationId, OrganizationName, Result};
 use orgdesk_store::dialect::{UniqueKey, lock_hierarchy};
@@ -204,10 +204,14 @@ impl App {
         check_name_free(&tx, &name, None).await?;
         check_external_id_free(&tx, external_id.as_deref(), None).await?;
         if let Some(parent) = new.parent_id {
-            // Held so the parent cannot be deleted between this check and the insert.
+            // The hierarchy lock keeps the parent's depth as read until the insert; the
+            // row lock keeps the parent from being deleted meanwhile.
+            lock_hierarchy(&tx).await.map_err(internal)?;
             lock(&tx, Lockable::Organization, parent.0).await?;
             self.require_referenced_organization(&tx, "parent_id", parent)
                 .await?;
+            let chain = orgs::chain(&tx, parent).await.map_err(internal)?;
+            orgdesk_core::hierarchy::check_depth(chain.len())?;
         }
         for domain in &domains_to_add {
             check_domain_free(&tx, domain).await?;
@@ -254,7 +258,7 @@ impl App {
         let mut records = vec![Record {
             organization: id,
             actor,
-            action: "created",
+            action: Action::Created,
             user: None,
             changes,
             at,
@@ -263,7 +267,7 @@ impl App {
             records.push(Record {
                 organization: parent,
                 actor,
-                action: "child_added",
+                action: Action::ChildAdded,
                 user: None,
                 changes: vec![Change::new("children", json!(null), id.0)],
                 at,
@@ -414,7 +418,8 @@ impl App {
                 self.require_referenced_organization(&tx, "parent_id", parent)
                     .await?;
                 let chain = orgs::chain(&tx, parent).await.map_err(internal)?;
-                orgdesk_core::hierarchy::check_new_parent(id, name.as_str(), &chain)?;
+                let height = orgs::subtree_height(&tx, id).await.map_err(internal)?;
+                orgdesk_core::hierarchy::check_new_parent(id, name.as_str(), &chain, height)?;
             }
             recorded.push(Change::new(
                 "parent_id",
@@ -495,7 +500,7 @@ impl App {
             .map(|(child, _)| Record {
                 organization: *child,
                 actor,
-                action: "parent_deleted",
+                action: Action::ParentDeleted,
                 user: None,
                 changes: vec![Change::new("parent_id", id.0, json!(null))],
                 at,
@@ -505,7 +510,7 @@ impl App {
             records.push(Record {
                 organization: parent,
                 actor,
-                action: "child_removed",
+                action: Action::ChildRemoved,
                 user: None,
                 changes: vec![Change::new("children", id.0, json!(null))],
                 at,
@@ -515,7 +520,7 @@ impl App {
         records.push(Record {
             organization: id,
             actor,
-            action: "deleted",
+            action: Action::Deleted,
             user: None,
             changes: vec![
                 Change::new("name", current.name.as_str(), json!(null)),

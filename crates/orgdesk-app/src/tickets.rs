@@ -2,10 +2,10 @@
 //! and list (all tickets, or an organization's). The portal's side is in `portal_tickets`.
 
 use crate::errors::{in_batch, internal};
-use crate::history::{Record, record_activity};
+use crate::history::{Record, record_all};
 use crate::locking::{Lockable, lock, lock_all};
 use crate::{App, PageRequest, now_ms};
-use orgdesk_core::model::{Actor, Change, Page, Ticket, TicketMessage, User};
+use orgdesk_core::model::{Action, Actor, Change, Page, Ticket, TicketMessage, User};
 use orgdesk_core::search;
 use orgdesk_core::ticket::{
     TicketPriority, TicketStatus, normalize_ccs, parse_body, parse_subject,
@@ -19,7 +19,7 @@ use orgdesk_store::tickets::{
 };
 use orgdesk_store::{ConnectionTrait, agents, organizations as orgs, users};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A ticket an agent opens for a user.
 #[derive(Debug, Clone, Default)]
@@ -153,7 +153,7 @@ fn ticket_created_record<'a>(
     Record {
         organization,
         actor,
-        action: "ticket_created",
+        action: Action::TicketCreated,
         user: Some(requester),
         changes: vec![
             Change::new("ticket", Value::Null, ticket.0),
@@ -161,6 +161,35 @@ fn ticket_created_record<'a>(
         ],
         at,
     }
+}
+
+/// Refuses CCs that are not among `known` users (422 naming them).
+fn known_ccs(ccs: &[UserId], known: &HashSet<UserId>) -> Result<()> {
+    let missing: Vec<i64> = ccs
+        .iter()
+        .filter(|id| !known.contains(id))
+        .map(|id| id.0)
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(unknown("cc_ids", "user", missing))
+    }
+}
+
+/// Refuses an assignee that is not among `known` agents (422 naming it).
+fn known_assignee(id: AgentId, known: &HashSet<AgentId>) -> Result<AgentId> {
+    if known.contains(&id) {
+        Ok(id)
+    } else {
+        Err(unknown("assignee_id", "agent", [id.0]))
+    }
+}
+
+fn distinct<T: Ord>(mut ids: Vec<T>) -> Vec<T> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 impl App {
@@ -177,25 +206,21 @@ impl App {
 
     /// Checks that every CC is a user (422 naming the ones that are not).
     async fn check_ccs<C: ConnectionTrait>(&self, conn: &C, ccs: &[UserId]) -> Result<()> {
-        let found = users::existing_ids(conn, ccs).await.map_err(internal)?;
-        let missing: Vec<i64> = ccs
-            .iter()
-            .filter(|id| !found.contains(id))
-            .map(|id| id.0)
+        let found: HashSet<UserId> = users::existing_ids(conn, ccs)
+            .await
+            .map_err(internal)?
+            .into_iter()
             .collect();
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(unknown("cc_ids", "user", missing))
-        }
+        known_ccs(ccs, &found)
     }
 
     async fn check_assignee<C: ConnectionTrait>(&self, conn: &C, id: i64) -> Result<AgentId> {
-        agents::find(conn, AgentId(id))
+        let found: HashSet<AgentId> = agents::existing_ids(conn, &[AgentId(id)])
             .await
             .map_err(internal)?
-            .map(|agent| agent.id)
-            .ok_or_else(|| unknown("assignee_id", "agent", [id]))
+            .into_iter()
+            .collect();
+        known_assignee(AgentId(id), &found)
     }
 
     /// Opens tickets inside `conn`'s transaction, a few statements per batch whatever
@@ -275,7 +300,7 @@ impl App {
                 })
             })
             .collect();
-        record_activity(conn, events).await?;
+        record_all(conn, events).await?;
         Ok(ids)
     }
 
@@ -317,9 +342,7 @@ impl App {
         valid: Vec<ValidTicket>,
         name_entries: bool,
     ) -> Result<Vec<TicketId>> {
-        let mut requester_ids: Vec<UserId> = valid.iter().map(|v| v.requester).collect();
-        requester_ids.sort_unstable();
-        requester_ids.dedup();
+        let requester_ids = distinct(valid.iter().map(|v| v.requester).collect());
         // Each ticket records its requester's organization: hold the requesters so
         // none moves (or loses a deleted organization) between this read and the insert.
         lock_all(conn, Lockable::User, requester_ids.iter().map(|id| id.0)).await?;
@@ -328,6 +351,19 @@ impl App {
             .map_err(internal)?
             .into_iter()
             .map(|user| (user.id, user))
+            .collect();
+        // Every CC and assignee of the batch, looked up at once.
+        let cc_ids: Vec<UserId> = valid.iter().flat_map(|t| t.ccs.iter().copied()).collect();
+        let known_users: HashSet<UserId> = users::existing_ids(conn, &distinct(cc_ids))
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .collect();
+        let assignee_ids: Vec<AgentId> = valid.iter().filter_map(|t| t.assignee).collect();
+        let known_agents: HashSet<AgentId> = agents::existing_ids(conn, &distinct(assignee_ids))
+            .await
+            .map_err(internal)?
+            .into_iter()
             .collect();
         let mut openings = Vec::with_capacity(valid.len());
         for (index, ticket) in valid.into_iter().enumerate() {
@@ -341,13 +377,9 @@ impl App {
             let requester = requesters.get(&ticket.requester).cloned().ok_or_else(|| {
                 entry_error(unknown("requester_id", "user", [ticket.requester.0]))
             })?;
-            self.check_ccs(conn, &ticket.ccs)
-                .await
-                .map_err(entry_error)?;
+            known_ccs(&ticket.ccs, &known_users).map_err(entry_error)?;
             if let Some(assignee) = ticket.assignee {
-                self.check_assignee(conn, assignee.0)
-                    .await
-                    .map_err(entry_error)?;
+                known_assignee(assignee, &known_agents).map_err(entry_error)?;
             }
             openings.push(Opening {
                 requester,

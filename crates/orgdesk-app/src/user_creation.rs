@@ -7,14 +7,13 @@
 
 use crate::auth::hash_new_password;
 use crate::errors::{self, internal, unique_or_internal};
+use crate::history;
 use crate::members::{check_membership_fields, parse_position};
 use crate::{App, now_ms};
-use orgdesk_core::model::{Actor, Change, OrganizationRef, User};
+use orgdesk_core::model::{Actor, OrganizationRef, User};
 use orgdesk_core::{EmailAddress, Error, OrganizationId, PersonName, Result};
 use orgdesk_store::dialect::UniqueKey;
-use orgdesk_store::events::{self, NewEvent};
 use orgdesk_store::{domains, organizations as orgs, users};
-use serde_json::json;
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Default)]
@@ -223,45 +222,26 @@ impl App {
 
         // Record each joining on its organization, with who placed the user there.
         let by_domain = domain_association();
-        let changes: Vec<Vec<Change>> = valid
-            .iter()
-            .zip(&inserted)
-            .map(|(user, row)| {
-                let mut changes = vec![Change::new(
-                    "organization_id",
-                    json!(null),
-                    row.organization_id.map(|o| o.0),
-                )];
-                if let Some(position) = &user.position {
-                    changes.push(Change::new("position", json!(null), position.as_str()));
-                }
-                if user.manager {
-                    changes.push(Change::new("manager", false, true));
-                }
-                changes
-            })
-            .collect();
-        let joined: Vec<NewEvent<'_>> = valid
-            .iter()
-            .zip(&inserted)
-            .zip(&changes)
-            .filter_map(|((user, row), changes)| {
-                row.organization_id.map(|organization_id| NewEvent {
-                    organization_id,
-                    at,
-                    actor: if user.organization_id.is_some() {
-                        actor
-                    } else {
-                        &by_domain
-                    },
-                    action: "member_added",
-                    user_id: Some(row.id),
-                    changes,
-                    history: true,
+        let joined = history::users_created_in(
+            valid.iter().zip(&inserted).filter_map(|(user, row)| {
+                let placed_by = if user.organization_id.is_some() {
+                    actor
+                } else {
+                    &by_domain
+                };
+                row.organization_id.map(|organization| {
+                    (
+                        row.id,
+                        organization,
+                        user.position.as_deref(),
+                        user.manager,
+                        placed_by,
+                    )
                 })
-            })
-            .collect();
-        events::insert_many(&tx, &joined).await.map_err(internal)?;
+            }),
+            at,
+        );
+        history::record_all(&tx, joined).await?;
         tx.commit().await.map_err(internal)?;
 
         // Organization names for the response, read after commit off the write connection.

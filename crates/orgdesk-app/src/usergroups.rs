@@ -5,10 +5,10 @@
 
 use crate::auth::require_admin;
 use crate::errors::{internal, unique_or_internal};
-use crate::history::{Record, record, record_activity};
+use crate::history::{Record, record, record_all};
 use crate::locking::{Lockable, lock};
 use crate::{App, PageRequest, now_ms};
-use orgdesk_core::model::{Actor, Agent, Change, MembershipSources, Page, User, Usergroup};
+use orgdesk_core::model::{Action, Actor, Agent, Change, MembershipSources, Page, User, Usergroup};
 use orgdesk_core::text::name_key;
 use orgdesk_core::usergroup::parse_permissions;
 use orgdesk_core::{Entity, Error, OrganizationId, PersonName, Result, UserId};
@@ -22,19 +22,19 @@ async fn member_activity<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
     member: &User,
-    action: &str,
+    action: Action,
     group: &Usergroup,
     at: i64,
 ) -> Result<()> {
     let Some(organization) = &member.organization else {
         return Ok(());
     };
-    let (old, new) = if action == "usergroup_member_added" {
+    let (old, new) = if action == Action::UsergroupMemberAdded {
         (Value::Null, Value::from(group.name.as_str()))
     } else {
         (Value::from(group.name.as_str()), Value::Null)
     };
-    record_activity(
+    record_all(
         conn,
         vec![Record {
             organization: organization.id,
@@ -146,7 +146,15 @@ impl App {
             usergroups::add_member(&tx, usergroup, user, at)
                 .await
                 .map_err(internal)?;
-            member_activity(&tx, actor, &member, "usergroup_member_added", &group, at).await?;
+            member_activity(
+                &tx,
+                actor,
+                &member,
+                Action::UsergroupMemberAdded,
+                &group,
+                at,
+            )
+            .await?;
         }
         tx.commit().await.map_err(internal)
     }
@@ -171,7 +179,15 @@ impl App {
             .await
             .map_err(internal)?
         {
-            member_activity(&tx, actor, &member, "usergroup_member_removed", &group, at).await?;
+            member_activity(
+                &tx,
+                actor,
+                &member,
+                Action::UsergroupMemberRemoved,
+                &group,
+                at,
+            )
+            .await?;
             return tx.commit().await.map_err(internal);
         }
         match &member.organization {
@@ -222,7 +238,7 @@ impl App {
                 Record {
                     organization,
                     actor,
-                    action: "usergroup_linked",
+                    action: Action::UsergroupLinked,
                     user: None,
                     changes,
                     at,
@@ -264,7 +280,7 @@ impl App {
             Record {
                 organization,
                 actor,
-                action: "usergroup_unlinked",
+                action: Action::UsergroupUnlinked,
                 user: None,
                 changes,
                 at,

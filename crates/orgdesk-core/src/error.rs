@@ -81,6 +81,11 @@ pub enum Error {
     #[error("{} cannot be placed under {}: that would make a cycle ({})", path.first().map(String::as_str).unwrap_or("?"), path.last().map(String::as_str).unwrap_or("?"), cycle_path(path))]
     HierarchyCycle { path: Vec<String> },
 
+    /// The move or creation would nest organizations deeper than the hierarchy allows
+    /// (or the stored chain above the parent never ends).
+    #[error("organizations nest at most {max} levels deep; this would go deeper")]
+    HierarchyTooDeep { max: usize },
+
     #[error(
         "the record changed since you read it (your version {expected}, current version {current}); reload and try again"
     )]
@@ -137,6 +142,7 @@ impl Error {
             Error::EmailTaken { .. } => "email_taken",
             Error::ExternalIdTaken { .. } => "external_id_taken",
             Error::HierarchyCycle { .. } => "hierarchy_cycle",
+            Error::HierarchyTooDeep { .. } => "hierarchy_too_deep",
             Error::VersionConflict { .. } => "version_conflict",
             Error::TicketClosed { .. } => "ticket_closed",
             Error::Unauthenticated(_) => "unauthenticated",

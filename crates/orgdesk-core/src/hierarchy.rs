@@ -8,6 +8,12 @@
 use crate::error::{Error, Result};
 use crate::ids::OrganizationId;
 
+/// The deepest level an organization may sit at: a root is level 0. Every recursive
+/// walk of the hierarchy stops here, so a stored cycle (which no write can make, but a
+/// hand-edited database could) never loops forever; and since no write may nest deeper,
+/// a walk that reaches the bound on a sound hierarchy never truncates anything.
+pub const MAX_DEPTH: usize = 1000;
+
 /// One organization in an ancestor chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainLink {
@@ -15,16 +21,20 @@ pub struct ChainLink {
     pub name: String,
 }
 
-/// Refuses a parent that would make `child` its own ancestor. `parent_chain` starts with
-/// the proposed parent and walks up to its root. The error's path runs from `child` down
-/// to the proposed parent, so a person can see which links to undo.
+/// Refuses a parent that would make `child` its own ancestor, or nest `child`'s subtree
+/// (`child_height` levels below it) deeper than [`MAX_DEPTH`]. `parent_chain` starts
+/// with the proposed parent and walks up to its root, as read by a walk bounded at
+/// `MAX_DEPTH` levels: a chain that long never ended, so it is refused, not trusted.
+/// The cycle error's path runs from `child` down to the proposed parent, so a person
+/// can see which links to undo.
 pub fn check_new_parent(
     child: OrganizationId,
     child_name: &str,
     parent_chain: &[ChainLink],
+    child_height: usize,
 ) -> Result<()> {
     match parent_chain.iter().position(|link| link.id == child) {
-        None => Ok(()),
+        None => check_depth(parent_chain.len() + child_height),
         Some(at) => {
             let mut path: Vec<String> = parent_chain[..at]
                 .iter()
@@ -34,6 +44,15 @@ pub fn check_new_parent(
             path.insert(0, child_name.to_owned());
             Err(Error::HierarchyCycle { path })
         }
+    }
+}
+
+/// Refuses nesting anything at `level` when it is beyond [`MAX_DEPTH`].
+pub fn check_depth(level: usize) -> Result<()> {
+    if level > MAX_DEPTH {
+        Err(Error::HierarchyTooDeep { max: MAX_DEPTH })
+    } else {
+        Ok(())
     }
 }
 
@@ -92,12 +111,14 @@ mod tests {
 
     #[test]
     fn parent_outside_the_subtree_is_accepted() {
-        assert!(check_new_parent(OrganizationId(9), "Nine", &[link(2, "B"), link(1, "A")]).is_ok());
+        assert!(
+            check_new_parent(OrganizationId(9), "Nine", &[link(2, "B"), link(1, "A")], 0).is_ok()
+        );
     }
 
     #[test]
     fn self_as_parent_is_a_cycle_of_one() {
-        let err = check_new_parent(OrganizationId(1), "A", &[link(1, "A")]).unwrap_err();
+        let err = check_new_parent(OrganizationId(1), "A", &[link(1, "A")], 0).unwrap_err();
         assert!(matches!(err, Error::HierarchyCycle { ref path } if path == &["A"]));
     }
 
@@ -108,9 +129,35 @@ mod tests {
             OrganizationId(1),
             "A",
             &[link(3, "C"), link(2, "B"), link(1, "A")],
+            0,
         )
         .unwrap_err();
         assert!(matches!(err, Error::HierarchyCycle { ref path } if path == &["A", "B", "C"]));
+    }
+
+    fn chain_of(len: usize) -> Vec<ChainLink> {
+        (0..len as i64)
+            .rev()
+            .map(|id| link(id + 100, "X"))
+            .collect()
+    }
+
+    #[test]
+    fn a_subtree_may_reach_the_deepest_level_but_not_pass_it() {
+        // A parent at level 9 (a chain of ten) takes a child at level 10.
+        let parent = chain_of(10);
+        let child = OrganizationId(1);
+        assert!(check_new_parent(child, "C", &parent, MAX_DEPTH - 10).is_ok());
+        let err = check_new_parent(child, "C", &parent, MAX_DEPTH - 9).unwrap_err();
+        assert!(matches!(err, Error::HierarchyTooDeep { max: MAX_DEPTH }));
+    }
+
+    #[test]
+    fn a_chain_that_reaches_the_walks_bound_is_refused_not_trusted() {
+        // A stored cycle above the parent reads as a chain cut at the bound.
+        let endless = chain_of(MAX_DEPTH + 1);
+        let err = check_new_parent(OrganizationId(1), "C", &endless, 0).unwrap_err();
+        assert!(matches!(err, Error::HierarchyTooDeep { .. }));
     }
 
     #[test]
@@ -174,7 +221,7 @@ mod tests {
                 match parent {
                     None => { forest.parent.remove(&child); }
                     Some(parent) => {
-                        let verdict = check_new_parent(OrganizationId(child), &child.to_string(), &forest.chain(parent));
+                        let verdict = check_new_parent(OrganizationId(child), &child.to_string(), &forest.chain(parent), 0);
                         prop_assert_eq!(verdict.is_ok(), forest.model_allows(child, parent));
                         if let Err(Error::HierarchyCycle { path }) = &verdict {
                             // The path starts at the child and ends at the proposed parent.

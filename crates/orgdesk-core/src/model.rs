@@ -152,6 +152,85 @@ impl Change {
     }
 }
 
+/// What an organization event records. Every event is written through this enum, so
+/// the stored names (`as_str`) are spelled in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Created,
+    Updated,
+    Deleted,
+    MemberAdded,
+    MemberRemoved,
+    /// A member's position or manager flag changed.
+    MemberUpdated,
+    ChildAdded,
+    ChildRemoved,
+    /// The parent was deleted and this organization became top-level.
+    ParentDeleted,
+    DomainAdded,
+    DomainRemoved,
+    UsergroupLinked,
+    UsergroupUnlinked,
+    /// A member joined a usergroup directly (activity only).
+    UsergroupMemberAdded,
+    /// A member left a usergroup directly (activity only).
+    UsergroupMemberRemoved,
+    /// A member opened a ticket (activity only).
+    TicketCreated,
+}
+
+impl Action {
+    pub const ALL: [Action; 16] = [
+        Action::Created,
+        Action::Updated,
+        Action::Deleted,
+        Action::MemberAdded,
+        Action::MemberRemoved,
+        Action::MemberUpdated,
+        Action::ChildAdded,
+        Action::ChildRemoved,
+        Action::ParentDeleted,
+        Action::DomainAdded,
+        Action::DomainRemoved,
+        Action::UsergroupLinked,
+        Action::UsergroupUnlinked,
+        Action::UsergroupMemberAdded,
+        Action::UsergroupMemberRemoved,
+        Action::TicketCreated,
+    ];
+
+    /// The name stored and shown in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Created => "created",
+            Action::Updated => "updated",
+            Action::Deleted => "deleted",
+            Action::MemberAdded => "member_added",
+            Action::MemberRemoved => "member_removed",
+            Action::MemberUpdated => "member_updated",
+            Action::ChildAdded => "child_added",
+            Action::ChildRemoved => "child_removed",
+            Action::ParentDeleted => "parent_deleted",
+            Action::DomainAdded => "domain_added",
+            Action::DomainRemoved => "domain_removed",
+            Action::UsergroupLinked => "usergroup_linked",
+            Action::UsergroupUnlinked => "usergroup_unlinked",
+            Action::UsergroupMemberAdded => "usergroup_member_added",
+            Action::UsergroupMemberRemoved => "usergroup_member_removed",
+            Action::TicketCreated => "ticket_created",
+        }
+    }
+
+    /// Whether the event changes the organization (its history), or only happened
+    /// around it, to a member (its activity).
+    pub fn changes_the_organization(self) -> bool {
+        !matches!(
+            self,
+            Action::UsergroupMemberAdded | Action::UsergroupMemberRemoved | Action::TicketCreated
+        )
+    }
+}
+
 /// Something that happened to or around an organization.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationEvent {
@@ -222,4 +301,33 @@ pub struct TicketMessage {
     pub body: String,
     pub internal: bool,
     pub created_at: i64,
+}
+
+#[cfg(test)]
+mod action_tests {
+    use super::Action;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_action_has_its_own_stored_name() {
+        let names: HashSet<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(names.len(), Action::ALL.len());
+    }
+
+    #[test]
+    fn only_members_own_doings_stay_out_of_the_history() {
+        let activity_only: Vec<&str> = Action::ALL
+            .iter()
+            .filter(|a| !a.changes_the_organization())
+            .map(|a| a.as_str())
+            .collect();
+        assert_eq!(
+            activity_only,
+            [
+                "usergroup_member_added",
+                "usergroup_member_removed",
+                "ticket_created"
+            ]
+        );
+    }
 }

@@ -59,6 +59,19 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: AgentId) -> Result<Option<Ag
     Ok(row.map(Agent::from))
 }
 
+/// Which of `ids` are agents.
+pub async fn existing_ids<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[AgentId],
+) -> Result<Vec<AgentId>, DbErr> {
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    Ok(sql::existing_ids(conn, "agents", &ids)
+        .await?
+        .into_iter()
+        .map(AgentId)
+        .collect())
+}
+
 /// The agent signing in with this email, if any.
 pub async fn credentials<C: ConnectionTrait>(
     conn: &C,

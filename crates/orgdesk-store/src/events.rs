@@ -1,7 +1,7 @@
 //! The record of what happened to and around each organization.
 
 use crate::sql;
-use orgdesk_core::model::{Actor, Change, OrganizationEvent, UserRef};
+use orgdesk_core::model::{Action, Actor, Change, OrganizationEvent, UserRef};
 use orgdesk_core::{OrganizationId, UserId};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 
@@ -26,11 +26,9 @@ pub struct NewEvent<'a> {
     pub organization_id: OrganizationId,
     pub at: i64,
     pub actor: &'a Actor,
-    pub action: &'a str,
+    pub action: Action,
     pub user_id: Option<UserId>,
     pub changes: &'a [Change],
-    /// False for activity that is not a change of the organization (a member's ticket).
-    pub history: bool,
 }
 
 /// Rows per multi-row INSERT (~1,000 parameters: see `users::INSERT_CHUNK`).
@@ -52,12 +50,14 @@ pub async fn insert_many<C: ConnectionTrait>(
                 actor.kind.into(),
                 actor.id.into(),
                 actor.name.into(),
-                event.action.into(),
+                event.action.as_str().into(),
                 event.user_id.map(|id| id.0).into(),
                 serde_json::to_string(event.changes)
                     .expect("changes always serialize")
                     .into(),
-                event.history.into(),
+                // Activity that is not a change of the organization (a member's
+                // ticket) stays out of its history.
+                event.action.changes_the_organization().into(),
             ]);
         }
         sql::execute(

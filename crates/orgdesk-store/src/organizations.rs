@@ -1,7 +1,7 @@
 //! Organizations and their hierarchy.
 
 use crate::sql::{self, placeholders};
-use orgdesk_core::hierarchy::ChainLink;
+use orgdesk_core::hierarchy::{ChainLink, MAX_DEPTH};
 use orgdesk_core::model::Organization;
 use orgdesk_core::{Contact, OrganizationId};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
@@ -317,6 +317,8 @@ pub async fn set_parent<C: ConnectionTrait>(
 }
 
 /// The organization followed by its ancestors up to the root, in one recursive query.
+/// The walk stops after `MAX_DEPTH` levels up: a chain of more than `MAX_DEPTH` links
+/// never reached a root (a stored cycle), and callers refuse it.
 pub async fn chain<C: ConnectionTrait>(
     conn: &C,
     id: OrganizationId,
@@ -331,9 +333,9 @@ pub async fn chain<C: ConnectionTrait>(
         "WITH RECURSIVE chain(id, name, parent_id, depth) AS ( \
            SELECT id, name, parent_id, 0 FROM organizations WHERE id = $1 \
            UNION ALL \
-           SELECT o.id, o.name, o.parent_id, c.depth + 1 FROM organizations o JOIN chain c ON o.id = c.parent_id \
+           SELECT o.id, o.name, o.parent_id, c.depth + 1 FROM organizations o JOIN chain c ON o.id = c.parent_id WHERE c.depth < $2 \
          ) SELECT id, name FROM chain ORDER BY depth",
-        vec![id.0.into()],
+        vec![id.0.into(), (MAX_DEPTH as i64).into()],
     )
     .await?;
     Ok(links
@@ -385,14 +387,33 @@ pub async fn descendants<C: ConnectionTrait>(
         "WITH RECURSIVE below(id, depth) AS ( \
            SELECT id, CAST(1 AS BIGINT) FROM organizations WHERE parent_id = $1 \
            UNION ALL \
-           SELECT o.id, b.depth + 1 FROM organizations o JOIN below b ON o.parent_id = b.id \
+           SELECT o.id, b.depth + 1 FROM organizations o JOIN below b ON o.parent_id = b.id WHERE b.depth < $5 \
          ) SELECT id, depth FROM below WHERE depth > $2 OR (depth = $2 AND id > $3) ORDER BY depth, id LIMIT $4",
-        vec![id.0.into(), after_depth.into(), after_id.into(), (limit as i64).into()],
+        vec![id.0.into(), after_depth.into(), after_id.into(), (limit as i64).into(), (MAX_DEPTH as i64).into()],
     )
     .await?;
     let ids: Vec<OrganizationId> = below.iter().map(|b| OrganizationId(b.id)).collect();
     let orgs = get_many(conn, &ids).await?;
     Ok(below.iter().map(|b| b.depth).zip(orgs).collect())
+}
+
+/// How many levels the subtree of `id` reaches below it (0 for a leaf), walking at
+/// most `MAX_DEPTH` levels.
+pub async fn subtree_height<C: ConnectionTrait>(
+    conn: &C,
+    id: OrganizationId,
+) -> Result<usize, DbErr> {
+    let height: Option<i64> = sql::scalar(
+        conn,
+        "WITH RECURSIVE below(id, depth) AS ( \
+           SELECT id, CAST(0 AS BIGINT) FROM organizations WHERE id = $1 \
+           UNION ALL \
+           SELECT o.id, b.depth + 1 FROM organizations o JOIN below b ON o.parent_id = b.id WHERE b.depth < $2 \
+         ) SELECT MAX(depth) AS value FROM below",
+        vec![id.0.into(), (MAX_DEPTH as i64).into()],
+    )
+    .await?;
+    Ok(height.unwrap_or(0).max(0) as usize)
 }
 
 /// The direct children of `id` (ids only).

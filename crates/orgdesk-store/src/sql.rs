@@ -61,3 +61,29 @@ pub(crate) fn placeholders(first: usize, count: usize) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Ids per `IN (…)` list: well under either engine's parameter limit.
+pub(crate) const IN_CHUNK: usize = 1000;
+
+/// Which of `ids` exist in `table` (a fixed table name, never input), in one statement
+/// per thousand ids.
+pub(crate) async fn existing_ids<C: ConnectionTrait>(
+    conn: &C,
+    table: &'static str,
+    ids: &[i64],
+) -> Result<Vec<i64>, DbErr> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_CHUNK) {
+        let rows: Vec<Scalar<i64>> = all(
+            conn,
+            &format!(
+                "SELECT id AS value FROM {table} WHERE id IN ({})",
+                placeholders(1, chunk.len())
+            ),
+            chunk.iter().map(|&id| id.into()).collect(),
+        )
+        .await?;
+        found.extend(rows.into_iter().map(|row| row.value));
+    }
+    Ok(found)
+}

@@ -2,6 +2,7 @@
 
 use crate::dialect::{SearchPlan, SearchScope, newest_first_hint, ticket_search_condition};
 use crate::sql;
+use orgdesk_core::hierarchy::MAX_DEPTH;
 use orgdesk_core::model::{Actor, OrganizationRef, Ticket, TicketMessage, UserRef};
 use orgdesk_core::ticket::{TicketPriority, TicketStatus};
 use orgdesk_core::{AgentId, OrganizationId, TicketId, UserId};
@@ -345,10 +346,10 @@ async fn subtree_ids<C: ConnectionTrait>(
 ) -> Result<Vec<i64>, DbErr> {
     let rows: Vec<sql::Scalar<i64>> = sql::all(
         conn,
-        "WITH RECURSIVE tree(id) AS (SELECT CAST($1 AS BIGINT) \
-         UNION ALL SELECT o.id FROM organizations o JOIN tree t ON o.parent_id = t.id) \
+        "WITH RECURSIVE tree(id, depth) AS (SELECT CAST($1 AS BIGINT), CAST(0 AS BIGINT) \
+         UNION ALL SELECT o.id, t.depth + 1 FROM organizations o JOIN tree t ON o.parent_id = t.id WHERE t.depth < $3) \
          SELECT id AS value FROM tree LIMIT $2",
-        vec![root.0.into(), (cap as i64).into()],
+        vec![root.0.into(), (cap as i64).into(), (MAX_DEPTH as i64).into()],
     )
     .await?;
     Ok(rows.into_iter().map(|row| row.value).collect())
@@ -387,9 +388,10 @@ pub async fn list<C: ConnectionTrait>(
                 ));
             } else {
                 let n = push(&mut values, id.0.into());
+                let max = push(&mut values, (MAX_DEPTH as i64).into());
                 prefix = format!(
-                    "WITH RECURSIVE scope(id) AS (SELECT CAST(${n} AS BIGINT) \
-                     UNION ALL SELECT o.id FROM organizations o JOIN scope s ON o.parent_id = s.id) "
+                    "WITH RECURSIVE scope(id, depth) AS (SELECT CAST(${n} AS BIGINT), CAST(0 AS BIGINT) \
+                     UNION ALL SELECT o.id, s.depth + 1 FROM organizations o JOIN scope s ON o.parent_id = s.id WHERE s.depth < ${max}) "
                 );
                 conditions.push(format!(
                     "{}t.organization_id IN (SELECT id FROM scope)",

@@ -209,6 +209,9 @@ pub async fn linked_to<C: ConnectionTrait>(
 ///
 /// The flags are exact: a user on the page has fewer than `limit` members before it, so
 /// every source's first `limit` ids include all of that source's ids up to that user.
+/// Linked organizations whose members one statement reads.
+const LINKED_PER_STATEMENT: usize = 100;
+
 pub async fn members<C: ConnectionTrait>(
     conn: &C,
     usergroup: i64,
@@ -231,15 +234,23 @@ pub async fn members<C: ConnectionTrait>(
         vec![usergroup.into()],
     )
     .await?;
+    // The first `limit` members after `after` of each linked organization, each an
+    // index range, in one statement per hundred organizations (no engine both
+    // supports a per-group LIMIT in a join and keeps it an index range).
     let mut via = BTreeSet::new();
-    for organization in linked {
+    for chunk in linked.chunks(LINKED_PER_STATEMENT) {
+        let ranges: Vec<String> = (0..chunk.len())
+            .map(|n| {
+                format!(
+                    "SELECT value FROM (SELECT id AS value FROM users WHERE organization_id = ${} AND id > $1 ORDER BY id LIMIT $2) AS r{n}",
+                    n + 3
+                )
+            })
+            .collect();
+        let mut values: Vec<sea_orm::Value> = vec![after.into(), (limit as i64).into()];
+        values.extend(chunk.iter().map(|org| org.value.into()));
         via.extend(bounded(
-            sql::all(
-                conn,
-                "SELECT id AS value FROM users WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-                vec![organization.value.into(), after.into(), (limit as i64).into()],
-            )
-            .await?,
+            sql::all(conn, &ranges.join(" UNION ALL "), values).await?,
         ));
     }
     Ok(direct

@@ -202,19 +202,12 @@ pub async fn existing_ids<C: ConnectionTrait>(
     conn: &C,
     ids: &[UserId],
 ) -> Result<Vec<UserId>, DbErr> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let found: Vec<sql::Scalar<i64>> = sql::all(
-        conn,
-        &format!(
-            "SELECT id AS value FROM users WHERE id IN ({})",
-            sql::placeholders(1, ids.len())
-        ),
-        ids.iter().map(|id| id.0.into()).collect(),
-    )
-    .await?;
-    Ok(found.into_iter().map(|row| UserId(row.value)).collect())
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    Ok(sql::existing_ids(conn, "users", &ids)
+        .await?
+        .into_iter()
+        .map(UserId)
+        .collect())
 }
 
 pub async fn find_id_by_email_key<C: ConnectionTrait>(

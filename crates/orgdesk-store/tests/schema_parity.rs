@@ -1,16 +1,48 @@
 //! The migrations must build the same schema on both engines: same tables, same
-//! columns with the same nullability, same unique indexes. Runs when
-//! `ORGDESK_TEST_DATABASE_URL` names a PostgreSQL server (as CI does); with SQLite
-//! alone there is nothing to compare against, which the test says on its output.
+//! columns with the same nullability, same indexes (unique or not) over the same
+//! columns.
+//!
+//! Each engine's schema is compared with one reviewed description of it, the snapshot
+//! `snapshots/schema_parity__schema.snap`: the SQLite run checks SQLite against it and
+//! the PostgreSQL run (`ORGDESK_TEST_DATABASE_URL`, as CI sets) checks PostgreSQL against
+//! it and against a freshly migrated SQLite database. So neither run can pass by having
+//! nothing to compare, and a migration that changes the schema shows up as a snapshot
+//! diff to review (`INSTA_UPDATE=always`).
 
 use orgdesk_store::dialect::TICKET_SEARCH_TABLE;
 use orgdesk_store::{DatabaseUrl, Store};
 use orgdesk_testkit::TestDb;
 use sea_orm::{FromQueryResult, Statement};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-/// table → (columns with nullability, unique indexes as column lists)
-type Schema = BTreeMap<String, (BTreeMap<String, bool>, Vec<Vec<String>>)>;
+/// One index: unique or not, over which columns in order.
+type Index = (bool, Vec<String>);
+
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Table {
+    /// column → nullable
+    columns: BTreeMap<String, bool>,
+    indexes: BTreeSet<Index>,
+}
+
+type Schema = BTreeMap<String, Table>;
+
+/// The schema as reviewed text: one line per column and per index.
+fn describe(schema: &Schema) -> String {
+    let mut text = String::new();
+    for (name, table) in schema {
+        text.push_str(&format!("{name}\n"));
+        for (column, nullable) in &table.columns {
+            let null = if *nullable { "null" } else { "not null" };
+            text.push_str(&format!("  column {column} {null}\n"));
+        }
+        for (unique, columns) in &table.indexes {
+            let kind = if *unique { "unique index" } else { "index" };
+            text.push_str(&format!("  {kind} ({})\n", columns.join(", ")));
+        }
+    }
+    text
+}
 
 #[derive(Debug, FromQueryResult)]
 struct Name {
@@ -52,13 +84,10 @@ async fn sqlite_schema(store: &Store) -> Schema {
             .into_iter()
             .map(|c| (c.name, c.notnull == 0 && c.pk == 0))
             .collect();
-        let mut unique = Vec::new();
-        let indexes: Vec<SqliteIndex> =
+        let mut indexes = BTreeSet::new();
+        let listed: Vec<SqliteIndex> =
             rows(store, &format!("PRAGMA index_list(\"{}\")", table.name)).await;
-        for index in indexes
-            .into_iter()
-            .filter(|i| i.unique == 1 && i.origin != "pk")
-        {
+        for index in listed.into_iter().filter(|i| i.origin != "pk") {
             let cols: Vec<Name> = rows(
                 store,
                 &format!(
@@ -67,10 +96,12 @@ async fn sqlite_schema(store: &Store) -> Schema {
                 ),
             )
             .await;
-            unique.push(cols.into_iter().map(|c| c.name).collect());
+            indexes.insert((
+                index.unique == 1,
+                cols.into_iter().map(|c| c.name).collect(),
+            ));
         }
-        unique.sort();
-        schema.insert(table.name, (columns, unique));
+        schema.insert(table.name, Table { columns, indexes });
     }
     schema
 }
@@ -83,8 +114,9 @@ async fn postgres_schema(store: &Store) -> Schema {
         is_nullable: String,
     }
     #[derive(Debug, FromQueryResult)]
-    struct Unique {
+    struct IndexRow {
         table_name: String,
+        is_unique: bool,
         columns: String,
     }
     let mut schema = Schema::new();
@@ -93,60 +125,62 @@ async fn postgres_schema(store: &Store) -> Schema {
         schema
             .entry(c.table_name)
             .or_default()
-            .0
+            .columns
             .insert(c.column_name, c.is_nullable == "YES");
     }
-    let uniques: Vec<Unique> = rows(
+    let indexes: Vec<IndexRow> = rows(
         store,
-        "SELECT t.relname::text AS table_name, string_agg(a.attname::text, ',' ORDER BY k.ord) AS columns \
+        "SELECT t.relname::text AS table_name, i.indisunique AS is_unique, \
+         string_agg(a.attname::text, ',' ORDER BY k.ord) AS columns \
          FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
          CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) \
          JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum \
-         WHERE n.nspname = 'public' AND i.indisunique AND NOT i.indisprimary GROUP BY i.indexrelid, t.relname",
+         WHERE n.nspname = 'public' AND NOT i.indisprimary GROUP BY i.indexrelid, t.relname, i.indisunique",
     )
     .await;
-    for u in uniques {
-        schema
-            .entry(u.table_name)
-            .or_default()
-            .1
-            .push(u.columns.split(',').map(str::to_owned).collect());
-    }
-    for (_, unique) in schema.values_mut() {
-        unique.sort();
+    for index in indexes {
+        schema.entry(index.table_name).or_default().indexes.insert((
+            index.is_unique,
+            index.columns.split(',').map(str::to_owned).collect(),
+        ));
     }
     schema
 }
 
-#[tokio::test]
-async fn migrations_build_the_same_schema_on_sqlite_and_postgres() {
-    let postgres = TestDb::new().await;
-    if !postgres.is_postgres() {
-        println!(
-            "schema parity: ORGDESK_TEST_DATABASE_URL is not set; nothing to compare SQLite with"
-        );
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
+/// The full-text index is each engine's own by design (FTS5 and its shadow tables; a
+/// table of tsvectors): it must exist, and is compared no further.
+fn without_search_tables(mut schema: Schema) -> Schema {
+    assert!(schema.contains_key(TICKET_SEARCH_TABLE), "{schema:?}");
+    schema.retain(|table, _| !table.starts_with(TICKET_SEARCH_TABLE));
+    assert!(
+        schema.contains_key("organizations") && schema.contains_key("users"),
+        "{schema:?}"
+    );
+    schema
+}
+
+async fn migrated_sqlite(dir: &tempfile::TempDir) -> Store {
     let sqlite = Store::connect(&DatabaseUrl::sqlite_file(&dir.path().join("parity.db")))
         .await
         .unwrap();
     sqlite.migrate().await.unwrap();
-    let pg = Store::connect(postgres.url()).await.unwrap();
-    pg.migrate().await.unwrap();
+    sqlite
+}
 
-    let (mut sqlite_schema, mut postgres_schema) =
-        (sqlite_schema(&sqlite).await, postgres_schema(&pg).await);
-    // The full-text index is each engine's own by design (FTS5 and its shadow tables;
-    // a table of tsvectors): it must exist on both, and is compared no further.
-    for schema in [&mut sqlite_schema, &mut postgres_schema] {
-        assert!(schema.contains_key(TICKET_SEARCH_TABLE), "{schema:?}");
-        schema.retain(|table, _| !table.starts_with(TICKET_SEARCH_TABLE));
+#[tokio::test]
+async fn migrations_build_the_reviewed_schema_on_this_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = without_search_tables(sqlite_schema(&migrated_sqlite(&dir).await).await);
+    let db = TestDb::new().await;
+    if db.is_postgres() {
+        let pg = Store::connect(db.url()).await.unwrap();
+        pg.migrate().await.unwrap();
+        let postgres = without_search_tables(postgres_schema(&pg).await);
+        pg.close().await.unwrap();
+        // Side by side first, so a difference names both engines' views of it.
+        assert_eq!(describe(&sqlite), describe(&postgres));
+        insta::assert_snapshot!("schema", describe(&postgres));
+    } else {
+        insta::assert_snapshot!("schema", describe(&sqlite));
     }
-    assert!(
-        sqlite_schema.contains_key("organizations") && sqlite_schema.contains_key("users"),
-        "{sqlite_schema:?}"
-    );
-    assert_eq!(sqlite_schema, postgres_schema);
-    pg.close().await.unwrap();
 }

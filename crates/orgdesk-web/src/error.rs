@@ -50,6 +50,7 @@ fn status_of(err: &Error) -> StatusCode {
         | Error::EmailTaken { .. }
         | Error::ExternalIdTaken { .. }
         | Error::HierarchyCycle { .. }
+        | Error::HierarchyTooDeep { .. }
         | Error::TicketClosed { .. }
         | Error::LastAdmin { .. } => StatusCode::CONFLICT,
         Error::VersionConflict { .. } => StatusCode::PRECONDITION_FAILED,

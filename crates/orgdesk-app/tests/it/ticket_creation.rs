@@ -122,8 +122,25 @@ async fn a_batch_with_one_bad_entry_opens_no_ticket_and_names_the_entry() {
     }
     batch[3].subject = "fixed".into();
     batch[4].requester_id = 987_654;
-    match app.create_tickets(&importer(), batch).await {
+    match app.create_tickets(&importer(), batch.clone()).await {
         Err(Error::Validation { field, .. }) => assert_eq!(field, "tickets[4].requester_id"),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    // CCs and assignees of the whole batch are looked up at once; the error still
+    // names the entry.
+    batch[4].requester_id = jane;
+    batch[1].cc_ids = vec![jane, 987_655];
+    match app.create_tickets(&importer(), batch.clone()).await {
+        Err(Error::Validation { field, message }) => {
+            assert_eq!(field, "tickets[1].cc_ids");
+            assert!(message.contains("987655"), "{message}");
+        }
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    batch[1].cc_ids = vec![jane];
+    batch[2].assignee_id = Some(987_656);
+    match app.create_tickets(&importer(), batch).await {
+        Err(Error::Validation { field, .. }) => assert_eq!(field, "tickets[2].assignee_id"),
         other => panic!("expected a validation error, got {other:?}"),
     }
     assert_eq!(ticket_count(&app).await, 0);

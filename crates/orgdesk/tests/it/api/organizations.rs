@@ -1,7 +1,9 @@
 mod create;
 mod delete;
+mod depth;
 mod domains;
 mod hierarchy;
+mod leaving;
 mod members;
 mod tickets;
 mod update;

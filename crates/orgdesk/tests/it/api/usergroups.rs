@@ -298,15 +298,20 @@ async fn a_members_direct_usergroup_changes_appear_in_the_organizations_activity
 #[tokio::test]
 async fn members_page_across_direct_and_organization_members_with_exact_flags() {
     let t = TestApp::start().await;
-    let energy = t.org("Energy.io", None).await;
+    let linked = [
+        t.org("Energy.io", None).await,
+        t.org("Solar", None).await,
+        t.org("Wind", None).await,
+    ];
     let vips = usergroup(&t, "VIPs").await;
     let mut expected = Vec::new();
-    for n in 0..9 {
-        // Even users come through the organization, odd ones directly, every third both.
+    for n in 0..13 {
+        // Even users come through one of the linked organizations in turn, odd ones
+        // directly, every third both.
         let via_org = n % 2 == 0;
         let direct = !via_org || n % 3 == 0;
         let body = if via_org {
-            json!({"name": format!("U{n}"), "email": format!("u{n}@example.org"), "organization_id": energy})
+            json!({"name": format!("U{n}"), "email": format!("u{n}@example.org"), "organization_id": linked[(n / 2) % 3]})
         } else {
             json!({"name": format!("U{n}"), "email": format!("u{n}@example.org")})
         };
@@ -317,8 +322,12 @@ async fn members_page_across_direct_and_organization_members_with_exact_flags() 
         }
         expected.push(member(&format!("U{n}"), direct, via_org));
     }
-    t.put_empty(&format!("/api/v1/organizations/{energy}/usergroups/{vips}"))
+    for organization in linked {
+        t.put_empty(&format!(
+            "/api/v1/organizations/{organization}/usergroups/{vips}"
+        ))
         .await;
+    }
     let mut seen = Vec::new();
     let mut path = format!("/api/v1/usergroups/{vips}/members?limit=2");
     loop {
