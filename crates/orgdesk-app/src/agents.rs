@@ -5,7 +5,7 @@
 //! other at once cannot both succeed.
 
 use crate::auth::{check_password, hash_password, require_admin};
-use crate::errors::{internal, unique_or_internal};
+use crate::errors::unique_or_internal;
 use crate::locking::{Lockable, lock};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::model::{Agent, Page};
@@ -39,8 +39,7 @@ fn email_taken(email: &EmailAddress) -> Error {
 
 async fn require_agent<C: ConnectionTrait>(conn: &C, id: AgentId) -> Result<Agent> {
     agents::find(conn, id)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| Error::not_found(Entity::Agent, id))
 }
 
@@ -55,12 +54,8 @@ impl App {
         let name = PersonName::parse(new.name)?;
         check_password(new.password)?;
         let hash = hash_password(new.password).await?;
-        let tx = self.store.begin_write().await.map_err(internal)?;
-        if agents::credentials(&tx, email.key())
-            .await
-            .map_err(internal)?
-            .is_some()
-        {
+        let tx = self.store.begin_write().await?;
+        if agents::credentials(&tx, email.key()).await?.is_some() {
             return Err(email_taken(&email));
         }
         let id = agents::insert(
@@ -77,7 +72,7 @@ impl App {
         .await
         .map_err(|err| unique_or_internal(err, UniqueKey::AgentEmail, || email_taken(&email)))?;
         let agent = require_agent(&tx, id).await?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         Ok(agent)
     }
 
@@ -86,9 +81,7 @@ impl App {
         require_admin(by, "list agents")?;
         let limit = page.limit()?;
         let after = page.id_position()?.unwrap_or(0);
-        let agents = agents::list(self.store.reader(), after, limit + 1)
-            .await
-            .map_err(internal)?;
+        let agents = agents::list(self.store.reader(), after, limit + 1).await?;
         Ok(crate::cursor::page(agents, limit, |agent| {
             agent.id.0.to_string()
         }))
@@ -119,10 +112,10 @@ impl App {
             .map(EmailAddress::parse)
             .transpose()?;
         let at = now_ms();
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         let steps_down = changes.admin == Some(false) || changes.disabled == Some(true);
         let enabled_admins = if steps_down {
-            agents::lock_enabled_admins(&tx).await.map_err(internal)?
+            agents::lock_enabled_admins(&tx).await?
         } else {
             Vec::new()
         };
@@ -132,9 +125,7 @@ impl App {
             return Err(Error::LastAdmin { name: current.name });
         }
         if let Some(email) = &email
-            && let Some(other) = agents::credentials(&tx, email.key())
-                .await
-                .map_err(internal)?
+            && let Some(other) = agents::credentials(&tx, email.key()).await?
             && other.id != id
         {
             return Err(email_taken(email));
@@ -154,16 +145,14 @@ impl App {
         agents::update(&tx, id, &update).await.map_err(|err| {
             unique_or_internal(err, UniqueKey::AgentEmail, || match &email {
                 Some(email) => email_taken(email),
-                None => Error::Internal("an agent update collided without a new email".into()),
+                None => Error::internal("an agent update collided without a new email"),
             })
         })?;
         if disabling {
-            tokens::revoke_all(&tx, TokenOwner::Agent(id), None, at)
-                .await
-                .map_err(internal)?;
+            tokens::revoke_all(&tx, TokenOwner::Agent(id), None, at).await?;
         }
         let agent = require_agent(&tx, id).await?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         Ok(agent)
     }
 }

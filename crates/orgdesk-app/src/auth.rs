@@ -5,7 +5,6 @@
 //! A token lives for the configured lifetime after its last use: each use moves its
 //! expiry forward, written at most once a minute so requests stay reads.
 
-use crate::errors::internal;
 use crate::{App, now_ms};
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -100,10 +99,10 @@ pub(crate) async fn hash_password(password: &str) -> Result<String> {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|hash| hash.to_string())
-            .map_err(|err| Error::Internal(format!("password hashing failed: {err}")))
+            .map_err(|err| Error::internal(format!("password hashing failed: {err}")))
     })
     .await
-    .map_err(|err| Error::Internal(format!("password hashing task failed: {err}")))?
+    .map_err(|err| Error::internal_from("password hashing task failed", err))?
 }
 
 /// Verifies a password against a stored hash; with no hash, spends the same effort on a
@@ -115,7 +114,7 @@ async fn verify_password(password: &str, stored: Option<String>) -> Result<bool>
         match stored {
             Some(stored) => {
                 let parsed = PasswordHash::new(&stored).map_err(|err| {
-                    Error::Internal(format!("stored password hash unreadable: {err}"))
+                    Error::internal(format!("stored password hash unreadable: {err}"))
                 })?;
                 Ok(argon2.verify_password(password.as_bytes(), &parsed).is_ok())
             }
@@ -126,7 +125,7 @@ async fn verify_password(password: &str, stored: Option<String>) -> Result<bool>
         }
     })
     .await
-    .map_err(|err| Error::Internal(format!("password check task failed: {err}")))?
+    .map_err(|err| Error::internal_from("password check task failed", err))?
 }
 
 pub(crate) fn token_hash(token: &str) -> String {
@@ -241,22 +240,22 @@ impl App {
         let reader = self.store.reader();
         let found: Option<Credentials<TokenOwner>> = match (&key, kind) {
             (None, _) => None,
-            (Some(key), AccountKind::Agent) => agents::credentials(reader, key)
-                .await
-                .map_err(internal)?
-                .map(|c| Credentials {
-                    id: TokenOwner::Agent(c.id),
-                    password_hash: c.password_hash,
-                    disabled: c.disabled,
-                }),
-            (Some(key), AccountKind::User) => users::credentials(reader, key)
-                .await
-                .map_err(internal)?
-                .map(|c| Credentials {
+            (Some(key), AccountKind::Agent) => {
+                agents::credentials(reader, key)
+                    .await?
+                    .map(|c| Credentials {
+                        id: TokenOwner::Agent(c.id),
+                        password_hash: c.password_hash,
+                        disabled: c.disabled,
+                    })
+            }
+            (Some(key), AccountKind::User) => {
+                users::credentials(reader, key).await?.map(|c| Credentials {
                     id: TokenOwner::User(c.id),
                     password_hash: c.password_hash,
                     disabled: c.disabled,
-                }),
+                })
+            }
         };
         let Some(found) = found else {
             verify_password(password, None).await?;
@@ -277,11 +276,9 @@ impl App {
         let token = new_token();
         let at = now_ms();
         let expires_at = at.saturating_add(self.token_lifetime_ms());
-        let tx = self.store.begin_write().await.map_err(internal)?;
-        tokens::insert(&tx, &token_hash(&token), owner, at, expires_at)
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
+        tokens::insert(&tx, &token_hash(&token), owner, at, expires_at).await?;
+        orgdesk_store::commit(tx).await?;
         Ok(IssuedToken { token, expires_at })
     }
 
@@ -292,8 +289,7 @@ impl App {
         let hash = token_hash(token);
         let reader = self.store.reader();
         let live = tokens::holder(reader, &hash)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(refused_token)?;
         let now = now_ms();
         if live.expires_at <= now {
@@ -315,29 +311,22 @@ impl App {
         match live.holder {
             Holder::Agent(agent) => Ok(Principal::Agent(agent)),
             Holder::User(id) => Ok(Principal::User(
-                users::find(reader, id)
-                    .await
-                    .map_err(internal)?
-                    .ok_or_else(refused_token)?,
+                users::find(reader, id).await?.ok_or_else(refused_token)?,
             )),
         }
     }
 
     async fn extend_token(&self, hash: &str, expires_at: i64) -> Result<()> {
-        let tx = self.store.begin_write().await.map_err(internal)?;
-        tokens::extend(&tx, hash, expires_at, EXTEND_AT_MOST_EVERY_MS)
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        let tx = self.store.begin_write().await?;
+        tokens::extend(&tx, hash, expires_at, EXTEND_AT_MOST_EVERY_MS).await?;
+        Ok(orgdesk_store::commit(tx).await?)
     }
 
     /// Revokes a token so it can never be used again.
     pub async fn revoke_token(&self, token: &str) -> Result<()> {
-        let tx = self.store.begin_write().await.map_err(internal)?;
-        let revoked = tokens::revoke(&tx, &token_hash(token), now_ms())
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
+        let revoked = tokens::revoke(&tx, &token_hash(token), now_ms()).await?;
+        orgdesk_store::commit(tx).await?;
         if revoked {
             Ok(())
         } else {

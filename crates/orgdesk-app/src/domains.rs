@@ -1,7 +1,6 @@
 //! Email domain associations: adding and removing them, and bringing existing users
 //! whose email matches into the organization (set-based, whatever their number).
 
-use crate::errors::internal;
 use crate::history::{Record, members_moved, record, record_all};
 use crate::locking::{Lockable, lock};
 use crate::organizations::{associate_domain, check_domain_free, parse_owned_domain};
@@ -50,10 +49,7 @@ impl App {
     ) -> Result<EmailDomain> {
         self.require_organization(conn, organization).await?;
         let domain = domain_in_path(input)?;
-        match domains::owner(conn, domain.as_str())
-            .await
-            .map_err(internal)?
-        {
+        match domains::owner(conn, domain.as_str()).await? {
             Some(owner) if owner.id == organization => Ok(domain),
             _ => Err(Error::not_found(
                 Entity::Domain,
@@ -71,12 +67,12 @@ impl App {
     ) -> Result<DomainAdded> {
         let domain = parse_owned_domain(input, force)?;
         let at = now_ms();
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         lock(&tx, Lockable::Organization, organization.0).await?;
         self.require_organization(&tx, organization).await?;
         check_domain_free(&tx, &domain).await?;
         associate_domain(&tx, organization, &domain, at).await?;
-        orgs::touch(&tx, organization, at).await.map_err(internal)?;
+        orgs::touch(&tx, organization, at).await?;
         record(
             &tx,
             Record {
@@ -89,7 +85,7 @@ impl App {
             },
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         // The report is read after commit, so counting a large domain's users never
         // holds the write lock.
         let reader = self.store.reader();
@@ -99,16 +95,14 @@ impl App {
             domain.as_str(),
             MatchGroup::Unaffiliated,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         let other_organization = domains::count_matches(
             reader,
             organization,
             domain.as_str(),
             MatchGroup::OtherOrganization,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         Ok(DomainAdded {
             domain: domain.to_string(),
             unaffiliated,
@@ -124,13 +118,11 @@ impl App {
         input: &str,
     ) -> Result<()> {
         let at = now_ms();
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         lock(&tx, Lockable::Organization, organization.0).await?;
         let domain = self.require_owned_domain(&tx, organization, input).await?;
-        domains::delete(&tx, organization, domain.as_str())
-            .await
-            .map_err(internal)?;
-        orgs::touch(&tx, organization, at).await.map_err(internal)?;
+        domains::delete(&tx, organization, domain.as_str()).await?;
+        orgs::touch(&tx, organization, at).await?;
         record(
             &tx,
             Record {
@@ -143,7 +135,7 @@ impl App {
             },
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         Ok(())
     }
 
@@ -159,9 +151,8 @@ impl App {
             .await?;
         let mut groups = Vec::with_capacity(2);
         for group in [MatchGroup::Unaffiliated, MatchGroup::OtherOrganization] {
-            let count = domains::count_matches(reader, organization, domain.as_str(), group)
-                .await
-                .map_err(internal)?;
+            let count =
+                domains::count_matches(reader, organization, domain.as_str(), group).await?;
             let users = domains::list_matches(
                 reader,
                 organization,
@@ -170,8 +161,7 @@ impl App {
                 0,
                 MATCHES_SHOWN,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
             groups.push(MatchedUsers { count, users });
         }
         let other_organization = groups.pop().expect("two groups");
@@ -199,7 +189,7 @@ impl App {
             ));
         }
         let at = now_ms();
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         lock(&tx, Lockable::Organization, organization.0).await?;
         let domain = self.require_owned_domain(&tx, organization, input).await?;
         // The users to move, locked, with where each is now: the move and its history
@@ -211,9 +201,7 @@ impl App {
         ] {
             if wanted {
                 matched.extend(
-                    domains::lock_matches(&tx, organization, domain.as_str(), group)
-                        .await
-                        .map_err(internal)?,
+                    domains::lock_matches(&tx, organization, domain.as_str(), group).await?,
                 );
             }
         }
@@ -226,10 +214,9 @@ impl App {
             false,
             at,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         record_all(&tx, members_moved(actor, organization, &matched, at)).await?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         Ok(moved)
     }
 }

@@ -1,25 +1,22 @@
-//! Turning storage failures into the errors use cases report.
+//! Turning storage failures into the errors use cases report. Most need nothing: a
+//! `StoreError` becomes an internal error (cause kept) through `?`. What remains is
+//! recognizing the unique violations that mean a conflict the caller can act on.
 
 use orgdesk_core::Error;
-use orgdesk_store::DbErr;
+use orgdesk_store::StoreError;
 use orgdesk_store::dialect::{UniqueKey, unique_violation};
-
-/// A failure with no meaning for the caller: logged by the adapter, shown as generic.
-pub(crate) fn internal(err: DbErr) -> Error {
-    Error::Internal(err.to_string())
-}
 
 /// Maps a unique violation of `key` to `conflict()` (the pre-check inside the
 /// transaction usually catches it first; this covers concurrent writers), anything else
 /// to an internal error.
 pub(crate) fn unique_or_internal(
-    err: DbErr,
+    err: StoreError,
     key: UniqueKey,
     conflict: impl FnOnce() -> Error,
 ) -> Error {
     match unique_violation(&err) {
         Some(found) if found == key => conflict(),
-        _ => internal(err),
+        _ => err.into(),
     }
 }
 

@@ -4,7 +4,6 @@
 //! and only then reads the proposed parent's ancestor chain, so two concurrent changes
 //! (A under B, B under A) are checked one after the other and cannot both pass.
 
-use crate::errors::internal;
 use crate::history::{parent_moved, record_all};
 use crate::organizations::NewOrganization;
 use crate::{App, PageRequest, now_ms};
@@ -45,7 +44,7 @@ impl App {
     pub async fn list_ancestors(&self, id: OrganizationId) -> Result<Vec<Organization>> {
         let reader = self.store.reader();
         self.require_organization(reader, id).await?;
-        let chain = orgs::chain(reader, id).await.map_err(internal)?;
+        let chain = orgs::chain(reader, id).await?;
         let mut seen = std::collections::HashSet::new();
         let ids: Vec<OrganizationId> = chain
             .iter()
@@ -53,7 +52,7 @@ impl App {
             .take_while(|id| seen.insert(*id))
             .skip(1)
             .collect();
-        orgs::get_many(reader, &ids).await.map_err(internal)
+        Ok(orgs::get_many(reader, &ids).await?)
     }
 
     /// Every organization below, nearest levels first.
@@ -76,9 +75,7 @@ impl App {
             ),
             None => None,
         };
-        let rows = orgs::descendants(reader, id, after, limit + 1)
-            .await
-            .map_err(internal)?;
+        let rows = orgs::descendants(reader, id, after, limit + 1).await?;
         let page = crate::cursor::page(rows, limit, |(depth, org)| format!("{depth}:{}", org.id));
         Ok(Page {
             items: page.items.into_iter().map(|(_, org)| org).collect(),
@@ -101,8 +98,7 @@ impl App {
         }
         .limit()?;
         let ancestors: Vec<OrganizationId> = orgs::chain(reader, id)
-            .await
-            .map_err(internal)?
+            .await?
             .iter()
             .skip(1)
             .map(|link| link.id)
@@ -111,9 +107,7 @@ impl App {
             name_prefix: orgdesk_core::text::query_text("q", q)?.map(orgdesk_core::text::name_key),
             ..Default::default()
         };
-        let found = orgs::list(reader, &filter, None, limit)
-            .await
-            .map_err(internal)?;
+        let found = orgs::list(reader, &filter, None, limit).await?;
         Ok(found
             .into_iter()
             .map(|organization| {
@@ -143,10 +137,7 @@ impl App {
             ChildRef::Existing(id) => id,
             ChildRef::Named(name) => {
                 let name = OrganizationName::parse(&name)?;
-                match orgs::find_head_by_name_key(self.store.reader(), name.key())
-                    .await
-                    .map_err(internal)?
-                {
+                match orgs::find_head_by_name_key(self.store.reader(), name.key()).await? {
                     Some(head) => OrganizationId(head.id),
                     None => {
                         self.require_organization(self.store.reader(), parent)
@@ -162,8 +153,7 @@ impl App {
                             Err(Error::NameTaken { .. }) => {
                                 let head =
                                     orgs::find_head_by_name_key(self.store.reader(), name.key())
-                                        .await
-                                        .map_err(internal)?
+                                        .await?
                                         .ok_or_else(|| Error::NameTaken {
                                             name: name.as_str().to_owned(),
                                         })?;
@@ -193,23 +183,21 @@ impl App {
     ) -> Result<()> {
         self.require_organization(self.store.reader(), parent)
             .await?;
-        let tx = self.store.begin_write().await.map_err(internal)?;
-        lock_hierarchy(&tx).await.map_err(internal)?;
-        let head = orgs::find_head(&tx, child).await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
+        lock_hierarchy(&tx).await?;
+        let head = orgs::find_head(&tx, child).await?;
         if head.as_ref().and_then(|h| h.parent_id) != Some(parent.0) {
             return Err(Error::not_found(Entity::Child, child));
         }
         let at = now_ms();
-        orgs::set_parent(&tx, child, None, at)
-            .await
-            .map_err(internal)?;
+        orgs::set_parent(&tx, child, None, at).await?;
         let moved = vec![Change::new("parent_id", parent.0, serde_json::Value::Null)];
         record_all(
             &tx,
             parent_moved(actor, child, Some(parent), None, moved, at),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         Ok(())
     }
 
@@ -222,24 +210,22 @@ impl App {
         parent: Option<OrganizationId>,
     ) -> Result<Organization> {
         let at = now_ms();
-        let tx = self.store.begin_write().await.map_err(internal)?;
-        lock_hierarchy(&tx).await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
+        lock_hierarchy(&tx).await?;
         let head = self
             .require_referenced_organization(&tx, "organization_id", child)
             .await?;
         let current_parent = head.parent_id.map(OrganizationId);
         if current_parent != parent {
             if let Some(parent) = parent {
-                let chain = orgs::chain(&tx, parent).await.map_err(internal)?;
+                let chain = orgs::chain(&tx, parent).await?;
                 if chain.is_empty() {
                     return Err(Error::not_found(Entity::Organization, parent));
                 }
-                let height = orgs::subtree_height(&tx, child).await.map_err(internal)?;
+                let height = orgs::subtree_height(&tx, child).await?;
                 check_new_parent(child, &head.name, &chain, height)?;
             }
-            orgs::set_parent(&tx, child, parent, at)
-                .await
-                .map_err(internal)?;
+            orgs::set_parent(&tx, child, parent, at).await?;
             let moved = vec![Change::new(
                 "parent_id",
                 current_parent.map(|p| p.0),
@@ -251,10 +237,9 @@ impl App {
             )
             .await?;
         }
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         let organization = orgs::find(self.store.reader(), child)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, child))?;
         Ok(organization)
     }

@@ -2,7 +2,6 @@
 //! or from a [`Record`] (its action a core [`Action`]), and written by [`record_all`];
 //! whether it belongs to the history or only the activity follows from the action.
 
-use crate::errors::internal;
 use crate::{App, PageRequest};
 use orgdesk_core::model::{Action, Actor, Change, OrganizationEvent, Page};
 use orgdesk_core::{OrganizationId, Result, UserId};
@@ -38,7 +37,7 @@ pub(crate) async fn record_all<C: ConnectionTrait>(
             changes: &record.changes,
         })
         .collect();
-    events::insert_many(conn, &events).await.map_err(internal)
+    Ok(events::insert_many(conn, &events).await?)
 }
 
 /// The events of users created straight into an organization: a `member_added` each,
@@ -182,9 +181,7 @@ impl App {
         self.require_organization(self.store.reader(), id).await?;
         let limit = page.limit()?;
         let before = page.id_position()?;
-        let events = events::list(self.store.reader(), id, history_only, before, limit + 1)
-            .await
-            .map_err(internal)?;
+        let events = events::list(self.store.reader(), id, history_only, before, limit + 1).await?;
         Ok(crate::cursor::page(events, limit, |event| {
             event.id.to_string()
         }))

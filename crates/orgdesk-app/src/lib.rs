@@ -68,8 +68,8 @@ pub struct App {
 impl App {
     /// Connects to the database and brings its schema up to date, with default settings.
     pub async fn open(url: &DatabaseUrl) -> Result<Self> {
-        let store = Store::connect(url).await.map_err(errors::internal)?;
-        store.migrate().await.map_err(errors::internal)?;
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
         Ok(Self {
             store,
             settings: std::sync::Arc::new(Settings::default()),
@@ -97,7 +97,7 @@ impl App {
     }
 
     pub async fn close(self) -> Result<()> {
-        self.store.close().await.map_err(errors::internal)
+        Ok(self.store.close().await?)
     }
 }
 

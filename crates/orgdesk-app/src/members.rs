@@ -2,7 +2,6 @@
 //! A user belongs to at most one organization; joining another moves them, recorded
 //! on both.
 
-use crate::errors::internal;
 use crate::history::{Record, record};
 use crate::locking::{Lockable, lock};
 use crate::{App, PageRequest, now_ms};
@@ -72,9 +71,7 @@ pub(crate) async fn place_user<C: ConnectionTrait>(
         if changes.is_empty() {
             return Ok(());
         }
-        users::update_membership(conn, user.id, position.as_deref(), manager, at)
-            .await
-            .map_err(internal)?;
+        users::update_membership(conn, user.id, position.as_deref(), manager, at).await?;
         if let Some(organization) = organization {
             record(
                 conn,
@@ -99,8 +96,7 @@ pub(crate) async fn place_user<C: ConnectionTrait>(
         manager,
         at,
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     let moved = Change::new(
         "organization_id",
         old.map(|o| o.0),
@@ -151,8 +147,7 @@ impl App {
         id: UserId,
     ) -> Result<User> {
         users::find(conn, id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| Error::not_found(Entity::User, id))
     }
 
@@ -182,7 +177,7 @@ impl App {
             .as_ref()
             .map(|p| parse_position(p.as_deref()))
             .transpose()?;
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         lock(&tx, Lockable::Organization, organization.0).await?;
         lock(&tx, Lockable::User, user.0).await?;
         self.require_organization(&tx, organization).await?;
@@ -207,7 +202,7 @@ impl App {
         )
         .await?;
         let updated = self.require_user(&tx, user).await?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         Ok(updated)
     }
 
@@ -218,7 +213,7 @@ impl App {
         organization: OrganizationId,
         user: UserId,
     ) -> Result<()> {
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         lock(&tx, Lockable::Organization, organization.0).await?;
         lock(&tx, Lockable::User, user.0).await?;
         self.require_organization(&tx, organization).await?;
@@ -230,7 +225,7 @@ impl App {
             ));
         }
         place_user(&tx, actor, &current, None, None, false, now_ms()).await?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         Ok(())
     }
 
@@ -248,9 +243,7 @@ impl App {
             organization_id: organization,
             manager,
         };
-        let rows = users::list(self.store.reader(), &filter, after, limit + 1)
-            .await
-            .map_err(internal)?;
+        let rows = users::list(self.store.reader(), &filter, after, limit + 1).await?;
         Ok(crate::cursor::page(rows, limit, |user| {
             user.id.0.to_string()
         }))

@@ -1,6 +1,6 @@
 //! Creating, reading, changing and deleting organizations.
 
-use crate::errors::{internal, unique_or_internal};
+use crate::errors::unique_or_internal;
 use crate::history::{Record, parent_moved, record_all};
 use crate::locking::{Lockable, lock};
 use crate::{App, PageRequest, now_ms};
@@ -10,7 +10,7 @@ use orgdesk_core::text::{EXTERNAL_ID_MAX_CHARS, SUMMARY_MAX_CHARS, optional_text
 use orgdesk_core::{Contact, EmailDomain, Entity, Error, OrganizationId, OrganizationName, Result};
 use orgdesk_store::dialect::{UniqueKey, lock_hierarchy};
 use orgdesk_store::organizations::{self as orgs, OrganizationFilter};
-use orgdesk_store::{ConnectionTrait, DbErr, domains, users};
+use orgdesk_store::{ConnectionTrait, StoreError, domains, users};
 use serde_json::json;
 
 /// A contact entry as it arrives, before validation.
@@ -80,10 +80,7 @@ pub(crate) async fn check_name_free<C: ConnectionTrait>(
     name: &OrganizationName,
     except: Option<OrganizationId>,
 ) -> Result<()> {
-    match orgs::find_head_by_name_key(conn, name.key())
-        .await
-        .map_err(internal)?
-    {
+    match orgs::find_head_by_name_key(conn, name.key()).await? {
         Some(head) if Some(OrganizationId(head.id)) != except => {
             Err(Error::NameTaken { name: head.name })
         }
@@ -99,10 +96,7 @@ async fn check_external_id_free<C: ConnectionTrait>(
     let Some(external_id) = external_id else {
         return Ok(());
     };
-    match orgs::find_head_by_external_id(conn, external_id)
-        .await
-        .map_err(internal)?
-    {
+    match orgs::find_head_by_external_id(conn, external_id).await? {
         Some(head) if Some(OrganizationId(head.id)) != except => Err(Error::ExternalIdTaken {
             external_id: external_id.to_owned(),
         }),
@@ -115,10 +109,7 @@ pub(crate) async fn check_domain_free<C: ConnectionTrait>(
     conn: &C,
     domain: &EmailDomain,
 ) -> Result<()> {
-    match domains::owner(conn, domain.as_str())
-        .await
-        .map_err(internal)?
-    {
+    match domains::owner(conn, domain.as_str()).await? {
         Some(owner) => Err(Error::DomainTaken {
             domain: domain.to_string(),
             organization: owner.name,
@@ -145,7 +136,7 @@ pub(crate) async fn associate_domain<C: ConnectionTrait>(
         })
 }
 
-fn map_write_error(err: DbErr, name: &str, external_id: Option<&str>) -> Error {
+fn map_write_error(err: StoreError, name: &str, external_id: Option<&str>) -> Error {
     match orgdesk_store::dialect::unique_violation(&err) {
         Some(UniqueKey::OrganizationName) => Error::NameTaken {
             name: name.to_owned(),
@@ -153,7 +144,7 @@ fn map_write_error(err: DbErr, name: &str, external_id: Option<&str>) -> Error {
         Some(UniqueKey::OrganizationExternalId) => Error::ExternalIdTaken {
             external_id: external_id.unwrap_or_default().to_owned(),
         },
-        _ => internal(err),
+        _ => err.into(),
     }
 }
 
@@ -164,8 +155,7 @@ impl App {
         id: OrganizationId,
     ) -> Result<orgs::Head> {
         orgs::find_head(conn, id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))
     }
 
@@ -177,8 +167,7 @@ impl App {
         id: OrganizationId,
     ) -> Result<orgs::Head> {
         orgs::find_head(conn, id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| Error::validation(field, format!("organization {id} does not exist")))
     }
 
@@ -200,17 +189,17 @@ impl App {
         }
         let at = now_ms();
 
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         check_name_free(&tx, &name, None).await?;
         check_external_id_free(&tx, external_id.as_deref(), None).await?;
         if let Some(parent) = new.parent_id {
             // The hierarchy lock keeps the parent's depth as read until the insert; the
             // row lock keeps the parent from being deleted meanwhile.
-            lock_hierarchy(&tx).await.map_err(internal)?;
+            lock_hierarchy(&tx).await?;
             lock(&tx, Lockable::Organization, parent.0).await?;
             self.require_referenced_organization(&tx, "parent_id", parent)
                 .await?;
-            let chain = orgs::chain(&tx, parent).await.map_err(internal)?;
+            let chain = orgs::chain(&tx, parent).await?;
             orgdesk_core::hierarchy::check_depth(chain.len())?;
         }
         for domain in &domains_to_add {
@@ -275,17 +264,15 @@ impl App {
         }
         record_all(&tx, records).await?;
         let organization = orgs::find(&tx, id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         Ok(organization)
     }
 
     pub async fn get_organization(&self, id: OrganizationId) -> Result<Organization> {
         orgs::find(self.store.reader(), id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))
     }
 
@@ -309,9 +296,7 @@ impl App {
             parent,
             domain,
         };
-        let rows = orgs::list(self.store.reader(), &filter, after.as_deref(), limit + 1)
-            .await
-            .map_err(internal)?;
+        let rows = orgs::list(self.store.reader(), &filter, after.as_deref(), limit + 1).await?;
         Ok(crate::cursor::page(rows, limit, |org| {
             orgdesk_core::text::name_key(&org.name)
         }))
@@ -345,14 +330,13 @@ impl App {
             .transpose()?;
         let at = now_ms();
 
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         if changes.parent_id.is_some() {
-            lock_hierarchy(&tx).await.map_err(internal)?;
+            lock_hierarchy(&tx).await?;
         }
         lock(&tx, Lockable::Organization, id.0).await?;
         let current = orgs::find(&tx, id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))?;
         if let Some(expected) = changes.expected_version
             && expected != current.version
@@ -417,8 +401,8 @@ impl App {
             if let Some(parent) = new_parent {
                 self.require_referenced_organization(&tx, "parent_id", parent)
                     .await?;
-                let chain = orgs::chain(&tx, parent).await.map_err(internal)?;
-                let height = orgs::subtree_height(&tx, id).await.map_err(internal)?;
+                let chain = orgs::chain(&tx, parent).await?;
+                let height = orgs::subtree_height(&tx, id).await?;
                 orgdesk_core::hierarchy::check_new_parent(id, name.as_str(), &chain, height)?;
             }
             recorded.push(Change::new(
@@ -450,8 +434,7 @@ impl App {
         .map_err(|err| map_write_error(err, name.as_str(), external_id.as_deref()))?;
         if !written {
             let now = orgs::find_head(&tx, id)
-                .await
-                .map_err(internal)?
+                .await?
                 .map(|h| h.version)
                 .unwrap_or_default();
             return Err(Error::VersionConflict {
@@ -465,10 +448,9 @@ impl App {
         )
         .await?;
         let organization = orgs::find(&tx, id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         Ok(organization)
     }
 
@@ -479,20 +461,18 @@ impl App {
         crate::auth::require_admin(by, "delete organizations")?;
         let actor = &by.actor();
         let at = now_ms();
-        let tx = self.store.begin_write().await.map_err(internal)?;
-        lock_hierarchy(&tx).await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
+        lock_hierarchy(&tx).await?;
         lock(&tx, Lockable::Organization, id.0).await?;
         let current = orgs::find(&tx, id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))?;
-        let children = orgs::child_ids(&tx, id).await.map_err(internal)?;
+        let children = orgs::child_ids(&tx, id).await?;
         // Organizations before users: the lock order every writer follows.
-        orgs::detach_children(&tx, id, at).await.map_err(internal)?;
+        orgs::detach_children(&tx, id, at).await?;
         let members =
             users::change_organization(&tx, users::Movers::MembersOf(id), None, None, false, at)
-                .await
-                .map_err(internal)?;
+                .await?;
         // Every event of the deletion in one statement: one per former child, the
         // parent's, and the organization's own.
         let mut records: Vec<Record<'_>> = children
@@ -531,8 +511,8 @@ impl App {
             at,
         });
         record_all(&tx, records).await?;
-        orgs::delete(&tx, id).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        orgs::delete(&tx, id).await?;
+        orgdesk_store::commit(tx).await?;
         Ok(())
     }
 }

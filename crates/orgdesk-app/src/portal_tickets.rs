@@ -3,7 +3,6 @@
 //! Anything else does not exist as far as the user can tell (404, never 403), so ticket
 //! ids leak nothing.
 
-use crate::errors::internal;
 use crate::locking::{Lockable, lock};
 use crate::tickets::{Opening, search_filter};
 use crate::{App, PageRequest};
@@ -67,7 +66,7 @@ impl App {
         let subject = parse_subject(subject)?;
         let body = parse_body(body)?;
         let author = user.actor();
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         // The user as stored now, not as the token's request began: their organization
         // decides where the ticket belongs.
         lock(&tx, Lockable::User, user.id.0).await?;
@@ -84,7 +83,7 @@ impl App {
         };
         let ids = self.open_tickets(&tx, &author, &[opening]).await?;
         let ticket = self.require_ticket(&tx, ids[0]).await?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         Ok(ticket)
     }
 
@@ -148,7 +147,7 @@ impl App {
         body: &str,
     ) -> Result<TicketMessage> {
         let body = parse_body(body)?;
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         lock(&tx, Lockable::Ticket, id.0).await?;
         let ticket = self.visible_ticket(&tx, user, id).await?;
         if !viewer(user).takes_part(&audience(&ticket)) {
@@ -160,7 +159,7 @@ impl App {
         let message = self
             .append_message(&tx, &ticket, &user.actor(), &body, false, status)
             .await?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         Ok(message)
     }
 }

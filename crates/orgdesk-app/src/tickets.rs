@@ -1,7 +1,7 @@
 //! Tickets as agents work them: create on behalf of a user, read, change, reply or note,
 //! and list (all tickets, or an organization's). The portal's side is in `portal_tickets`.
 
-use crate::errors::{in_batch, internal};
+use crate::errors::in_batch;
 use crate::history::{Record, record_all};
 use crate::locking::{Lockable, lock, lock_all};
 use crate::{App, PageRequest, now_ms};
@@ -199,25 +199,19 @@ impl App {
         id: TicketId,
     ) -> Result<Ticket> {
         tickets::find(conn, id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| Error::not_found(Entity::Ticket, id))
     }
 
     /// Checks that every CC is a user (422 naming the ones that are not).
     async fn check_ccs<C: ConnectionTrait>(&self, conn: &C, ccs: &[UserId]) -> Result<()> {
-        let found: HashSet<UserId> = users::existing_ids(conn, ccs)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .collect();
+        let found: HashSet<UserId> = users::existing_ids(conn, ccs).await?.into_iter().collect();
         known_ccs(ccs, &found)
     }
 
     async fn check_assignee<C: ConnectionTrait>(&self, conn: &C, id: i64) -> Result<AgentId> {
         let found: HashSet<AgentId> = agents::existing_ids(conn, &[AgentId(id)])
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .collect();
         known_assignee(AgentId(id), &found)
@@ -249,7 +243,7 @@ impl App {
                 at,
             })
             .collect();
-        let ids = tickets::insert_many(conn, &rows).await.map_err(internal)?;
+        let ids = tickets::insert_many(conn, &rows).await?;
         let messages: Vec<NewMessageRow<'_>> = openings
             .iter()
             .zip(&ids)
@@ -261,18 +255,14 @@ impl App {
                 at,
             })
             .collect();
-        tickets::insert_messages(conn, &messages)
-            .await
-            .map_err(internal)?;
+        tickets::insert_messages(conn, &messages).await?;
         let ccs: Vec<(TicketId, UserId)> = openings
             .iter()
             .zip(&ids)
             .flat_map(|(opening, id)| opening.ccs.iter().map(|cc| (*id, *cc)))
             .collect();
-        tickets::add_ccs(conn, &ccs).await.map_err(internal)?;
-        tickets::cc_auto_cc_managers(conn, &ids)
-            .await
-            .map_err(internal)?;
+        tickets::add_ccs(conn, &ccs).await?;
+        tickets::cc_auto_cc_managers(conn, &ids).await?;
         let documents: Vec<(i64, String)> = openings
             .iter()
             .zip(&ids)
@@ -281,9 +271,7 @@ impl App {
                 (id.0, search::document(&text))
             })
             .collect();
-        insert_ticket_search(conn, &documents)
-            .await
-            .map_err(internal)?;
+        insert_ticket_search(conn, &documents).await?;
         let events: Vec<Record<'_>> = openings
             .iter()
             .zip(&ids)
@@ -307,10 +295,10 @@ impl App {
     /// An agent opens a ticket on behalf of a user.
     pub async fn create_ticket(&self, actor: &Actor, new: NewTicket) -> Result<Ticket> {
         let valid = validate(new)?;
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         let ids = self.insert_tickets(&tx, actor, vec![valid], false).await?;
         let ticket = self.require_ticket(&tx, ids[0]).await?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         Ok(ticket)
     }
 
@@ -327,9 +315,9 @@ impl App {
             .enumerate()
             .map(|(index, new)| validate(new).map_err(|err| in_batch("tickets", index, err)))
             .collect::<Result<Vec<_>>>()?;
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         let ids = self.insert_tickets(&tx, actor, valid, true).await?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         Ok(ids)
     }
 
@@ -347,22 +335,19 @@ impl App {
         // none moves (or loses a deleted organization) between this read and the insert.
         lock_all(conn, Lockable::User, requester_ids.iter().map(|id| id.0)).await?;
         let requesters: HashMap<UserId, User> = users::get_many(conn, &requester_ids)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|user| (user.id, user))
             .collect();
         // Every CC and assignee of the batch, looked up at once.
         let cc_ids: Vec<UserId> = valid.iter().flat_map(|t| t.ccs.iter().copied()).collect();
         let known_users: HashSet<UserId> = users::existing_ids(conn, &distinct(cc_ids))
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .collect();
         let assignee_ids: Vec<AgentId> = valid.iter().filter_map(|t| t.assignee).collect();
         let known_agents: HashSet<AgentId> = agents::existing_ids(conn, &distinct(assignee_ids))
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .collect();
         let mut openings = Vec::with_capacity(valid.len());
@@ -411,7 +396,7 @@ impl App {
             .transpose()?;
         let department_id = changes.department_id.map(department).transpose()?;
 
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         lock(&tx, Lockable::Ticket, id.0).await?;
         let current = self.require_ticket(&tx, id).await?;
         if let Some(expected) = changes.expected_version
@@ -426,8 +411,7 @@ impl App {
             Some(Some(org)) => {
                 let org = OrganizationId(org);
                 orgs::find_head(&tx, org)
-                    .await
-                    .map_err(internal)?
+                    .await?
                     .ok_or_else(|| unknown("organization_id", "organization", [org.0]))?;
                 Some(org)
             }
@@ -443,7 +427,7 @@ impl App {
             let ccs: Vec<UserId> = cc_ids.iter().copied().map(UserId).collect();
             let ccs = normalize_ccs(current.requester.id, &ccs)?;
             self.check_ccs(&tx, &ccs).await?;
-            tickets::set_ccs(&tx, id, &ccs).await.map_err(internal)?;
+            tickets::set_ccs(&tx, id, &ccs).await?;
         }
         let subject_changed = subject.as_ref().is_some_and(|s| *s != current.subject);
         let update = TicketUpdate {
@@ -455,10 +439,7 @@ impl App {
             assignee,
             at: now_ms(),
         };
-        if !tickets::update(&tx, id, current.version, &update)
-            .await
-            .map_err(internal)?
-        {
+        if !tickets::update(&tx, id, current.version, &update).await? {
             // Unreachable while the ticket is locked; kept so a lapse there refuses the
             // write instead of overwriting.
             return Err(Error::VersionConflict {
@@ -470,7 +451,7 @@ impl App {
             self.rebuild_ticket_search(&tx, id, update.subject).await?;
         }
         let ticket = self.require_ticket(&tx, id).await?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         Ok(ticket)
     }
 
@@ -481,7 +462,7 @@ impl App {
         id: TicketId,
         subject: &str,
     ) -> Result<()> {
-        let bodies = tickets::message_bodies(conn, id).await.map_err(internal)?;
+        let bodies = tickets::message_bodies(conn, id).await?;
         let mut public_text = subject.to_owned();
         let mut internal_text = String::new();
         for (body, internal_note) in bodies {
@@ -493,14 +474,13 @@ impl App {
             text.push(' ');
             text.push_str(&body);
         }
-        put_ticket_search(
+        Ok(put_ticket_search(
             conn,
             id.0,
             &search::document(&public_text),
             &search::document(&internal_text),
         )
-        .await
-        .map_err(internal)
+        .await?)
     }
 
     /// Adds a message inside `conn`'s transaction: refuses closed tickets, stores the
@@ -528,14 +508,9 @@ impl App {
                 at,
             },
         )
-        .await
-        .map_err(internal)?;
-        append_ticket_search(conn, ticket.id.0, internal_note, &search::document(body))
-            .await
-            .map_err(internal)?;
-        tickets::touch(conn, ticket.id, status, at)
-            .await
-            .map_err(internal)?;
+        .await?;
+        append_ticket_search(conn, ticket.id.0, internal_note, &search::document(body)).await?;
+        tickets::touch(conn, ticket.id, status, at).await?;
         Ok(TicketMessage {
             id: message_id,
             ticket_id: ticket.id,
@@ -556,7 +531,7 @@ impl App {
     ) -> Result<TicketMessage> {
         let body = parse_body(&message.body)?;
         let status = optional_status(message.status.as_deref())?;
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         lock(&tx, Lockable::Ticket, id.0).await?;
         let ticket = self.require_ticket(&tx, id).await?;
         let status = status.unwrap_or(match ticket.status {
@@ -566,7 +541,7 @@ impl App {
         let message = self
             .append_message(&tx, &ticket, actor, &body, message.internal, status)
             .await?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         Ok(message)
     }
 
@@ -588,9 +563,8 @@ impl App {
     ) -> Result<Page<TicketMessage>> {
         let limit = page.limit()?;
         let after = page.id_position()?.unwrap_or(0);
-        let messages = tickets::messages(self.store.reader(), id, with_internal, after, limit + 1)
-            .await
-            .map_err(internal)?;
+        let messages =
+            tickets::messages(self.store.reader(), id, with_internal, after, limit + 1).await?;
         Ok(crate::cursor::page(messages, limit, |m| m.id.to_string()))
     }
 
@@ -602,9 +576,7 @@ impl App {
     ) -> Result<Page<Ticket>> {
         let limit = page.limit()?;
         let before = page.id_position()?.map(TicketId);
-        let found = tickets::list(self.store.reader(), filter, before, limit + 1)
-            .await
-            .map_err(internal)?;
+        let found = tickets::list(self.store.reader(), filter, before, limit + 1).await?;
         Ok(crate::cursor::page(found, limit, |t| t.id.0.to_string()))
     }
 

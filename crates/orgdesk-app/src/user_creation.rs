@@ -6,7 +6,7 @@
 //! statement dwarfs the work of inserting a row, so bulk creation must not pay it per user.
 
 use crate::auth::hash_new_password;
-use crate::errors::{self, internal, unique_or_internal};
+use crate::errors::{self, unique_or_internal};
 use crate::history;
 use crate::members::{check_membership_fields, parse_position};
 use crate::{App, now_ms};
@@ -133,7 +133,7 @@ impl App {
             return Ok(Vec::new());
         }
         let at = now_ms();
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
 
         // Organizations named explicitly must exist.
         let explicit: Vec<OrganizationId> = valid
@@ -151,12 +151,9 @@ impl App {
             .collect();
         email_domains.sort_unstable();
         email_domains.dedup();
-        domains::lock_joined(&tx, &explicit, &email_domains)
-            .await
-            .map_err(internal)?;
+        domains::lock_joined(&tx, &explicit, &email_domains).await?;
         let known: HashSet<OrganizationId> = orgs::heads(&tx, &explicit)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|h| OrganizationId(h.id))
             .collect();
@@ -179,11 +176,7 @@ impl App {
         // without a query of its own.
         if valid.len() > 1 {
             let keys: Vec<&str> = valid.iter().map(|u| u.email.key()).collect();
-            if let Some(taken) = users::existing_email_keys(&tx, &keys)
-                .await
-                .map_err(internal)?
-                .first()
-            {
+            if let Some(taken) = users::existing_email_keys(&tx, &keys).await?.first() {
                 let index = valid
                     .iter()
                     .position(|u| u.email.key() == taken)
@@ -242,7 +235,7 @@ impl App {
             at,
         );
         history::record_all(&tx, joined).await?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
 
         // Organization names for the response, read after commit off the write connection.
         let placed: Vec<OrganizationId> = inserted
@@ -252,8 +245,7 @@ impl App {
             .into_iter()
             .collect();
         let names: HashMap<OrganizationId, String> = orgs::heads(self.store.reader(), &placed)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|h| (OrganizationId(h.id), h.name))
             .collect();

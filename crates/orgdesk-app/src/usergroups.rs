@@ -4,7 +4,7 @@
 //! organization hierarchy.
 
 use crate::auth::require_admin;
-use crate::errors::{internal, unique_or_internal};
+use crate::errors::unique_or_internal;
 use crate::history::{Record, record, record_all};
 use crate::locking::{Lockable, lock};
 use crate::{App, PageRequest, now_ms};
@@ -51,8 +51,7 @@ async fn member_activity<C: ConnectionTrait>(
 impl App {
     async fn require_usergroup<C: ConnectionTrait>(&self, conn: &C, id: i64) -> Result<Usergroup> {
         usergroups::find(conn, id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| Error::not_found(Entity::Usergroup, id))
     }
 
@@ -71,19 +70,15 @@ impl App {
         let taken = || Error::UsergroupNameTaken {
             name: name.as_str().to_owned(),
         };
-        let tx = self.store.begin_write().await.map_err(internal)?;
-        if usergroups::find_id_by_name_key(&tx, &key)
-            .await
-            .map_err(internal)?
-            .is_some()
-        {
+        let tx = self.store.begin_write().await?;
+        if usergroups::find_id_by_name_key(&tx, &key).await?.is_some() {
             return Err(taken());
         }
         let id = usergroups::insert(&tx, name.as_str(), &key, &permissions, now_ms())
             .await
             .map_err(|err| unique_or_internal(err, UniqueKey::UsergroupName, taken))?;
         let usergroup = self.require_usergroup(&tx, id).await?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         Ok(usergroup)
     }
 
@@ -94,9 +89,7 @@ impl App {
     pub async fn list_usergroups(&self, page: &PageRequest) -> Result<Page<Usergroup>> {
         let limit = page.limit()?;
         let after = page.id_position()?.unwrap_or(0);
-        let rows = usergroups::list(self.store.reader(), after, limit + 1)
-            .await
-            .map_err(internal)?;
+        let rows = usergroups::list(self.store.reader(), after, limit + 1).await?;
         Ok(crate::cursor::page(rows, limit, |g| g.id.to_string()))
     }
 
@@ -110,11 +103,9 @@ impl App {
         self.require_usergroup(reader, id).await?;
         let limit = page.limit()?;
         let after = page.id_position()?.unwrap_or(0);
-        let members = usergroups::members(reader, id, after, limit + 1)
-            .await
-            .map_err(internal)?;
+        let members = usergroups::members(reader, id, after, limit + 1).await?;
         let ids: Vec<UserId> = members.iter().map(|(id, _)| *id).collect();
-        let found = users::get_many(reader, &ids).await.map_err(internal)?;
+        let found = users::get_many(reader, &ids).await?;
         let rows: Vec<(User, MembershipSources)> = found
             .into_iter()
             .zip(members.into_iter().map(|(_, sources)| sources))
@@ -134,18 +125,13 @@ impl App {
         require_admin(by, "add usergroup members")?;
         let actor = &by.actor();
         let at = now_ms();
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         lock(&tx, Lockable::Usergroup, usergroup).await?;
         lock(&tx, Lockable::User, user.0).await?;
         let group = self.require_usergroup(&tx, usergroup).await?;
         let member = self.require_user(&tx, user).await?;
-        if !usergroups::is_direct_member(&tx, usergroup, user)
-            .await
-            .map_err(internal)?
-        {
-            usergroups::add_member(&tx, usergroup, user, at)
-                .await
-                .map_err(internal)?;
+        if !usergroups::is_direct_member(&tx, usergroup, user).await? {
+            usergroups::add_member(&tx, usergroup, user, at).await?;
             member_activity(
                 &tx,
                 actor,
@@ -156,7 +142,7 @@ impl App {
             )
             .await?;
         }
-        tx.commit().await.map_err(internal)
+        Ok(orgdesk_store::commit(tx).await?)
     }
 
     /// Removes the user's direct membership. A membership that comes only through the
@@ -170,15 +156,12 @@ impl App {
         require_admin(by, "remove usergroup members")?;
         let actor = &by.actor();
         let at = now_ms();
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         lock(&tx, Lockable::Usergroup, usergroup).await?;
         lock(&tx, Lockable::User, user.0).await?;
         let group = self.require_usergroup(&tx, usergroup).await?;
         let member = self.require_user(&tx, user).await?;
-        if usergroups::remove_member(&tx, usergroup, user)
-            .await
-            .map_err(internal)?
-        {
+        if usergroups::remove_member(&tx, usergroup, user).await? {
             member_activity(
                 &tx,
                 actor,
@@ -188,13 +171,11 @@ impl App {
                 at,
             )
             .await?;
-            return tx.commit().await.map_err(internal);
+            return Ok(orgdesk_store::commit(tx).await?);
         }
         match &member.organization {
             Some(organization)
-                if usergroups::is_linked(&tx, organization.id, usergroup)
-                    .await
-                    .map_err(internal)? =>
+                if usergroups::is_linked(&tx, organization.id, usergroup).await? =>
             {
                 Err(Error::MembershipFromOrganization {
                     user: member.name.clone(),
@@ -219,19 +200,14 @@ impl App {
         require_admin(by, "link usergroups")?;
         let actor = &by.actor();
         let at = now_ms();
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         lock(&tx, Lockable::Organization, organization.0).await?;
         lock(&tx, Lockable::Usergroup, usergroup).await?;
         self.require_organization(&tx, organization).await?;
         let group = self.require_usergroup(&tx, usergroup).await?;
-        if !usergroups::is_linked(&tx, organization, usergroup)
-            .await
-            .map_err(internal)?
-        {
-            usergroups::link(&tx, organization, usergroup, at)
-                .await
-                .map_err(internal)?;
-            orgs::touch(&tx, organization, at).await.map_err(internal)?;
+        if !usergroups::is_linked(&tx, organization, usergroup).await? {
+            usergroups::link(&tx, organization, usergroup, at).await?;
+            orgs::touch(&tx, organization, at).await?;
             let changes = vec![Change::new("usergroups", Value::Null, group.name.as_str())];
             record(
                 &tx,
@@ -246,7 +222,7 @@ impl App {
             )
             .await?;
         }
-        tx.commit().await.map_err(internal)
+        Ok(orgdesk_store::commit(tx).await?)
     }
 
     /// Unlinks: members leave the usergroup unless they are also in it directly.
@@ -259,21 +235,18 @@ impl App {
         require_admin(by, "unlink usergroups")?;
         let actor = &by.actor();
         let at = now_ms();
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         lock(&tx, Lockable::Organization, organization.0).await?;
         lock(&tx, Lockable::Usergroup, usergroup).await?;
         self.require_organization(&tx, organization).await?;
         let group = self.require_usergroup(&tx, usergroup).await?;
-        if !usergroups::unlink(&tx, organization, usergroup)
-            .await
-            .map_err(internal)?
-        {
+        if !usergroups::unlink(&tx, organization, usergroup).await? {
             return Err(Error::not_found(
                 Entity::Membership,
                 format!("link of usergroup {usergroup} to organization {organization}"),
             ));
         }
-        orgs::touch(&tx, organization, at).await.map_err(internal)?;
+        orgs::touch(&tx, organization, at).await?;
         let changes = vec![Change::new("usergroups", group.name.as_str(), Value::Null)];
         record(
             &tx,
@@ -287,7 +260,7 @@ impl App {
             },
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        Ok(orgdesk_store::commit(tx).await?)
     }
 
     /// The usergroups the user is in, with why.
@@ -297,6 +270,6 @@ impl App {
     ) -> Result<Vec<(Usergroup, MembershipSources)>> {
         let reader = self.store.reader();
         self.require_user(reader, user).await?;
-        usergroups::of_user(reader, user).await.map_err(internal)
+        Ok(usergroups::of_user(reader, user).await?)
     }
 }

@@ -2,7 +2,7 @@
 //! in `user_creation`.
 
 use crate::auth::{hash_new_password, require_admin, token_hash};
-use crate::errors::{internal, unique_or_internal};
+use crate::errors::unique_or_internal;
 use crate::locking::{Lockable, lock};
 use crate::members::{check_membership_fields, parse_position, place_user};
 use crate::{App, now_ms};
@@ -32,10 +32,7 @@ async fn check_email_free<C: ConnectionTrait>(
     email: &EmailAddress,
     except: Option<UserId>,
 ) -> Result<()> {
-    match users::find_id_by_email_key(conn, email.key())
-        .await
-        .map_err(internal)?
-    {
+    match users::find_id_by_email_key(conn, email.key()).await? {
         Some(id) if Some(id) != except => Err(Error::EmailTaken {
             account: "user",
             email: email.as_str().to_owned(),
@@ -120,7 +117,7 @@ impl App {
             .transpose()?;
         let hash = hash_new_password(changes.password.as_deref()).await?;
         let at = now_ms();
-        let tx = self.store.begin_write().await.map_err(internal)?;
+        let tx = self.store.begin_write().await?;
         if let Some(Some(organization)) = changes.organization_id {
             lock(&tx, Lockable::Organization, organization.0).await?;
         }
@@ -152,9 +149,7 @@ impl App {
                     "only an organization manager can be copied on the organization's tickets",
                 ));
             }
-            users::set_auto_cc(&tx, id, wanted, at)
-                .await
-                .map_err(internal)?;
+            users::set_auto_cc(&tx, id, wanted, at).await?;
         }
         let new_name = name
             .map(PersonName::into_string)
@@ -172,27 +167,19 @@ impl App {
                 })?;
         }
         if let Some(hash) = hash {
-            users::set_password_hash(&tx, id, &hash)
-                .await
-                .map_err(internal)?;
-            tokens::revoke_all(&tx, TokenOwner::User(id), keep_token, at)
-                .await
-                .map_err(internal)?;
+            users::set_password_hash(&tx, id, &hash).await?;
+            tokens::revoke_all(&tx, TokenOwner::User(id), keep_token, at).await?;
         }
         if let Some(disabled) = changes.disabled
             && disabled != stored.disabled
         {
-            users::set_disabled(&tx, id, disabled, at)
-                .await
-                .map_err(internal)?;
+            users::set_disabled(&tx, id, disabled, at).await?;
             if disabled {
-                tokens::revoke_all(&tx, TokenOwner::User(id), None, at)
-                    .await
-                    .map_err(internal)?;
+                tokens::revoke_all(&tx, TokenOwner::User(id), None, at).await?;
             }
         }
         stored = self.require_user(&tx, id).await?;
-        tx.commit().await.map_err(internal)?;
+        orgdesk_store::commit(tx).await?;
         Ok(stored)
     }
 

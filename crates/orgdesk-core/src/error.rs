@@ -117,9 +117,67 @@ pub enum Error {
     #[error("{0}")]
     Forbidden(String),
 
-    /// Storage or other infrastructure failed; the message is logged, never shown.
+    /// Storage or other infrastructure failed; logged with its causes, never shown.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] Internal),
+}
+
+/// A failure the caller can do nothing about: what was being done, and the error that
+/// caused it (kept whole, so the log shows the full chain of causes).
+#[derive(Debug, Error)]
+#[error("{context}")]
+pub struct Internal {
+    context: String,
+    #[source]
+    cause: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Internal {
+    /// A failure of our own making, with no underlying error.
+    pub fn new(context: impl Into<String>) -> Self {
+        Self {
+            context: context.into(),
+            cause: None,
+        }
+    }
+
+    /// What was being done when `cause` failed.
+    pub fn caused_by(
+        context: impl Into<String>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            context: context.into(),
+            cause: Some(Box::new(cause)),
+        }
+    }
+
+    /// This failure and each cause below it, outermost first, joined by ": ".
+    pub fn chain(&self) -> String {
+        let mut text = self.context.clone();
+        let mut next = std::error::Error::source(self);
+        while let Some(cause) = next {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            next = cause.source();
+        }
+        text
+    }
+}
+
+impl Error {
+    /// An internal failure of our own making (an invariant broken), with no cause.
+    pub fn internal(context: impl Into<String>) -> Self {
+        Error::Internal(Internal::new(context))
+    }
+
+    /// An internal failure caused by `cause` while doing `context`.
+    pub fn internal_from(
+        context: impl Into<String>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Internal(Internal::caused_by(context, cause))
+    }
 }
 
 fn cycle_path(path: &[String]) -> String {
@@ -186,5 +244,31 @@ mod tests {
             err.to_string(),
             "Acme cannot be placed under Gamma: that would make a cycle (Acme → Beta → Gamma → Acme)"
         );
+    }
+}
+
+#[cfg(test)]
+mod internal_tests {
+    use super::*;
+
+    #[derive(Debug, Error)]
+    #[error("connection reset")]
+    struct Reset;
+
+    #[derive(Debug, Error)]
+    #[error("query failed")]
+    struct Query(#[source] Reset);
+
+    #[test]
+    fn an_internal_error_keeps_every_cause_in_its_chain() {
+        let err = Error::internal_from("storage failed", Query(Reset));
+        let Error::Internal(internal) = &err else {
+            panic!("not internal: {err:?}")
+        };
+        assert_eq!(
+            internal.chain(),
+            "storage failed: query failed: connection reset"
+        );
+        assert_eq!(err.code(), "internal_error");
     }
 }

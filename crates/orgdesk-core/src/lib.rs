@@ -17,6 +17,6 @@ pub mod usergroup;
 pub use contact::{Contact, ContactKind};
 pub use domain::{DomainError, EmailDomain};
 pub use email::EmailAddress;
-pub use error::{Entity, Error, Result};
+pub use error::{Entity, Error, Internal, Result};
 pub use ids::{AgentId, OrganizationId, TicketId, UserId};
 pub use text::{OrganizationName, PersonName};

@@ -1,11 +1,12 @@
 //! Agents (staff accounts).
 
 use crate::dialect::for_update;
+use crate::error::StoreError;
 use crate::sql;
 use crate::tokens::{Credentials, CredentialsRow};
 use orgdesk_core::AgentId;
 use orgdesk_core::model::Agent;
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
 const SELECT: &str =
     "SELECT id, name, email, admin, disabled_at IS NOT NULL AS disabled, created_at FROM agents";
@@ -42,7 +43,10 @@ pub struct NewAgentRow<'a> {
     pub at: i64,
 }
 
-pub async fn insert<C: ConnectionTrait>(conn: &C, new: &NewAgentRow<'_>) -> Result<AgentId, DbErr> {
+pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    new: &NewAgentRow<'_>,
+) -> Result<AgentId, StoreError> {
     let id: Option<i64> = sql::scalar(
         conn,
         "INSERT INTO agents (name, email, email_key, password_hash, admin, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id AS value",
@@ -50,10 +54,10 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, new: &NewAgentRow<'_>) -> Resu
     )
     .await?;
     id.map(AgentId)
-        .ok_or_else(|| DbErr::Custom("insert returned no id".into()))
+        .ok_or_else(|| StoreError::custom("insert returned no id".into()))
 }
 
-pub async fn find<C: ConnectionTrait>(conn: &C, id: AgentId) -> Result<Option<Agent>, DbErr> {
+pub async fn find<C: ConnectionTrait>(conn: &C, id: AgentId) -> Result<Option<Agent>, StoreError> {
     let row: Option<Row> =
         sql::one(conn, &format!("{SELECT} WHERE id = $1"), vec![id.0.into()]).await?;
     Ok(row.map(Agent::from))
@@ -63,7 +67,7 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: AgentId) -> Result<Option<Ag
 pub async fn existing_ids<C: ConnectionTrait>(
     conn: &C,
     ids: &[AgentId],
-) -> Result<Vec<AgentId>, DbErr> {
+) -> Result<Vec<AgentId>, StoreError> {
     let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
     Ok(sql::existing_ids(conn, "agents", &ids)
         .await?
@@ -76,7 +80,7 @@ pub async fn existing_ids<C: ConnectionTrait>(
 pub async fn credentials<C: ConnectionTrait>(
     conn: &C,
     email_key: &str,
-) -> Result<Option<Credentials<AgentId>>, DbErr> {
+) -> Result<Option<Credentials<AgentId>>, StoreError> {
     let row: Option<CredentialsRow> = sql::one(
         conn,
         "SELECT id, password_hash, disabled_at IS NOT NULL AS disabled FROM agents WHERE email_key = $1",
@@ -90,7 +94,7 @@ pub async fn list<C: ConnectionTrait>(
     conn: &C,
     after: i64,
     limit: u64,
-) -> Result<Vec<Agent>, DbErr> {
+) -> Result<Vec<Agent>, StoreError> {
     let rows: Vec<Row> = sql::all(
         conn,
         &format!("{SELECT} WHERE id > $1 ORDER BY id LIMIT $2"),
@@ -115,7 +119,7 @@ pub async fn update<C: ConnectionTrait>(
     conn: &C,
     id: AgentId,
     change: &AgentUpdate<'_>,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     let mut sets = Vec::new();
     let mut values: Vec<Value> = Vec::new();
     let mut set = |column: &str, value: Value| {
@@ -150,7 +154,7 @@ pub async fn update<C: ConnectionTrait>(
 
 /// The ids of the admins who are not disabled, locked (on PostgreSQL) until the
 /// transaction ends, so two admins demoting each other cannot both succeed.
-pub async fn lock_enabled_admins<C: ConnectionTrait>(conn: &C) -> Result<Vec<AgentId>, DbErr> {
+pub async fn lock_enabled_admins<C: ConnectionTrait>(conn: &C) -> Result<Vec<AgentId>, StoreError> {
     let statement = format!(
         "SELECT id AS value FROM agents WHERE admin AND disabled_at IS NULL ORDER BY id{}",
         for_update(conn.get_database_backend())

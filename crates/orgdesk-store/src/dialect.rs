@@ -1,7 +1,8 @@
 //! Every line that differs between SQLite and PostgreSQL lives here.
 
+use crate::error::StoreError;
 use crate::sql;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, SqlErr};
+use sea_orm::{ConnectionTrait, DbBackend, SqlErr};
 
 /// Arbitrary key of the PostgreSQL advisory lock that serializes hierarchy changes.
 const HIERARCHY_LOCK_KEY: i64 = 0x6f72_6764_6573_6b01;
@@ -10,7 +11,7 @@ const HIERARCHY_LOCK_KEY: i64 = 0x6f72_6764_6573_6b01;
 /// concurrent parent changes cannot both pass the cycle check. SQLite needs nothing: a
 /// write transaction there already holds the database's single write lock
 /// (`BEGIN IMMEDIATE`).
-pub async fn lock_hierarchy<C: ConnectionTrait>(conn: &C) -> Result<(), DbErr> {
+pub async fn lock_hierarchy<C: ConnectionTrait>(conn: &C) -> Result<(), StoreError> {
     match conn.get_database_backend() {
         DbBackend::Postgres => {
             sql::execute(
@@ -76,7 +77,11 @@ pub fn for_update(backend: DbBackend) -> &'static str {
 
 /// Locks one row until the transaction ends (see the lock order above). A missing row
 /// is not an error: the read that follows finds it missing.
-pub async fn lock_row<C: ConnectionTrait>(conn: &C, kind: Lockable, id: i64) -> Result<(), DbErr> {
+pub async fn lock_row<C: ConnectionTrait>(
+    conn: &C,
+    kind: Lockable,
+    id: i64,
+) -> Result<(), StoreError> {
     lock_rows(conn, kind, &[id]).await
 }
 
@@ -85,7 +90,7 @@ pub async fn lock_rows<C: ConnectionTrait>(
     conn: &C,
     kind: Lockable,
     ids: &[i64],
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     let backend = conn.get_database_backend();
     if backend != DbBackend::Postgres || ids.is_empty() {
         return Ok(());
@@ -125,8 +130,8 @@ pub enum UniqueKey {
 /// Recognizes a unique-constraint violation on either engine. SQLite names the columns
 /// (`UNIQUE constraint failed: organizations.name_key`), PostgreSQL the index
 /// (`ux_organizations_name_key`); both contain the table and column.
-pub fn unique_violation(err: &DbErr) -> Option<UniqueKey> {
-    let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err() else {
+pub fn unique_violation(err: &StoreError) -> Option<UniqueKey> {
+    let Some(SqlErr::UniqueConstraintViolation(message)) = err.db_err().sql_err() else {
         return None;
     };
     let key = if message.contains("usergroups") && message.contains("name_key") {
@@ -206,7 +211,7 @@ pub async fn put_ticket_search<C: ConnectionTrait>(
     ticket: i64,
     public_doc: &str,
     internal_doc: &str,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     let (delete, insert) = match conn.get_database_backend() {
         DbBackend::Postgres => (
             "DELETE FROM ticket_search WHERE ticket_id = $1",
@@ -233,7 +238,7 @@ pub async fn put_ticket_search<C: ConnectionTrait>(
 pub async fn insert_ticket_search<C: ConnectionTrait>(
     conn: &C,
     documents: &[(i64, String)],
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     let tuple = match conn.get_database_backend() {
         DbBackend::Postgres => |a: usize, b: usize| {
             format!(
@@ -273,7 +278,7 @@ pub async fn append_ticket_search<C: ConnectionTrait>(
     ticket: i64,
     internal: bool,
     doc: &str,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     let statement = match (conn.get_database_backend(), internal) {
         (DbBackend::Postgres, false) => {
             "UPDATE ticket_search SET public_doc = public_doc || strip(to_tsvector('simple', $2)), \

@@ -1,9 +1,10 @@
 //! Email domains associated with organizations, and the users they match.
 
+use crate::error::StoreError;
 use crate::sql::{self, placeholders};
 use orgdesk_core::model::{OrganizationRef, User};
 use orgdesk_core::{OrganizationId, UserId};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use std::collections::HashMap;
 
 pub async fn insert<C: ConnectionTrait>(
@@ -11,7 +12,7 @@ pub async fn insert<C: ConnectionTrait>(
     organization: OrganizationId,
     domain: &str,
     at: i64,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     sql::execute(
         conn,
         "INSERT INTO organization_domains (domain, organization_id, created_at) VALUES ($1, $2, $3)",
@@ -25,7 +26,7 @@ pub async fn delete<C: ConnectionTrait>(
     conn: &C,
     organization: OrganizationId,
     domain: &str,
-) -> Result<bool, DbErr> {
+) -> Result<bool, StoreError> {
     let rows = sql::execute(
         conn,
         "DELETE FROM organization_domains WHERE organization_id = $1 AND domain = $2",
@@ -39,7 +40,7 @@ pub async fn delete<C: ConnectionTrait>(
 pub async fn owner<C: ConnectionTrait>(
     conn: &C,
     domain: &str,
-) -> Result<Option<OrganizationRef>, DbErr> {
+) -> Result<Option<OrganizationRef>, StoreError> {
     #[derive(FromQueryResult)]
     struct Owner {
         id: i64,
@@ -64,7 +65,7 @@ pub async fn lock_joined<C: ConnectionTrait>(
     conn: &C,
     named: &[OrganizationId],
     domains: &[&str],
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     if conn.get_database_backend() != sea_orm::DbBackend::Postgres {
         return Ok(());
     }
@@ -88,7 +89,7 @@ pub async fn lock_joined<C: ConnectionTrait>(
 pub async fn list_for<C: ConnectionTrait>(
     conn: &C,
     organizations: &[OrganizationId],
-) -> Result<HashMap<OrganizationId, Vec<String>>, DbErr> {
+) -> Result<HashMap<OrganizationId, Vec<String>>, StoreError> {
     if organizations.is_empty() {
         return Ok(HashMap::new());
     }
@@ -141,7 +142,7 @@ pub async fn count_matches<C: ConnectionTrait>(
     owner: OrganizationId,
     domain: &str,
     group: MatchGroup,
-) -> Result<i64, DbErr> {
+) -> Result<i64, StoreError> {
     let sql = format!(
         "SELECT COUNT(*) AS value FROM users u WHERE u.email_domain = $1 AND {}",
         group.condition()
@@ -161,7 +162,7 @@ pub async fn list_matches<C: ConnectionTrait>(
     group: MatchGroup,
     after: i64,
     limit: u64,
-) -> Result<Vec<User>, DbErr> {
+) -> Result<Vec<User>, StoreError> {
     let filter = format!(
         "u.email_domain = $1 AND {} AND u.id > $3 ORDER BY u.id LIMIT $4",
         group.condition()
@@ -183,7 +184,7 @@ pub async fn lock_matches<C: ConnectionTrait>(
     owner: OrganizationId,
     domain: &str,
     group: MatchGroup,
-) -> Result<Vec<(UserId, Option<OrganizationId>)>, DbErr> {
+) -> Result<Vec<(UserId, Option<OrganizationId>)>, StoreError> {
     #[derive(FromQueryResult)]
     struct Row {
         id: i64,

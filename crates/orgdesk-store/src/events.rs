@@ -1,9 +1,10 @@
 //! The record of what happened to and around each organization.
 
+use crate::error::StoreError;
 use crate::sql;
 use orgdesk_core::model::{Action, Actor, Change, OrganizationEvent, UserRef};
 use orgdesk_core::{OrganizationId, UserId};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
 /// An actor as stored: kind, optional id and the name at the time.
 pub struct ActorColumns<'a> {
@@ -37,7 +38,7 @@ const INSERT_CHUNK: usize = 100;
 pub async fn insert_many<C: ConnectionTrait>(
     conn: &C,
     events: &[NewEvent<'_>],
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     for chunk in events.chunks(INSERT_CHUNK) {
         let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 9);
         let mut tuples = Vec::with_capacity(chunk.len());
@@ -81,7 +82,7 @@ pub async fn list<C: ConnectionTrait>(
     history_only: bool,
     before: Option<i64>,
     limit: u64,
-) -> Result<Vec<OrganizationEvent>, DbErr> {
+) -> Result<Vec<OrganizationEvent>, StoreError> {
     #[derive(FromQueryResult)]
     struct Row {
         id: i64,
@@ -114,7 +115,7 @@ pub async fn list<C: ConnectionTrait>(
         .map(|row| {
             let actor = Actor::stored(&row.actor_type, row.actor_id, row.actor_name);
             let changes: Vec<Change> = serde_json::from_str(&row.changes).map_err(|err| {
-                DbErr::Custom(format!("event {} has unreadable changes: {err}", row.id))
+                StoreError::custom(format!("event {} has unreadable changes: {err}", row.id))
             })?;
             Ok(OrganizationEvent {
                 id: row.id,

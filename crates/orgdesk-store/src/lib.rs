@@ -7,6 +7,7 @@
 pub mod agents;
 pub mod dialect;
 pub mod domains;
+mod error;
 pub mod events;
 mod migration;
 pub mod organizations;
@@ -16,6 +17,7 @@ pub mod tokens;
 pub mod usergroups;
 pub mod users;
 
+pub use error::{StoreError, StoreResult};
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr};
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -97,7 +99,7 @@ pub struct Store {
 }
 
 impl Store {
-    pub async fn connect(url: &DatabaseUrl) -> Result<Self, DbErr> {
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self, StoreError> {
         if url.is_sqlite() {
             let read = Database::connect(sqlite_options(url, 4, 16)).await?;
             let write = Database::connect(sqlite_options(url, 1, 64)).await?;
@@ -118,8 +120,8 @@ impl Store {
 
     /// Brings the schema up to date. Runs over the single write connection on SQLite
     /// (migrations toggle per-connection pragmas).
-    pub async fn migrate(&self) -> Result<(), DbErr> {
-        migration::Migrator::up(&self.write, None).await
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Ok(migration::Migrator::up(&self.write, None).await?)
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -133,19 +135,25 @@ impl Store {
 
     /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite). Dropping it without
     /// `commit()` rolls back.
-    pub async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
+    pub async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
         self.write
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()
             })
             .await
+            .map_err(StoreError::from)
     }
 
-    pub async fn close(self) -> Result<(), DbErr> {
+    pub async fn close(self) -> Result<(), StoreError> {
         self.read.close().await?;
-        self.write.close().await
+        Ok(self.write.close().await?)
     }
+}
+
+/// Commits a write transaction.
+pub async fn commit(tx: DatabaseTransaction) -> Result<(), StoreError> {
+    Ok(tx.commit().await?)
 }
 
 /// Options of an SQLite pool. `cache_mib` is each connection's page cache: SQLite's

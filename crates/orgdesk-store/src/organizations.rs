@@ -1,10 +1,11 @@
 //! Organizations and their hierarchy.
 
+use crate::error::StoreError;
 use crate::sql::{self, placeholders};
 use orgdesk_core::hierarchy::{ChainLink, MAX_DEPTH};
 use orgdesk_core::model::Organization;
 use orgdesk_core::{Contact, OrganizationId};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use std::collections::HashMap;
 
 /// Columns of an organization, with its member count.
@@ -30,9 +31,9 @@ impl Row {
         self,
         domains: Vec<String>,
         usergroup_ids: Vec<i64>,
-    ) -> Result<Organization, DbErr> {
+    ) -> Result<Organization, StoreError> {
         let contacts: Vec<Contact> = serde_json::from_str(&self.contacts).map_err(|err| {
-            DbErr::Custom(format!(
+            StoreError::custom(format!(
                 "organization {} has unreadable contacts: {err}",
                 self.id
             ))
@@ -59,7 +60,7 @@ impl Row {
 async fn with_domains<C: ConnectionTrait>(
     conn: &C,
     rows: Vec<Row>,
-) -> Result<Vec<Organization>, DbErr> {
+) -> Result<Vec<Organization>, StoreError> {
     let ids: Vec<OrganizationId> = rows.iter().map(|row| OrganizationId(row.id)).collect();
     let mut domains = crate::domains::list_for(conn, &ids).await?;
     let mut usergroups = crate::usergroups::linked_to(conn, &ids).await?;
@@ -90,7 +91,7 @@ fn contacts_json(contacts: &[Contact]) -> String {
 pub async fn insert<C: ConnectionTrait>(
     conn: &C,
     new: &NewOrganizationRow<'_>,
-) -> Result<OrganizationId, DbErr> {
+) -> Result<OrganizationId, StoreError> {
     let id: Option<i64> = sql::scalar(
         conn,
         "INSERT INTO organizations (name, name_key, summary, contacts, parent_id, external_id, version, created_at, updated_at) \
@@ -107,13 +108,13 @@ pub async fn insert<C: ConnectionTrait>(
     )
     .await?;
     id.map(OrganizationId)
-        .ok_or_else(|| DbErr::Custom("insert returned no id".into()))
+        .ok_or_else(|| StoreError::custom("insert returned no id".into()))
 }
 
 pub async fn find<C: ConnectionTrait>(
     conn: &C,
     id: OrganizationId,
-) -> Result<Option<Organization>, DbErr> {
+) -> Result<Option<Organization>, StoreError> {
     let rows: Vec<Row> = sql::all(
         conn,
         &format!("{SELECT} WHERE o.id = $1"),
@@ -135,7 +136,7 @@ pub struct Head {
 pub async fn find_head<C: ConnectionTrait>(
     conn: &C,
     id: OrganizationId,
-) -> Result<Option<Head>, DbErr> {
+) -> Result<Option<Head>, StoreError> {
     sql::one(
         conn,
         "SELECT id, name, parent_id, version FROM organizations WHERE id = $1",
@@ -148,7 +149,7 @@ pub async fn find_head<C: ConnectionTrait>(
 pub async fn heads<C: ConnectionTrait>(
     conn: &C,
     ids: &[OrganizationId],
-) -> Result<Vec<Head>, DbErr> {
+) -> Result<Vec<Head>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -166,7 +167,7 @@ pub async fn heads<C: ConnectionTrait>(
 pub async fn find_head_by_name_key<C: ConnectionTrait>(
     conn: &C,
     name_key: &str,
-) -> Result<Option<Head>, DbErr> {
+) -> Result<Option<Head>, StoreError> {
     sql::one(
         conn,
         "SELECT id, name, parent_id, version FROM organizations WHERE name_key = $1",
@@ -178,7 +179,7 @@ pub async fn find_head_by_name_key<C: ConnectionTrait>(
 pub async fn find_head_by_external_id<C: ConnectionTrait>(
     conn: &C,
     external_id: &str,
-) -> Result<Option<Head>, DbErr> {
+) -> Result<Option<Head>, StoreError> {
     sql::one(
         conn,
         "SELECT id, name, parent_id, version FROM organizations WHERE external_id = $1",
@@ -205,7 +206,7 @@ pub async fn list<C: ConnectionTrait>(
     filter: &OrganizationFilter,
     after: Option<&str>,
     limit: u64,
-) -> Result<Vec<Organization>, DbErr> {
+) -> Result<Vec<Organization>, StoreError> {
     let mut conditions = Vec::new();
     let mut values: Vec<Value> = Vec::new();
     let bind = |value: Value, values: &mut Vec<Value>| {
@@ -267,7 +268,7 @@ pub async fn update<C: ConnectionTrait>(
     id: OrganizationId,
     expected_version: i64,
     update: &OrganizationUpdate<'_>,
-) -> Result<bool, DbErr> {
+) -> Result<bool, StoreError> {
     let rows = sql::execute(
         conn,
         "UPDATE organizations SET name = $1, name_key = $2, summary = $3, contacts = $4, parent_id = $5, external_id = $6, \
@@ -290,7 +291,11 @@ pub async fn update<C: ConnectionTrait>(
 
 /// Records that something about the organization changed (a domain, a member) without
 /// touching its columns, so readers holding the old version learn about it.
-pub async fn touch<C: ConnectionTrait>(conn: &C, id: OrganizationId, at: i64) -> Result<(), DbErr> {
+pub async fn touch<C: ConnectionTrait>(
+    conn: &C,
+    id: OrganizationId,
+    at: i64,
+) -> Result<(), StoreError> {
     sql::execute(
         conn,
         "UPDATE organizations SET updated_at = $1, version = version + 1 WHERE id = $2",
@@ -306,7 +311,7 @@ pub async fn set_parent<C: ConnectionTrait>(
     id: OrganizationId,
     parent: Option<OrganizationId>,
     at: i64,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     sql::execute(
         conn,
         "UPDATE organizations SET parent_id = $1, updated_at = $2, version = version + 1 WHERE id = $3",
@@ -322,7 +327,7 @@ pub async fn set_parent<C: ConnectionTrait>(
 pub async fn chain<C: ConnectionTrait>(
     conn: &C,
     id: OrganizationId,
-) -> Result<Vec<ChainLink>, DbErr> {
+) -> Result<Vec<ChainLink>, StoreError> {
     #[derive(FromQueryResult)]
     struct Link {
         id: i64,
@@ -351,7 +356,7 @@ pub async fn chain<C: ConnectionTrait>(
 pub async fn get_many<C: ConnectionTrait>(
     conn: &C,
     ids: &[OrganizationId],
-) -> Result<Vec<Organization>, DbErr> {
+) -> Result<Vec<Organization>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -375,7 +380,7 @@ pub async fn descendants<C: ConnectionTrait>(
     id: OrganizationId,
     after: Option<(i64, i64)>,
     limit: u64,
-) -> Result<Vec<(i64, Organization)>, DbErr> {
+) -> Result<Vec<(i64, Organization)>, StoreError> {
     #[derive(FromQueryResult)]
     struct Below {
         id: i64,
@@ -402,7 +407,7 @@ pub async fn descendants<C: ConnectionTrait>(
 pub async fn subtree_height<C: ConnectionTrait>(
     conn: &C,
     id: OrganizationId,
-) -> Result<usize, DbErr> {
+) -> Result<usize, StoreError> {
     let height: Option<i64> = sql::scalar(
         conn,
         "WITH RECURSIVE below(id, depth) AS ( \
@@ -420,7 +425,7 @@ pub async fn subtree_height<C: ConnectionTrait>(
 pub async fn child_ids<C: ConnectionTrait>(
     conn: &C,
     id: OrganizationId,
-) -> Result<Vec<(OrganizationId, String)>, DbErr> {
+) -> Result<Vec<(OrganizationId, String)>, StoreError> {
     #[derive(FromQueryResult)]
     struct Child {
         id: i64,
@@ -443,7 +448,7 @@ pub async fn detach_children<C: ConnectionTrait>(
     conn: &C,
     id: OrganizationId,
     at: i64,
-) -> Result<u64, DbErr> {
+) -> Result<u64, StoreError> {
     sql::execute(
         conn,
         "UPDATE organizations SET parent_id = NULL, updated_at = $1, version = version + 1 WHERE parent_id = $2",
@@ -452,7 +457,7 @@ pub async fn detach_children<C: ConnectionTrait>(
     .await
 }
 
-pub async fn delete<C: ConnectionTrait>(conn: &C, id: OrganizationId) -> Result<bool, DbErr> {
+pub async fn delete<C: ConnectionTrait>(conn: &C, id: OrganizationId) -> Result<bool, StoreError> {
     Ok(sql::execute(
         conn,
         "DELETE FROM organizations WHERE id = $1",

@@ -1,6 +1,7 @@
 //! Small helpers to run portable raw SQL (`$N` placeholders) through SeaORM.
 
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement, Value};
+use crate::error::StoreError;
+use sea_orm::{ConnectionTrait, FromQueryResult, Statement, Value};
 
 pub(crate) fn statement<C: ConnectionTrait>(conn: &C, sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(conn.get_database_backend(), sql, values)
@@ -10,20 +11,20 @@ pub(crate) async fn all<T: FromQueryResult, C: ConnectionTrait>(
     conn: &C,
     sql: &str,
     values: Vec<Value>,
-) -> Result<Vec<T>, DbErr> {
-    T::find_by_statement(statement(conn, sql, values))
+) -> Result<Vec<T>, StoreError> {
+    Ok(T::find_by_statement(statement(conn, sql, values))
         .all(conn)
-        .await
+        .await?)
 }
 
 pub(crate) async fn one<T: FromQueryResult, C: ConnectionTrait>(
     conn: &C,
     sql: &str,
     values: Vec<Value>,
-) -> Result<Option<T>, DbErr> {
-    T::find_by_statement(statement(conn, sql, values))
+) -> Result<Option<T>, StoreError> {
+    Ok(T::find_by_statement(statement(conn, sql, values))
         .one(conn)
-        .await
+        .await?)
 }
 
 /// Runs a statement and returns how many rows it touched.
@@ -31,7 +32,7 @@ pub(crate) async fn execute<C: ConnectionTrait>(
     conn: &C,
     sql: &str,
     values: Vec<Value>,
-) -> Result<u64, DbErr> {
+) -> Result<u64, StoreError> {
     Ok(conn
         .execute_raw(statement(conn, sql, values))
         .await?
@@ -48,7 +49,7 @@ pub(crate) async fn scalar<T: sea_orm::TryGetable, C: ConnectionTrait>(
     conn: &C,
     sql: &str,
     values: Vec<Value>,
-) -> Result<Option<T>, DbErr> {
+) -> Result<Option<T>, StoreError> {
     Ok(one::<Scalar<T>, C>(conn, sql, values)
         .await?
         .map(|row| row.value))
@@ -71,7 +72,7 @@ pub(crate) async fn existing_ids<C: ConnectionTrait>(
     conn: &C,
     table: &'static str,
     ids: &[i64],
-) -> Result<Vec<i64>, DbErr> {
+) -> Result<Vec<i64>, StoreError> {
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(IN_CHUNK) {
         let rows: Vec<Scalar<i64>> = all(

@@ -1,12 +1,13 @@
 //! Tickets, their CC'd users and their messages.
 
 use crate::dialect::{SearchPlan, SearchScope, newest_first_hint, ticket_search_condition};
+use crate::error::StoreError;
 use crate::sql;
 use orgdesk_core::hierarchy::MAX_DEPTH;
 use orgdesk_core::model::{Actor, OrganizationRef, Ticket, TicketMessage, UserRef};
 use orgdesk_core::ticket::{TicketPriority, TicketStatus};
 use orgdesk_core::{AgentId, OrganizationId, TicketId, UserId};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use std::collections::HashMap;
 
 const SELECT: &str = "SELECT t.id, t.subject, t.status, t.priority, t.requester_id, u.name AS requester_name, \
@@ -31,9 +32,9 @@ struct Row {
 }
 
 impl Row {
-    fn into_ticket(self, cc_ids: Vec<UserId>) -> Result<Ticket, DbErr> {
+    fn into_ticket(self, cc_ids: Vec<UserId>) -> Result<Ticket, StoreError> {
         let unreadable = |what: &str, value: &str| {
-            DbErr::Custom(format!(
+            StoreError::custom(format!(
                 "ticket {} has an unknown {what} \"{value}\"",
                 self.id
             ))
@@ -67,7 +68,7 @@ impl Row {
 }
 
 /// Tickets from rows, each with its CC'd users (one query for the whole page).
-async fn with_ccs<C: ConnectionTrait>(conn: &C, rows: Vec<Row>) -> Result<Vec<Ticket>, DbErr> {
+async fn with_ccs<C: ConnectionTrait>(conn: &C, rows: Vec<Row>) -> Result<Vec<Ticket>, StoreError> {
     let ids: Vec<TicketId> = rows.iter().map(|row| TicketId(row.id)).collect();
     let mut ccs = cc_ids_of(conn, &ids).await?;
     rows.into_iter()
@@ -81,7 +82,7 @@ async fn with_ccs<C: ConnectionTrait>(conn: &C, rows: Vec<Row>) -> Result<Vec<Ti
 async fn cc_ids_of<C: ConnectionTrait>(
     conn: &C,
     tickets: &[TicketId],
-) -> Result<HashMap<TicketId, Vec<UserId>>, DbErr> {
+) -> Result<HashMap<TicketId, Vec<UserId>>, StoreError> {
     #[derive(FromQueryResult)]
     struct Cc {
         ticket_id: i64,
@@ -129,7 +130,7 @@ const INSERT_CHUNK: usize = 100;
 pub async fn insert_many<C: ConnectionTrait>(
     conn: &C,
     new: &[NewTicketRow<'_>],
-) -> Result<Vec<TicketId>, DbErr> {
+) -> Result<Vec<TicketId>, StoreError> {
     let mut ids = Vec::with_capacity(new.len());
     for chunk in new.chunks(INSERT_CHUNK) {
         let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 8);
@@ -171,7 +172,7 @@ pub async fn insert_many<C: ConnectionTrait>(
         .await?;
         let mut chunk_ids: Vec<i64> = returned.into_iter().map(|row| row.value).collect();
         if chunk_ids.len() != chunk.len() {
-            return Err(DbErr::Custom(format!(
+            return Err(StoreError::custom(format!(
                 "inserted {} tickets but got {} ids back",
                 chunk.len(),
                 chunk_ids.len()
@@ -183,7 +184,10 @@ pub async fn insert_many<C: ConnectionTrait>(
     Ok(ids)
 }
 
-pub async fn find<C: ConnectionTrait>(conn: &C, id: TicketId) -> Result<Option<Ticket>, DbErr> {
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    id: TicketId,
+) -> Result<Option<Ticket>, StoreError> {
     let rows: Vec<Row> = sql::all(
         conn,
         &format!("{SELECT} WHERE t.id = $1"),
@@ -198,7 +202,7 @@ pub async fn set_ccs<C: ConnectionTrait>(
     conn: &C,
     ticket: TicketId,
     users: &[UserId],
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     sql::execute(
         conn,
         "DELETE FROM ticket_ccs WHERE ticket_id = $1",
@@ -213,7 +217,7 @@ pub async fn set_ccs<C: ConnectionTrait>(
 pub async fn add_ccs<C: ConnectionTrait>(
     conn: &C,
     pairs: &[(TicketId, UserId)],
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     for chunk in pairs.chunks(INSERT_CHUNK * 4) {
         let tuples: Vec<String> = (0..chunk.len())
             .map(|n| format!("(${}, ${})", 2 * n + 1, 2 * n + 2))
@@ -240,7 +244,7 @@ pub async fn add_ccs<C: ConnectionTrait>(
 pub async fn cc_auto_cc_managers<C: ConnectionTrait>(
     conn: &C,
     tickets: &[TicketId],
-) -> Result<u64, DbErr> {
+) -> Result<u64, StoreError> {
     let mut added = 0;
     for chunk in tickets.chunks(INSERT_CHUNK * 5) {
         let mut values: Vec<Value> = vec![true.into()];
@@ -280,7 +284,7 @@ pub async fn update<C: ConnectionTrait>(
     id: TicketId,
     version: i64,
     change: &TicketUpdate<'_>,
-) -> Result<bool, DbErr> {
+) -> Result<bool, StoreError> {
     Ok(sql::execute(
         conn,
         "UPDATE tickets SET subject = $1, status = $2, priority = $3, organization_id = $4, department_id = $5, \
@@ -343,7 +347,7 @@ async fn subtree_ids<C: ConnectionTrait>(
     conn: &C,
     root: OrganizationId,
     cap: usize,
-) -> Result<Vec<i64>, DbErr> {
+) -> Result<Vec<i64>, StoreError> {
     let rows: Vec<sql::Scalar<i64>> = sql::all(
         conn,
         "WITH RECURSIVE tree(id, depth) AS (SELECT CAST($1 AS BIGINT), CAST(0 AS BIGINT) \
@@ -361,7 +365,7 @@ pub async fn list<C: ConnectionTrait>(
     filter: &TicketFilter,
     before: Option<TicketId>,
     limit: u64,
-) -> Result<Vec<Ticket>, DbErr> {
+) -> Result<Vec<Ticket>, StoreError> {
     let mut values: Vec<Value> = vec![before.map_or(i64::MAX, |id| id.0).into()];
     let mut conditions = vec!["t.id < $1".to_owned()];
     let mut prefix = String::new();
@@ -465,7 +469,7 @@ pub struct NewMessageRow<'a> {
 pub async fn insert_messages<C: ConnectionTrait>(
     conn: &C,
     new: &[NewMessageRow<'_>],
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     for chunk in new.chunks(INSERT_CHUNK) {
         let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 7);
         let mut tuples = Vec::with_capacity(chunk.len());
@@ -497,7 +501,7 @@ pub async fn insert_messages<C: ConnectionTrait>(
 pub async fn insert_message<C: ConnectionTrait>(
     conn: &C,
     new: &NewMessageRow<'_>,
-) -> Result<i64, DbErr> {
+) -> Result<i64, StoreError> {
     sql::scalar(
         conn,
         "INSERT INTO ticket_messages (ticket_id, author_type, author_id, author_name, body, internal, created_at) \
@@ -513,7 +517,7 @@ pub async fn insert_message<C: ConnectionTrait>(
         ],
     )
     .await?
-    .ok_or_else(|| DbErr::Custom("INSERT … RETURNING gave no id".into()))
+    .ok_or_else(|| StoreError::custom("INSERT … RETURNING gave no id".into()))
 }
 
 /// Marks the ticket as changed (a new message) and sets its status.
@@ -522,7 +526,7 @@ pub async fn touch<C: ConnectionTrait>(
     id: TicketId,
     status: TicketStatus,
     at: i64,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     sql::execute(
         conn,
         "UPDATE tickets SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3",
@@ -540,7 +544,7 @@ pub async fn messages<C: ConnectionTrait>(
     with_internal: bool,
     after: i64,
     limit: u64,
-) -> Result<Vec<TicketMessage>, DbErr> {
+) -> Result<Vec<TicketMessage>, StoreError> {
     #[derive(FromQueryResult)]
     struct MessageRow {
         id: i64,
@@ -581,7 +585,7 @@ pub async fn messages<C: ConnectionTrait>(
 pub async fn message_bodies<C: ConnectionTrait>(
     conn: &C,
     ticket: TicketId,
-) -> Result<Vec<(String, bool)>, DbErr> {
+) -> Result<Vec<(String, bool)>, StoreError> {
     #[derive(FromQueryResult)]
     struct Body {
         body: String,

@@ -1,10 +1,11 @@
 //! API bearer tokens, stored only as hashes so a database leak yields no usable token,
 //! and the credentials they are exchanged for.
 
+use crate::error::StoreError;
 use crate::sql;
 use orgdesk_core::model::Agent;
 use orgdesk_core::{AgentId, UserId};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
 /// Whose token it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +55,7 @@ pub async fn insert<C: ConnectionTrait>(
     owner: TokenOwner,
     at: i64,
     expires_at: i64,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     let (agent, user) = owner.columns();
     sql::execute(
         conn,
@@ -84,7 +85,7 @@ pub struct LiveToken {
 pub async fn holder<C: ConnectionTrait>(
     conn: &C,
     token_hash: &str,
-) -> Result<Option<LiveToken>, DbErr> {
+) -> Result<Option<LiveToken>, StoreError> {
     #[derive(FromQueryResult)]
     struct Row {
         user_id: Option<i64>,
@@ -151,7 +152,7 @@ pub async fn extend<C: ConnectionTrait>(
     token_hash: &str,
     expires_at: i64,
     min_step: i64,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     sql::execute(
         conn,
         "UPDATE api_tokens SET expires_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL AND expires_at < $3",
@@ -165,7 +166,7 @@ pub async fn revoke<C: ConnectionTrait>(
     conn: &C,
     token_hash: &str,
     at: i64,
-) -> Result<bool, DbErr> {
+) -> Result<bool, StoreError> {
     let rows = sql::execute(
         conn,
         "UPDATE api_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
@@ -182,7 +183,7 @@ pub async fn revoke_all<C: ConnectionTrait>(
     owner: TokenOwner,
     keep: Option<&str>,
     at: i64,
-) -> Result<u64, DbErr> {
+) -> Result<u64, StoreError> {
     let (column, id) = match owner {
         TokenOwner::Agent(id) => ("agent_id", id.0),
         TokenOwner::User(id) => ("user_id", id.0),

@@ -1,10 +1,11 @@
 //! Usergroups, direct members and organization links. Effective membership (direct ∪
 //! through the user's organization) is computed by queries, never copied per user.
 
+use crate::error::StoreError;
 use crate::sql::{self, placeholders};
 use orgdesk_core::model::{MembershipSources, Usergroup};
 use orgdesk_core::{OrganizationId, UserId};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use std::collections::{BTreeSet, HashMap};
 
 #[derive(Debug, FromQueryResult)]
@@ -16,9 +17,9 @@ struct Row {
 }
 
 impl Row {
-    fn into_usergroup(self) -> Result<Usergroup, DbErr> {
+    fn into_usergroup(self) -> Result<Usergroup, StoreError> {
         let permissions = serde_json::from_str(&self.permissions).map_err(|err| {
-            DbErr::Custom(format!(
+            StoreError::custom(format!(
                 "usergroup {} has unreadable permissions: {err}",
                 self.id
             ))
@@ -38,17 +39,17 @@ pub async fn insert<C: ConnectionTrait>(
     name_key: &str,
     permissions: &[String],
     at: i64,
-) -> Result<i64, DbErr> {
+) -> Result<i64, StoreError> {
     let id: Option<i64> = sql::scalar(
         conn,
         "INSERT INTO usergroups (name, name_key, permissions, created_at) VALUES ($1, $2, $3, $4) RETURNING id AS value",
         vec![name.into(), name_key.into(), serde_json::to_string(permissions).expect("strings serialize").into(), at.into()],
     )
     .await?;
-    id.ok_or_else(|| DbErr::Custom("insert returned no id".into()))
+    id.ok_or_else(|| StoreError::custom("insert returned no id".into()))
 }
 
-pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<Usergroup>, DbErr> {
+pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<Usergroup>, StoreError> {
     let row: Option<Row> = sql::one(
         conn,
         "SELECT id, name, permissions, created_at FROM usergroups WHERE id = $1",
@@ -61,7 +62,7 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<Usergr
 pub async fn find_id_by_name_key<C: ConnectionTrait>(
     conn: &C,
     name_key: &str,
-) -> Result<Option<i64>, DbErr> {
+) -> Result<Option<i64>, StoreError> {
     sql::scalar(
         conn,
         "SELECT id AS value FROM usergroups WHERE name_key = $1",
@@ -75,7 +76,7 @@ pub async fn list<C: ConnectionTrait>(
     conn: &C,
     after: i64,
     limit: u64,
-) -> Result<Vec<Usergroup>, DbErr> {
+) -> Result<Vec<Usergroup>, StoreError> {
     let rows: Vec<Row> = sql::all(
         conn,
         "SELECT id, name, permissions, created_at FROM usergroups WHERE id > $1 ORDER BY id LIMIT $2",
@@ -89,7 +90,7 @@ pub async fn is_direct_member<C: ConnectionTrait>(
     conn: &C,
     usergroup: i64,
     user: UserId,
-) -> Result<bool, DbErr> {
+) -> Result<bool, StoreError> {
     let found: Option<i64> = sql::scalar(
         conn,
         "SELECT id AS value FROM usergroup_members WHERE usergroup_id = $1 AND user_id = $2",
@@ -104,7 +105,7 @@ pub async fn add_member<C: ConnectionTrait>(
     usergroup: i64,
     user: UserId,
     at: i64,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     sql::execute(
         conn,
         "INSERT INTO usergroup_members (usergroup_id, user_id, created_at) VALUES ($1, $2, $3)",
@@ -118,7 +119,7 @@ pub async fn remove_member<C: ConnectionTrait>(
     conn: &C,
     usergroup: i64,
     user: UserId,
-) -> Result<bool, DbErr> {
+) -> Result<bool, StoreError> {
     let rows = sql::execute(
         conn,
         "DELETE FROM usergroup_members WHERE usergroup_id = $1 AND user_id = $2",
@@ -132,7 +133,7 @@ pub async fn is_linked<C: ConnectionTrait>(
     conn: &C,
     organization: OrganizationId,
     usergroup: i64,
-) -> Result<bool, DbErr> {
+) -> Result<bool, StoreError> {
     let found: Option<i64> = sql::scalar(
         conn,
         "SELECT id AS value FROM organization_usergroups WHERE organization_id = $1 AND usergroup_id = $2",
@@ -147,7 +148,7 @@ pub async fn link<C: ConnectionTrait>(
     organization: OrganizationId,
     usergroup: i64,
     at: i64,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     sql::execute(
         conn,
         "INSERT INTO organization_usergroups (organization_id, usergroup_id, created_at) VALUES ($1, $2, $3)",
@@ -161,7 +162,7 @@ pub async fn unlink<C: ConnectionTrait>(
     conn: &C,
     organization: OrganizationId,
     usergroup: i64,
-) -> Result<bool, DbErr> {
+) -> Result<bool, StoreError> {
     let rows = sql::execute(
         conn,
         "DELETE FROM organization_usergroups WHERE organization_id = $1 AND usergroup_id = $2",
@@ -175,7 +176,7 @@ pub async fn unlink<C: ConnectionTrait>(
 pub async fn linked_to<C: ConnectionTrait>(
     conn: &C,
     organizations: &[OrganizationId],
-) -> Result<HashMap<OrganizationId, Vec<i64>>, DbErr> {
+) -> Result<HashMap<OrganizationId, Vec<i64>>, StoreError> {
     if organizations.is_empty() {
         return Ok(HashMap::new());
     }
@@ -217,7 +218,7 @@ pub async fn members<C: ConnectionTrait>(
     usergroup: i64,
     after: i64,
     limit: u64,
-) -> Result<Vec<(UserId, MembershipSources)>, DbErr> {
+) -> Result<Vec<(UserId, MembershipSources)>, StoreError> {
     let bounded =
         |rows: Vec<sql::Scalar<i64>>| rows.into_iter().map(|r| r.value).collect::<BTreeSet<i64>>();
     let direct = bounded(
@@ -272,7 +273,7 @@ pub async fn members<C: ConnectionTrait>(
 pub async fn of_user<C: ConnectionTrait>(
     conn: &C,
     user: UserId,
-) -> Result<Vec<(Usergroup, MembershipSources)>, DbErr> {
+) -> Result<Vec<(Usergroup, MembershipSources)>, StoreError> {
     #[derive(FromQueryResult)]
     struct Membership {
         id: i64,

@@ -1,10 +1,11 @@
 //! End users (customers) and their organization membership.
 
+use crate::error::StoreError;
 use crate::sql;
 use crate::tokens::{Credentials, CredentialsRow};
 use orgdesk_core::model::{OrganizationRef, User};
 use orgdesk_core::{OrganizationId, UserId};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use std::collections::HashMap;
 
 const SELECT: &str = "SELECT u.id, u.name, u.email, u.organization_id, o.name AS organization_name, u.position, u.manager, \
@@ -53,7 +54,7 @@ pub(crate) async fn select_where<C: ConnectionTrait>(
     conn: &C,
     condition: &str,
     values: Vec<Value>,
-) -> Result<Vec<User>, DbErr> {
+) -> Result<Vec<User>, StoreError> {
     let rows: Vec<Row> = sql::all(conn, &format!("{SELECT} WHERE {condition}"), values).await?;
     Ok(rows.into_iter().map(User::from).collect())
 }
@@ -90,7 +91,7 @@ pub struct Inserted {
 pub async fn insert_many<C: ConnectionTrait>(
     conn: &C,
     rows: &[NewUserRow<'_>],
-) -> Result<Vec<Inserted>, DbErr> {
+) -> Result<Vec<Inserted>, StoreError> {
     #[derive(FromQueryResult)]
     struct Returned {
         id: i64,
@@ -145,11 +146,9 @@ pub async fn insert_many<C: ConnectionTrait>(
             })
             .collect();
         for row in chunk {
-            inserted.push(
-                by_key.remove(row.email_key).ok_or_else(|| {
-                    DbErr::Custom(format!("no row returned for {}", row.email_key))
-                })?,
-            );
+            inserted.push(by_key.remove(row.email_key).ok_or_else(|| {
+                StoreError::custom(format!("no row returned for {}", row.email_key))
+            })?);
         }
     }
     Ok(inserted)
@@ -159,7 +158,7 @@ pub async fn insert_many<C: ConnectionTrait>(
 pub async fn existing_email_keys<C: ConnectionTrait>(
     conn: &C,
     keys: &[&str],
-) -> Result<Vec<String>, DbErr> {
+) -> Result<Vec<String>, StoreError> {
     let mut found = Vec::new();
     for chunk in keys.chunks(INSERT_CHUNK) {
         let rows: Vec<sql::Scalar<String>> = sql::all(
@@ -176,14 +175,17 @@ pub async fn existing_email_keys<C: ConnectionTrait>(
     Ok(found)
 }
 
-pub async fn find<C: ConnectionTrait>(conn: &C, id: UserId) -> Result<Option<User>, DbErr> {
+pub async fn find<C: ConnectionTrait>(conn: &C, id: UserId) -> Result<Option<User>, StoreError> {
     Ok(select_where(conn, "u.id = $1", vec![id.0.into()])
         .await?
         .pop())
 }
 
 /// The given users, in the given order (missing ones left out).
-pub async fn get_many<C: ConnectionTrait>(conn: &C, ids: &[UserId]) -> Result<Vec<User>, DbErr> {
+pub async fn get_many<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[UserId],
+) -> Result<Vec<User>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -201,7 +203,7 @@ pub async fn get_many<C: ConnectionTrait>(conn: &C, ids: &[UserId]) -> Result<Ve
 pub async fn existing_ids<C: ConnectionTrait>(
     conn: &C,
     ids: &[UserId],
-) -> Result<Vec<UserId>, DbErr> {
+) -> Result<Vec<UserId>, StoreError> {
     let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
     Ok(sql::existing_ids(conn, "users", &ids)
         .await?
@@ -213,7 +215,7 @@ pub async fn existing_ids<C: ConnectionTrait>(
 pub async fn find_id_by_email_key<C: ConnectionTrait>(
     conn: &C,
     email_key: &str,
-) -> Result<Option<UserId>, DbErr> {
+) -> Result<Option<UserId>, StoreError> {
     Ok(sql::scalar(
         conn,
         "SELECT id AS value FROM users WHERE email_key = $1",
@@ -228,7 +230,7 @@ pub async fn find_id_by_email_key<C: ConnectionTrait>(
 pub async fn credentials<C: ConnectionTrait>(
     conn: &C,
     email_key: &str,
-) -> Result<Option<Credentials<UserId>>, DbErr> {
+) -> Result<Option<Credentials<UserId>>, StoreError> {
     let row: Option<CredentialsRow> = sql::one(
         conn,
         "SELECT id, password_hash, disabled_at IS NOT NULL AS disabled FROM users WHERE email_key = $1",
@@ -244,7 +246,7 @@ pub async fn set_disabled<C: ConnectionTrait>(
     id: UserId,
     disabled: bool,
     at: i64,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     sql::execute(
         conn,
         "UPDATE users SET disabled_at = $1, updated_at = $2 WHERE id = $3",
@@ -268,7 +270,7 @@ pub async fn list<C: ConnectionTrait>(
     filter: &UserFilter,
     after: i64,
     limit: u64,
-) -> Result<Vec<User>, DbErr> {
+) -> Result<Vec<User>, StoreError> {
     let mut conditions = vec!["u.id > $1".to_owned()];
     let mut values: Vec<Value> = vec![after.into()];
     if let Some(prefix) = &filter.prefix {
@@ -322,7 +324,7 @@ pub async fn change_organization<C: ConnectionTrait>(
     position: Option<&str>,
     manager: bool,
     at: i64,
-) -> Result<u64, DbErr> {
+) -> Result<u64, StoreError> {
     let new_membership = || -> Vec<Value> {
         vec![
             organization.map(|o| o.0).into(),
@@ -364,7 +366,7 @@ pub async fn update_membership<C: ConnectionTrait>(
     position: Option<&str>,
     manager: bool,
     at: i64,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     sql::execute(
         conn,
         "UPDATE users SET position = $1, manager = $2, auto_cc = (auto_cc AND $2), updated_at = $3 WHERE id = $4",
@@ -384,7 +386,7 @@ pub async fn set_auto_cc<C: ConnectionTrait>(
     id: UserId,
     auto_cc: bool,
     at: i64,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     sql::execute(
         conn,
         "UPDATE users SET auto_cc = $1, updated_at = $2 WHERE id = $3",
@@ -401,7 +403,7 @@ pub async fn set_identity<C: ConnectionTrait>(
     name: &str,
     email: &orgdesk_core::EmailAddress,
     at: i64,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     sql::execute(
         conn,
         "UPDATE users SET name = $1, email = $2, email_key = $3, email_domain = $4, updated_at = $5, name_key = $7 WHERE id = $6",
@@ -415,7 +417,7 @@ pub async fn set_password_hash<C: ConnectionTrait>(
     conn: &C,
     id: UserId,
     hash: &str,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     sql::execute(
         conn,
         "UPDATE users SET password_hash = $1 WHERE id = $2",

@@ -92,8 +92,9 @@ impl IntoResponse for ApiError {
             ApiError::Core(err) => {
                 let status = status_of(&err);
                 let message = match &err {
-                    Error::Internal(cause) => {
-                        tracing::error!(cause = %cause, "request failed");
+                    Error::Internal(failure) => {
+                        // Logged once, here, with every cause in the chain.
+                        tracing::error!(cause = %failure.chain(), "request failed");
                         "something went wrong on our side; it has been logged".to_owned()
                     }
                     other => other.to_string(),
@@ -126,5 +127,66 @@ impl IntoResponse for ApiError {
             );
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    /// Collects what the log writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A stand-in for a driver error with a cause of its own.
+    #[derive(Debug)]
+    struct Failure(&'static str, Option<Box<Failure>>);
+
+    impl std::fmt::Display for Failure {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Failure {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|cause| cause as _)
+        }
+    }
+
+    #[test]
+    fn an_internal_error_answers_500_without_detail_and_logs_every_cause_once() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let cause = Failure(
+            "pool timed out",
+            Some(Box::new(Failure("connection refused", None))),
+        );
+        let response = tracing::subscriber::with_default(subscriber, || {
+            ApiError::from(Error::internal_from("storage failed", cause)).into_response()
+        });
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(log.matches("request failed").count(), 1, "{log}");
+        assert!(
+            log.contains("storage failed: pool timed out: connection refused"),
+            "{log}"
+        );
     }
 }

@@ -152,8 +152,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(addr)| addr.ip())
             .ok_or_else(|| {
-                ApiError::from(Error::Internal(
-                    "the server was started without connection addresses".into(),
+                ApiError::from(Error::internal(
+                    "the server was started without connection addresses",
                 ))
             })?;
         let trusted = parts
