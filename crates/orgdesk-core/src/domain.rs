@@ -1,9 +1,13 @@
 //! Email domains that associate users with organizations.
 //!
 //! A domain is normalized (trimmed, lower case, a leading `@` dropped, internationalized
-//! names in their ASCII form) and must be a registrable name under a suffix of the public
-//! suffix list: `acme.co.uk` is fine, the bare suffix `co.uk` is not. Well-known free
-//! mail providers are recognised so the caller can refuse them unless forced.
+//! names in their ASCII form) and must be a registrable name by the public suffix
+//! list's algorithm: `acme.co.uk` is fine, the bare suffix `co.uk` is not. A name under
+//! a top-level label the list does not know (`acme.example`, `corp.internal`,
+//! `sales.acme.local`) falls under the list's default rule `*` (its last label is the
+//! suffix), so intranet and documentation domains are accepted; a lone label
+//! (`localhost`, `example`) is not. Well-known free mail providers are recognised so the
+//! caller can refuse them unless forced.
 
 use crate::error::Error;
 use std::fmt;
@@ -51,12 +55,13 @@ impl EmailDomain {
         let ascii = idna::domain_to_ascii(without_dot).map_err(|_| {
             DomainError::Invalid(format!("\"{without_dot}\" is not a valid domain name"))
         })?;
+        check_shape(&ascii)?;
         let parsed = addr::parse_domain_name(&ascii).map_err(|_| {
             DomainError::Invalid(format!("\"{without_dot}\" is not a valid domain name"))
         })?;
-        if !parsed.has_known_suffix() {
+        if parsed.root().is_none() && !parsed.has_known_suffix() {
             return Err(DomainError::Invalid(format!(
-                "\"{ascii}\" does not end in a known public suffix (such as .com or .co.uk)"
+                "\"{ascii}\" is a single label, not a domain (use e.g. acme.com or acme.internal)"
             )));
         }
         if parsed.root().is_none() {
@@ -83,6 +88,31 @@ impl EmailDomain {
         FREE_MAIL_PROVIDERS.contains(&self.0.as_str())
             || FREE_MAIL_PROVIDERS.contains(&self.registrable())
     }
+}
+
+/// The longest name DNS carries, and the longest label.
+const MAX_NAME: usize = 253;
+const MAX_LABEL: usize = 63;
+
+/// Refuses what cannot be an organization's domain whatever the suffix list says: an IP
+/// address, empty or overlong labels, an overlong name.
+fn check_shape(ascii: &str) -> Result<(), DomainError> {
+    let invalid = |why: &str| Err(DomainError::Invalid(format!("\"{ascii}\" {why}")));
+    if ascii.len() > MAX_NAME {
+        return invalid(&format!("is longer than {MAX_NAME} characters"));
+    }
+    let labels: Vec<&str> = ascii.split('.').collect();
+    if labels.iter().any(|label| label.is_empty()) {
+        return invalid("has an empty label (two dots in a row, or a leading dot)");
+    }
+    if labels.iter().any(|label| label.len() > MAX_LABEL) {
+        return invalid(&format!("has a label longer than {MAX_LABEL} characters"));
+    }
+    let last = labels[labels.len() - 1];
+    if last.bytes().all(|b| b.is_ascii_digit()) {
+        return invalid("is an IP address, not a domain name");
+    }
+    Ok(())
 }
 
 impl fmt::Display for EmailDomain {
@@ -203,15 +233,50 @@ mod tests {
             "-a.com",
             "john@acme.com",
             "acme",
-            "acme.notatld",
+            "localhost",
+            "example",
             "http://acme.com",
             "xn--a.com",
+            "192.168.1.10",
+            "10.0.0.1.",
+            "[::1]",
+            ".acme.com",
         ] {
             assert!(
                 matches!(EmailDomain::parse(bad), Err(DomainError::Invalid(_))),
                 "{bad:?} accepted"
             );
         }
+    }
+
+    #[test]
+    fn names_under_a_top_level_label_the_list_does_not_know_are_accepted() {
+        for (input, registrable) in [
+            ("acme.example", "acme.example"),
+            ("corp.internal", "corp.internal"),
+            ("sales.acme.local", "acme.local"),
+            ("ACME.lan", "acme.lan"),
+        ] {
+            let domain = EmailDomain::parse(input).unwrap_or_else(|err| panic!("{input}: {err}"));
+            assert_eq!(domain.registrable(), registrable, "{input}");
+        }
+    }
+
+    #[test]
+    fn overlong_labels_and_names_are_refused() {
+        let label = "a".repeat(64);
+        assert!(matches!(
+            EmailDomain::parse(&format!("{label}.com")),
+            Err(DomainError::Invalid(_))
+        ));
+        let long = format!("{}.com", ["abcdefghij"; 25].join("."));
+        assert!(long.len() > 253);
+        assert!(matches!(
+            EmailDomain::parse(&long),
+            Err(DomainError::Invalid(_))
+        ));
+        let fits = format!("{}.com", "a".repeat(63));
+        assert!(EmailDomain::parse(&fits).is_ok());
     }
 
     #[test]

@@ -35,6 +35,48 @@ async fn added_domain_is_normalized_and_reports_existing_matches_by_group() {
 }
 
 #[tokio::test]
+async fn intranet_and_documentation_domains_work_everywhere_a_domain_does() {
+    let t = TestApp::start().await;
+    let created = t
+        .post(
+            "/api/v1/organizations",
+            json!({"name": "Acme", "contacts": [
+                {"kind": "email", "value": "sales@acme.example"},
+                {"kind": "website", "value": "https://acme.example"}
+            ]}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let acme = created.id();
+    for domain in [
+        "acme.example",
+        "corp.internal",
+        "sales.acme.local",
+        "acme.lan",
+    ] {
+        let added = t
+            .post(
+                &format!("/api/v1/organizations/{acme}/domains"),
+                json!({"domain": domain}),
+            )
+            .await;
+        assert_eq!(
+            added.status,
+            StatusCode::CREATED,
+            "{domain}: {}",
+            added.body
+        );
+    }
+    let user = t
+        .user(json!({"name": "Carol", "email": "carol@corp.internal"}))
+        .await;
+    assert_eq!(
+        user["organization_id"], acme,
+        "the domain association applies"
+    );
+}
+
+#[tokio::test]
 async fn internationalized_domains_are_stored_in_ascii() {
     let t = TestApp::start().await;
     let org = t.org("Bücher", None).await;
@@ -61,7 +103,10 @@ async fn invalid_domains_and_bare_public_suffixes_are_refused() {
         "not a domain",
         "acme",
         "jane@acme.com",
-        "acme.invalidtld",
+        "localhost",
+        "example",
+        "192.168.1.10",
+        "a..b.com",
         "",
     ] {
         let response = t
