@@ -184,11 +184,8 @@ impl App {
         password: &str,
         from: IpAddr,
     ) -> Result<IssuedToken> {
-        let owner = self
-            .signing_in(AccountKind::Agent, email, password, from)
-            .await?
-            .ok_or_else(bad_credentials)?;
-        self.store_token(owner).await
+        self.issue_token(AccountKind::Agent, email, password, from)
+            .await
     }
 
     /// Exchanges an end user's email and password for a new portal token.
@@ -198,8 +195,19 @@ impl App {
         password: &str,
         from: IpAddr,
     ) -> Result<IssuedToken> {
+        self.issue_token(AccountKind::User, email, password, from)
+            .await
+    }
+
+    async fn issue_token(
+        &self,
+        kind: AccountKind,
+        email: &str,
+        password: &str,
+        from: IpAddr,
+    ) -> Result<IssuedToken> {
         let owner = self
-            .signing_in(AccountKind::User, email, password, from)
+            .signing_in(kind, email, password, from)
             .await?
             .ok_or_else(bad_credentials)?;
         self.store_token(owner).await
@@ -240,22 +248,12 @@ impl App {
         let reader = self.store.reader();
         let found: Option<Credentials<TokenOwner>> = match (&key, kind) {
             (None, _) => None,
-            (Some(key), AccountKind::Agent) => {
-                agents::credentials(reader, key)
-                    .await?
-                    .map(|c| Credentials {
-                        id: TokenOwner::Agent(c.id),
-                        password_hash: c.password_hash,
-                        disabled: c.disabled,
-                    })
-            }
-            (Some(key), AccountKind::User) => {
-                users::credentials(reader, key).await?.map(|c| Credentials {
-                    id: TokenOwner::User(c.id),
-                    password_hash: c.password_hash,
-                    disabled: c.disabled,
-                })
-            }
+            (Some(key), AccountKind::Agent) => agents::credentials(reader, key)
+                .await?
+                .map(|c| c.map_id(TokenOwner::Agent)),
+            (Some(key), AccountKind::User) => users::credentials(reader, key)
+                .await?
+                .map(|c| c.map_id(TokenOwner::User)),
         };
         let Some(found) = found else {
             verify_password(password, None).await?;

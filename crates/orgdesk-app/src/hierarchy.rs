@@ -10,8 +10,26 @@ use crate::{App, PageRequest, now_ms};
 use orgdesk_core::hierarchy::{CandidateReason, check_new_parent, classify_child_candidate};
 use orgdesk_core::model::{Actor, Change, Organization, Page};
 use orgdesk_core::{Entity, Error, OrganizationId, OrganizationName, Result};
+use orgdesk_store::ConnectionTrait;
 use orgdesk_store::dialect::lock_hierarchy;
 use orgdesk_store::organizations::{self as orgs, OrganizationFilter};
+
+/// Refuses placing `child` (named `child_name`) under `parent` when that would close a
+/// cycle or nest its subtree past the deepest level; a missing parent is 404. Both ways
+/// of setting a parent (PATCH and adding a child) check here, under the hierarchy lock.
+pub(crate) async fn check_placement<C: ConnectionTrait>(
+    conn: &C,
+    child: OrganizationId,
+    child_name: &str,
+    parent: OrganizationId,
+) -> Result<()> {
+    let chain = orgs::chain(conn, parent).await?;
+    if chain.is_empty() {
+        return Err(Error::not_found(Entity::Organization, parent));
+    }
+    let height = orgs::subtree_height(conn, child).await?;
+    check_new_parent(child, child_name, &chain, height)
+}
 
 /// A child to attach: an existing organization, or one named (created when no
 /// organization has that name).
@@ -218,12 +236,7 @@ impl App {
         let current_parent = head.parent_id.map(OrganizationId);
         if current_parent != parent {
             if let Some(parent) = parent {
-                let chain = orgs::chain(&tx, parent).await?;
-                if chain.is_empty() {
-                    return Err(Error::not_found(Entity::Organization, parent));
-                }
-                let height = orgs::subtree_height(&tx, child).await?;
-                check_new_parent(child, &head.name, &chain, height)?;
+                check_placement(&tx, child, &head.name, parent).await?;
             }
             orgs::set_parent(&tx, child, parent, at).await?;
             let moved = vec![Change::new(

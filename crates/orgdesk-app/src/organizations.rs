@@ -401,9 +401,7 @@ impl App {
             if let Some(parent) = new_parent {
                 self.require_referenced_organization(&tx, "parent_id", parent)
                     .await?;
-                let chain = orgs::chain(&tx, parent).await?;
-                let height = orgs::subtree_height(&tx, id).await?;
-                orgdesk_core::hierarchy::check_new_parent(id, name.as_str(), &chain, height)?;
+                crate::hierarchy::check_placement(&tx, id, name.as_str(), parent).await?;
             }
             recorded.push(Change::new(
                 "parent_id",

@@ -32,6 +32,17 @@ pub struct Credentials<Id> {
     pub disabled: bool,
 }
 
+impl<Id> Credentials<Id> {
+    /// The same credentials under another kind of id.
+    pub fn map_id<Other>(self, id: impl FnOnce(Id) -> Other) -> Credentials<Other> {
+        Credentials {
+            id: id(self.id),
+            password_hash: self.password_hash,
+            disabled: self.disabled,
+        }
+    }
+}
+
 #[derive(FromQueryResult)]
 pub(crate) struct CredentialsRow {
     id: i64,

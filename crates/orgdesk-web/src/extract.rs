@@ -179,9 +179,7 @@ fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAd
     forwarded
         .iter()
         .rev()
-        .map(|hop| hop.parse::<IpAddr>())
-        .take_while(Result::is_ok)
-        .filter_map(Result::ok)
+        .map_while(|hop| hop.parse::<IpAddr>().ok())
         .find(|hop| !trusted.contains(hop))
         .unwrap_or(peer)
 }

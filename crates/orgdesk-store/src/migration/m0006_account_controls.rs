@@ -28,31 +28,30 @@ enum AccountControls {
 /// Thirty days in milliseconds: the lifetime given to tokens that existed before.
 const UPGRADE_LIFETIME_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
-fn nullable_time() -> ColumnDef {
-    let mut column = ColumnDef::new(AccountControls::DisabledAt);
-    column.big_integer().null();
-    column
+/// Adds the nullable `disabled_at` time to an account table.
+async fn add_disabled_at<T: IntoIden + 'static>(
+    manager: &SchemaManager<'_>,
+    table: T,
+) -> Result<(), DbErr> {
+    manager
+        .alter_table(
+            Table::alter()
+                .table(table)
+                .add_column(
+                    ColumnDef::new(AccountControls::DisabledAt)
+                        .big_integer()
+                        .null(),
+                )
+                .take(),
+        )
+        .await
 }
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Agents::Table)
-                    .add_column(nullable_time())
-                    .take(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .add_column(nullable_time())
-                    .take(),
-            )
-            .await?;
+        add_disabled_at(manager, Agents::Table).await?;
+        add_disabled_at(manager, Users::Table).await?;
         manager
             .alter_table(
                 Table::alter()

@@ -5,17 +5,13 @@
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode};
-use orgdesk_app::Settings;
+use orgdesk_app::{Settings, now_ms};
 use orgdesk_testkit::{ADMIN_EMAIL, ADMIN_PASSWORD, Response, TestApp};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::time::Duration;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-
-fn now_ms() -> i64 {
-    orgdesk_app::now_ms()
-}
 
 /// A JSON POST without a token, from the given source address.
 async fn post_from(t: &TestApp, from: &str, path: &str, body: Value) -> Response {
