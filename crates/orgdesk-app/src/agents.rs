@@ -80,9 +80,9 @@ impl App {
     pub async fn list_agents(&self, by: &Agent, page: &PageRequest) -> Result<Page<Agent>> {
         require_admin(by, "list agents")?;
         let limit = page.limit()?;
-        let after = page.id_position()?.unwrap_or(0);
+        let after = page.id_position("agents")?.unwrap_or(0);
         let agents = agents::list(self.store.reader(), after, limit + 1).await?;
-        Ok(crate::cursor::page(agents, limit, |agent| {
+        Ok(crate::cursor::page(agents, limit, "agents", |agent| {
             agent.id.0.to_string()
         }))
     }

@@ -59,18 +59,34 @@ impl App {
 
     /// The parent first, the root last. (Were a cycle ever stored, the list ends where
     /// it would repeat.)
-    pub async fn list_ancestors(&self, id: OrganizationId) -> Result<Vec<Organization>> {
+    pub async fn list_ancestors(
+        &self,
+        id: OrganizationId,
+        page: &PageRequest,
+    ) -> Result<Page<Organization>> {
         let reader = self.store.reader();
         self.require_organization(reader, id).await?;
+        let limit = page.limit()?;
+        let given = page.offset_position("ancestors")?;
         let chain = orgs::chain(reader, id).await?;
         let mut seen = std::collections::HashSet::new();
+        // The chain is bounded by the hierarchy's depth limit: the page is a slice of it.
         let ids: Vec<OrganizationId> = chain
             .iter()
             .map(|link| link.id)
             .take_while(|id| seen.insert(*id))
-            .skip(1)
+            .skip(1 + given)
+            .take(limit as usize + 1)
             .collect();
-        Ok(orgs::get_many(reader, &ids).await?)
+        let rows = orgs::get_many(reader, &ids).await?;
+        let indexed = rows.into_iter().enumerate().collect();
+        let page = crate::cursor::page(indexed, limit, "ancestors", |(index, _)| {
+            (given + index + 1).to_string()
+        });
+        Ok(Page {
+            items: page.items.into_iter().map(|(_, org)| org).collect(),
+            next_cursor: page.next_cursor,
+        })
     }
 
     /// Every organization below, nearest levels first.
@@ -82,39 +98,37 @@ impl App {
         let reader = self.store.reader();
         self.require_organization(reader, id).await?;
         let limit = page.limit()?;
-        let after = match page.position()? {
+        let after = match page.position("descendants")? {
             Some(position) => Some(
                 position
                     .split_once(':')
                     .and_then(|(depth, id)| Some((depth.parse().ok()?, id.parse().ok()?)))
-                    .ok_or_else(|| {
-                        Error::validation("cursor", "is not a cursor this list returned")
-                    })?,
+                    .ok_or_else(crate::cursor::invalid_cursor)?,
             ),
             None => None,
         };
         let rows = orgs::descendants(reader, id, after, limit + 1).await?;
-        let page = crate::cursor::page(rows, limit, |(depth, org)| format!("{depth}:{}", org.id));
+        let page = crate::cursor::page(rows, limit, "descendants", |(depth, org)| {
+            format!("{depth}:{}", org.id)
+        });
         Ok(Page {
             items: page.items.into_iter().map(|(_, org)| org).collect(),
             next_cursor: page.next_cursor,
         })
     }
 
-    /// Organizations whose name starts with `q`, each marked valid or not as a child of `id`.
+    /// Organizations whose name starts with `q`, in name order, each marked valid or not
+    /// as a child of `id`.
     pub async fn child_candidates(
         &self,
         id: OrganizationId,
         q: Option<&str>,
-        limit: Option<u64>,
-    ) -> Result<Vec<ChildCandidate>> {
+        page: &PageRequest,
+    ) -> Result<Page<ChildCandidate>> {
         let reader = self.store.reader();
         self.require_organization(reader, id).await?;
-        let limit = PageRequest {
-            limit,
-            cursor: None,
-        }
-        .limit()?;
+        let limit = page.limit()?;
+        let after = page.position("child_candidates")?;
         let ancestors: Vec<OrganizationId> = orgs::chain(reader, id)
             .await?
             .iter()
@@ -125,8 +139,12 @@ impl App {
             name_prefix: orgdesk_core::text::query_text("q", q)?.map(orgdesk_core::text::name_key),
             ..Default::default()
         };
-        let found = orgs::list(reader, &filter, None, limit).await?;
-        Ok(found
+        let found = orgs::list(reader, &filter, after.as_deref(), limit + 1).await?;
+        let page = crate::cursor::page(found, limit, "child_candidates", |org| {
+            orgdesk_core::text::name_key(&org.name)
+        });
+        let items = page
+            .items
             .into_iter()
             .map(|organization| {
                 let reason = classify_child_candidate(
@@ -140,7 +158,11 @@ impl App {
                     reason,
                 }
             })
-            .collect())
+            .collect();
+        Ok(Page {
+            items,
+            next_cursor: page.next_cursor,
+        })
     }
 
     /// Makes an organization a child of `parent`. Returns the child and whether it was

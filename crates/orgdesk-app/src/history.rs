@@ -180,9 +180,9 @@ impl App {
     ) -> Result<Page<OrganizationEvent>> {
         self.require_organization(self.store.reader(), id).await?;
         let limit = page.limit()?;
-        let before = page.id_position()?;
+        let before = page.id_position("events")?;
         let events = events::list(self.store.reader(), id, history_only, before, limit + 1).await?;
-        Ok(crate::cursor::page(events, limit, |event| {
+        Ok(crate::cursor::page(events, limit, "events", |event| {
             event.id.to_string()
         }))
     }

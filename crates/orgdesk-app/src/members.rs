@@ -237,14 +237,14 @@ impl App {
         page: &PageRequest,
     ) -> Result<Page<User>> {
         let limit = page.limit()?;
-        let after = page.id_position()?.unwrap_or(0);
+        let after = page.id_position("members")?.unwrap_or(0);
         let filter = UserFilter {
             prefix: query_text("q", q)?.map(str::to_lowercase),
             organization_id: organization,
             manager,
         };
         let rows = users::list(self.store.reader(), &filter, after, limit + 1).await?;
-        Ok(crate::cursor::page(rows, limit, |user| {
+        Ok(crate::cursor::page(rows, limit, "members", |user| {
             user.id.0.to_string()
         }))
     }

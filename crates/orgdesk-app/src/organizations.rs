@@ -285,7 +285,7 @@ impl App {
         page: &PageRequest,
     ) -> Result<Page<Organization>> {
         let limit = page.limit()?;
-        let after = page.position()?;
+        let after = page.position("organizations")?;
         let q = query_text("q", q)?;
         let domain = match query_text("domain", domain)? {
             Some(domain) => Some(EmailDomain::parse(domain)?.as_str().to_owned()),
@@ -297,7 +297,7 @@ impl App {
             domain,
         };
         let rows = orgs::list(self.store.reader(), &filter, after.as_deref(), limit + 1).await?;
-        Ok(crate::cursor::page(rows, limit, |org| {
+        Ok(crate::cursor::page(rows, limit, "organizations", |org| {
             orgdesk_core::text::name_key(&org.name)
         }))
     }

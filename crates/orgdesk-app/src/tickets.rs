@@ -562,10 +562,12 @@ impl App {
         page: &PageRequest,
     ) -> Result<Page<TicketMessage>> {
         let limit = page.limit()?;
-        let after = page.id_position()?.unwrap_or(0);
+        let after = page.id_position("messages")?.unwrap_or(0);
         let messages =
             tickets::messages(self.store.reader(), id, with_internal, after, limit + 1).await?;
-        Ok(crate::cursor::page(messages, limit, |m| m.id.to_string()))
+        Ok(crate::cursor::page(messages, limit, "messages", |m| {
+            m.id.to_string()
+        }))
     }
 
     /// A page of tickets, newest first.
@@ -575,9 +577,11 @@ impl App {
         page: &PageRequest,
     ) -> Result<Page<Ticket>> {
         let limit = page.limit()?;
-        let before = page.id_position()?.map(TicketId);
+        let before = page.id_position("tickets")?.map(TicketId);
         let found = tickets::list(self.store.reader(), filter, before, limit + 1).await?;
-        Ok(crate::cursor::page(found, limit, |t| t.id.0.to_string()))
+        Ok(crate::cursor::page(found, limit, "tickets", |t| {
+            t.id.0.to_string()
+        }))
     }
 
     /// Every ticket, newest first, narrowed by status, requester, assignee and words of

@@ -88,9 +88,11 @@ impl App {
 
     pub async fn list_usergroups(&self, page: &PageRequest) -> Result<Page<Usergroup>> {
         let limit = page.limit()?;
-        let after = page.id_position()?.unwrap_or(0);
+        let after = page.id_position("usergroups")?.unwrap_or(0);
         let rows = usergroups::list(self.store.reader(), after, limit + 1).await?;
-        Ok(crate::cursor::page(rows, limit, |g| g.id.to_string()))
+        Ok(crate::cursor::page(rows, limit, "usergroups", |g| {
+            g.id.to_string()
+        }))
     }
 
     /// The usergroup's effective members, in user order, each with why they are in it.
@@ -102,7 +104,7 @@ impl App {
         let reader = self.store.reader();
         self.require_usergroup(reader, id).await?;
         let limit = page.limit()?;
-        let after = page.id_position()?.unwrap_or(0);
+        let after = page.id_position("usergroup_members")?.unwrap_or(0);
         let members = usergroups::members(reader, id, after, limit + 1).await?;
         let ids: Vec<UserId> = members.iter().map(|(id, _)| *id).collect();
         let found = users::get_many(reader, &ids).await?;
@@ -110,9 +112,12 @@ impl App {
             .into_iter()
             .zip(members.into_iter().map(|(_, sources)| sources))
             .collect();
-        Ok(crate::cursor::page(rows, limit, |(user, _)| {
-            user.id.0.to_string()
-        }))
+        Ok(crate::cursor::page(
+            rows,
+            limit,
+            "usergroup_members",
+            |(user, _)| user.id.0.to_string(),
+        ))
     }
 
     /// Adds the user to the usergroup directly (kept whatever their organization does).

@@ -168,6 +168,28 @@ impl TestApp {
         self.send(Method::GET, path, Some(&self.admin_token), None, &[])
             .await
     }
+    /// Every item of a list, following `next_cursor` page by page (as the admin).
+    /// Panics on a refusal: callers test the walk, not its errors.
+    pub async fn get_all(&self, path: &str) -> Vec<Value> {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut items = Vec::new();
+        let mut next = path.to_owned();
+        loop {
+            let page = self.get(&next).await;
+            assert_eq!(page.status, StatusCode::OK, "GET {next}: {}", page.body);
+            items.extend(
+                page.body["data"]
+                    .as_array()
+                    .expect("a list")
+                    .iter()
+                    .cloned(),
+            );
+            match page.body["next_cursor"].as_str() {
+                Some(cursor) => next = format!("{path}{separator}cursor={cursor}"),
+                None => return items,
+            }
+        }
+    }
     pub async fn post(&self, path: &str, body: Value) -> Response {
         self.send(Method::POST, path, Some(&self.admin_token), Some(body), &[])
             .await

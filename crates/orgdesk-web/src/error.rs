@@ -31,6 +31,12 @@ pub enum ApiError {
     Malformed(String),
     /// The request body is larger than the server accepts.
     TooLarge,
+    /// The path and query are longer than the server accepts.
+    UriTooLong,
+    /// The path exists, but not with this method.
+    MethodNotAllowed,
+    /// The request took longer than the server allows.
+    TimedOut,
 }
 
 impl From<Error> for ApiError {
@@ -70,24 +76,38 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let (status, detail) = match self {
-            ApiError::Malformed(message) => (
-                StatusCode::BAD_REQUEST,
-                ErrorDetail {
-                    code: "malformed_request".into(),
-                    message,
-                    field: None,
-                },
-            ),
-            ApiError::TooLarge => (
+            ApiError::Malformed(message) => {
+                plain(StatusCode::BAD_REQUEST, "malformed_request", message)
+            }
+            ApiError::TooLarge => plain(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorDetail {
-                    code: "payload_too_large".into(),
-                    message: format!(
-                        "the request body is larger than {} MiB",
-                        crate::MAX_BODY_BYTES / (1024 * 1024)
-                    ),
-                    field: None,
-                },
+                "payload_too_large",
+                format!(
+                    "the request body is larger than {} MiB",
+                    crate::MAX_BODY_BYTES / (1024 * 1024)
+                ),
+            ),
+            ApiError::UriTooLong => plain(
+                StatusCode::URI_TOO_LONG,
+                "uri_too_long",
+                format!(
+                    "the path and query are longer than {} KiB",
+                    crate::MAX_URI_BYTES / 1024
+                ),
+            ),
+            ApiError::MethodNotAllowed => plain(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this path does not take this method; the Allow header lists those it takes"
+                    .to_owned(),
+            ),
+            ApiError::TimedOut => plain(
+                StatusCode::REQUEST_TIMEOUT,
+                "timed_out",
+                format!(
+                    "the request took longer than {} seconds",
+                    crate::REQUEST_DEADLINE.as_secs()
+                ),
             ),
             ApiError::Core(err) => {
                 let status = status_of(&err);
@@ -128,6 +148,18 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// A refusal made by the HTTP layer itself: no field to name.
+fn plain(status: StatusCode, code: &str, message: String) -> (StatusCode, ErrorDetail) {
+    (
+        status,
+        ErrorDetail {
+            code: code.to_owned(),
+            message,
+            field: None,
+        },
+    )
 }
 
 #[cfg(test)]

@@ -5,17 +5,17 @@
 pub mod api;
 mod error;
 mod extract;
+mod layers;
 
 pub use error::ApiError;
 pub use extract::TrustedProxies;
 
 use axum::Router;
-use axum::http::{HeaderName, Request};
 use axum::routing::get;
 use orgdesk_app::App;
 use std::time::Duration;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use utoipa_swagger_ui::SwaggerUi;
 
 /// Shared state of every handler.
 pub type AppState = App;
@@ -23,7 +23,17 @@ pub type AppState = App;
 /// The largest JSON request body accepted.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// The longest path and query accepted (as common reverse proxies do).
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// How long a request may take before it is answered 408 and its work dropped.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(120);
+
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
+/// Where the interactive API documentation (Swagger UI) is served.
+pub const API_DOCS_PATH: &str = "/api/docs";
 
 /// How the HTTP side runs where an install may choose.
 #[derive(Debug, Clone, Default)]
@@ -36,35 +46,44 @@ pub struct WebSettings {
 /// `into_make_service_with_connect_info::<SocketAddr>()`: sign-in throttling needs the
 /// client's address.
 pub fn router(app: App, settings: &WebSettings) -> Router {
-    let (api, openapi) = api::v1::router().split_for_parts();
-    let openapi_json = std::sync::Arc::new(openapi);
+    let (api, openapi) = api::v1::routes();
     Router::new()
+        .route("/", get(front_door))
         .route("/healthz", get(|| async { "ok" }))
-        .route(
-            "/api/v1/openapi.json",
-            get(move || {
-                let doc = openapi_json.clone();
-                async move { axum::Json(doc.as_ref().clone()) }
-            }),
-        )
         .merge(api)
-        .fallback(|uri: axum::http::Uri| async move { ApiError::from(orgdesk_app::core::Error::not_found(orgdesk_app::core::Entity::Route, uri.path())) })
+        .merge(SwaggerUi::new(API_DOCS_PATH).url(OPENAPI_PATH, openapi))
+        .route_layer(axum::middleware::from_fn(layers::remember_route))
+        .method_not_allowed_fallback(layers::method_not_allowed)
+        .fallback(|uri: axum::http::Uri| async move {
+            ApiError::from(orgdesk_app::core::Error::not_found(
+                orgdesk_app::core::Entity::Route,
+                uri.path(),
+            ))
+        })
         .with_state(app)
         .layer(axum::Extension(settings.trusted_proxies.clone()))
         // Read by the body extractors, which answer with the JSON error body (413).
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-                tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request_id = %id)
-            }),
-        )
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(120)))
+        .layer(axum::middleware::from_fn(layers::enforce_deadline))
+        .layer(axum::middleware::from_fn(layers::limit_uri_length))
+        .layer(axum::middleware::from_fn(layers::log_request))
+        .layer(PropagateRequestIdLayer::new(layers::REQUEST_ID))
+        .layer(SetRequestIdLayer::new(layers::REQUEST_ID, MakeRequestUuid))
 }
 
-/// The OpenAPI document, as served at `/api/v1/openapi.json`.
+/// `GET /`: what this server offers, for whoever opens its address first.
+async fn front_door() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({
+        "name": "orgdesk",
+        "version": env!("CARGO_PKG_VERSION"),
+        "api": "/api/v1",
+        "openapi": OPENAPI_PATH,
+        "api_docs": API_DOCS_PATH,
+        "health": "/healthz",
+    }))
+}
+
+/// The OpenAPI document, as served at [`OPENAPI_PATH`].
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api::v1::router().split_for_parts().1
+    api::v1::routes().1
 }

@@ -3,6 +3,7 @@
 
 mod agents;
 mod auth;
+mod common_responses;
 mod domains;
 mod hierarchy;
 mod members;
@@ -24,7 +25,7 @@ use utoipa_axum::router::OpenApiRouter;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "orgdesk API", description = "The helpdesk built around customer organizations. Errors are `{\"error\": {\"code\", \"message\"}}`; lists are `{\"data\", \"next_cursor\"}`."),
-    modifiers(&BearerAuth),
+    modifiers(&TokenKinds),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     tags(
         (name = "auth", description = "Tokens for agents and portal users"),
@@ -41,19 +42,42 @@ use utoipa_axum::router::OpenApiRouter;
 )]
 struct ApiDoc;
 
-struct BearerAuth;
+/// The two kinds of bearer token: each operation names the one it accepts, so a client
+/// knows which sign-in to use and the other kind is refused with 403.
+struct TokenKinds;
 
-impl Modify for BearerAuth {
+impl Modify for TokenKinds {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
+        let kinds = [
+            ("agent", "an agent's token, from `POST /api/v1/auth/token`"),
+            (
+                "portal_user",
+                "a portal user's token, from `POST /api/v1/portal/token`",
+            ),
+        ];
+        for (name, description) in kinds {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .description(Some(description))
+                        .build(),
+                ),
+            );
+        }
     }
 }
 
-pub fn router() -> OpenApiRouter<AppState> {
+/// The API's routes and their complete OpenAPI document.
+pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (routes, mut document) = router().split_for_parts();
+    common_responses::add_to(&mut document);
+    (routes, document)
+}
+
+fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
         .merge(agents::router())

@@ -3,6 +3,7 @@ mod accounts;
 mod agents;
 mod auth;
 mod hostile_input;
+mod http_layer;
 mod organizations;
 mod pagination;
 mod portal;

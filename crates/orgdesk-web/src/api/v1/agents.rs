@@ -23,7 +23,7 @@ pub struct CreateAgentBody {
 }
 
 /// Creates an agent (admins only).
-#[utoipa::path(post, path = "/api/v1/agents", tag = "agents", security(("bearer" = [])), request_body = CreateAgentBody,
+#[utoipa::path(post, path = "/api/v1/agents", tag = "agents", security(("agent" = [])), request_body = CreateAgentBody,
     responses((status = 201, body = AgentResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_agent(
     State(app): State<AppState>,
@@ -45,7 +45,7 @@ async fn create_agent(
 }
 
 /// Lists agents (admins only).
-#[utoipa::path(get, path = "/api/v1/agents", tag = "agents", security(("bearer" = [])), params(PageQuery),
+#[utoipa::path(get, path = "/api/v1/agents", tag = "agents", security(("agent" = [])), params(PageQuery),
     responses((status = 200, body = AgentList), (status = 403, body = ErrorBody)))]
 async fn list_agents(
     State(app): State<AppState>,
@@ -58,7 +58,7 @@ async fn list_agents(
 }
 
 /// One agent: admins see any agent, other agents only themselves.
-#[utoipa::path(get, path = "/api/v1/agents/{id}", tag = "agents", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/agents/{id}", tag = "agents", security(("agent" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = AgentResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_agent(
     State(app): State<AppState>,
@@ -81,7 +81,7 @@ pub struct UpdateAgentBody {
 
 /// Changes an agent (admins only). The last enabled admin cannot be demoted or
 /// disabled (409 `last_admin`).
-#[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", security(("bearer" = [])), params(("id" = i64, Path)), request_body = UpdateAgentBody,
+#[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", security(("agent" = [])), params(("id" = i64, Path)), request_body = UpdateAgentBody,
     responses((status = 200, body = AgentResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "email taken, or the last enabled admin", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_agent(
     State(app): State<AppState>,

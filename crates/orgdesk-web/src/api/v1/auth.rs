@@ -38,7 +38,7 @@ impl From<orgdesk_app::IssuedToken> for TokenResponse {
 /// Exchanges an agent's email and password for an API token.
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = Credentials,
     responses((status = 201, body = TokenResponse), (status = 401, description = "wrong email or password (`unauthenticated`), or a disabled agent (`account_disabled`)", body = ErrorBody), (status = 429, description = "too many attempts on this account from this address, or from this address overall; see Retry-After", body = ErrorBody)))]
-async fn agent_token(
+async fn issue_agent_token(
     State(app): State<AppState>,
     ClientAddress(from): ClientAddress,
     Json(body): Json<Credentials>,
@@ -50,14 +50,14 @@ async fn agent_token(
 }
 
 /// The signed-in agent.
-#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("agent" = [])),
     responses((status = 200, body = AgentResponse), (status = 401, description = "no valid token (`unauthenticated`, `token_expired`, `account_disabled`)", body = ErrorBody), (status = 403, description = "a portal user's token", body = ErrorBody)))]
 async fn current_agent(AgentAuth(agent): AgentAuth) -> axum::Json<AgentResponse> {
     axum::Json(agent.into())
 }
 
 /// Revokes the token this request is made with (agent or portal user): signing out.
-#[utoipa::path(delete, path = "/api/v1/auth/token", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/auth/token", tag = "auth", security(("agent" = []), ("portal_user" = [])),
     responses((status = 204, description = "revoked"), (status = 401, body = ErrorBody)))]
 async fn revoke_token(
     State(app): State<AppState>,
@@ -70,7 +70,7 @@ async fn revoke_token(
 /// Exchanges a portal user's email and password for a portal token.
 #[utoipa::path(post, path = "/api/v1/portal/token", tag = "auth", request_body = Credentials,
     responses((status = 201, body = TokenResponse), (status = 401, description = "wrong email or password (`unauthenticated`), or a disabled user (`account_disabled`)", body = ErrorBody), (status = 429, description = "too many attempts on this account from this address, or from this address overall; see Retry-After", body = ErrorBody)))]
-async fn portal_token(
+async fn portal_issue_token(
     State(app): State<AppState>,
     ClientAddress(from): ClientAddress,
     Json(body): Json<Credentials>,
@@ -83,7 +83,7 @@ async fn portal_token(
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(agent_token, revoke_token))
+        .routes(routes!(issue_agent_token, revoke_token))
         .routes(routes!(current_agent))
-        .routes(routes!(portal_token))
+        .routes(routes!(portal_issue_token))
 }

@@ -37,7 +37,7 @@ pub struct DomainAddedResponse {
 }
 
 /// Associates an email domain; says how many existing users it matches.
-#[utoipa::path(post, path = "/api/v1/organizations/{id}/domains", tag = "domains", security(("bearer" = [])), params(("id" = i64, Path)), request_body = AddDomainBody,
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/domains", tag = "domains", security(("agent" = [])), params(("id" = i64, Path)), request_body = AddDomainBody,
     responses((status = 201, body = DomainAddedResponse), (status = 404, body = ErrorBody), (status = 409, description = "the domain belongs to another organization", body = ErrorBody), (status = 422, description = "invalid, public suffix, or free mail without force", body = ErrorBody)))]
 async fn add_domain(
     State(app): State<AppState>,
@@ -61,7 +61,7 @@ async fn add_domain(
 }
 
 /// Removes the association; members stay.
-#[utoipa::path(delete, path = "/api/v1/organizations/{id}/domains/{domain}", tag = "domains", security(("bearer" = [])), params(("id" = i64, Path), ("domain" = String, Path)),
+#[utoipa::path(delete, path = "/api/v1/organizations/{id}/domains/{domain}", tag = "domains", security(("agent" = [])), params(("id" = i64, Path), ("domain" = String, Path)),
     responses((status = 204, description = "removed"), (status = 404, body = ErrorBody)))]
 async fn remove_domain(
     State(app): State<AppState>,
@@ -87,9 +87,9 @@ pub struct DomainMatchesResponse {
 }
 
 /// Existing users whose email matches the domain, by where they are now.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/domains/{domain}/matches", tag = "domains", security(("bearer" = [])), params(("id" = i64, Path), ("domain" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/domains/{domain}/matches", tag = "domains", security(("agent" = [])), params(("id" = i64, Path), ("domain" = String, Path)),
     responses((status = 200, body = DomainMatchesResponse), (status = 404, body = ErrorBody)))]
-async fn domain_matches(
+async fn list_domain_matches(
     State(app): State<AppState>,
     AgentAuth(_agent): AgentAuth,
     Path((id, domain)): Path<(i64, String)>,
@@ -120,9 +120,9 @@ pub struct ApplyMatchesResponse {
 }
 
 /// Brings the chosen groups of matching users into the organization, in one step.
-#[utoipa::path(post, path = "/api/v1/organizations/{id}/domains/{domain}/apply", tag = "domains", security(("bearer" = [])), params(("id" = i64, Path), ("domain" = String, Path)), request_body = ApplyMatchesBody,
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/domains/{domain}/apply", tag = "domains", security(("agent" = [])), params(("id" = i64, Path), ("domain" = String, Path)), request_body = ApplyMatchesBody,
     responses((status = 200, body = ApplyMatchesResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn apply_matches(
+async fn apply_domain_matches(
     State(app): State<AppState>,
     AgentAuth(agent): AgentAuth,
     Path((id, domain)): Path<(i64, String)>,
@@ -144,6 +144,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(add_domain))
         .routes(routes!(remove_domain))
-        .routes(routes!(domain_matches))
-        .routes(routes!(apply_matches))
+        .routes(routes!(list_domain_matches))
+        .routes(routes!(apply_domain_matches))
 }

@@ -6,15 +6,15 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{AgentAuth, Json, Path, Query};
 use axum::extract::State;
 use axum::http::StatusCode;
-use orgdesk_app::ChildRef;
 use orgdesk_app::core::{Error, OrganizationId};
+use orgdesk_app::{ChildRef, PageRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// Direct children, in name order.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/children", tag = "hierarchy", security(("bearer" = [])), params(("id" = i64, Path), PageQuery),
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/children", tag = "hierarchy", security(("agent" = [])), params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = OrganizationList), (status = 404, body = ErrorBody)))]
 async fn list_children(
     State(app): State<AppState>,
@@ -39,7 +39,7 @@ pub struct AddChildBody {
 }
 
 /// Makes an organization a child of this one; a name no organization has creates it.
-#[utoipa::path(post, path = "/api/v1/organizations/{id}/children", tag = "hierarchy", security(("bearer" = [])), params(("id" = i64, Path)), request_body = AddChildBody,
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/children", tag = "hierarchy", security(("agent" = [])), params(("id" = i64, Path)), request_body = AddChildBody,
     responses((status = 200, description = "an existing organization became the child", body = OrganizationResponse), (status = 201, description = "the child was created", body = OrganizationResponse),
         (status = 404, body = ErrorBody), (status = 409, description = "would make a cycle", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn add_child(
@@ -71,7 +71,7 @@ async fn add_child(
 }
 
 /// Detaches a child: it becomes a top-level organization.
-#[utoipa::path(delete, path = "/api/v1/organizations/{id}/children/{child_id}", tag = "hierarchy", security(("bearer" = [])), params(("id" = i64, Path), ("child_id" = i64, Path)),
+#[utoipa::path(delete, path = "/api/v1/organizations/{id}/children/{child_id}", tag = "hierarchy", security(("agent" = [])), params(("id" = i64, Path), ("child_id" = i64, Path)),
     responses((status = 204, description = "detached"), (status = 404, body = ErrorBody)))]
 async fn detach_child(
     State(app): State<AppState>,
@@ -83,28 +83,24 @@ async fn detach_child(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AncestorList {
-    /// The parent first, the root last.
-    pub data: Vec<OrganizationResponse>,
-}
-
-/// The chain of parents up to the root.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/ancestors", tag = "hierarchy", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = AncestorList), (status = 404, body = ErrorBody)))]
+/// The chain of parents up to the root: the parent first, the root last.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/ancestors", tag = "hierarchy", security(("agent" = [])), params(("id" = i64, Path), PageQuery),
+    responses((status = 200, body = OrganizationList), (status = 404, body = ErrorBody)))]
 async fn list_ancestors(
     State(app): State<AppState>,
     AgentAuth(_agent): AgentAuth,
     Path(id): Path<i64>,
-) -> Result<axum::Json<AncestorList>, ApiError> {
-    let ancestors = app.list_ancestors(OrganizationId(id)).await?;
-    Ok(axum::Json(AncestorList {
-        data: ancestors.into_iter().map(Into::into).collect(),
-    }))
+    Query(page): Query<PageQuery>,
+) -> Result<axum::Json<OrganizationList>, ApiError> {
+    Ok(axum::Json(
+        app.list_ancestors(OrganizationId(id), &(&page).into())
+            .await?
+            .into(),
+    ))
 }
 
 /// The whole subtree below, nearest levels first.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/descendants", tag = "hierarchy", security(("bearer" = [])), params(("id" = i64, Path), PageQuery),
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/descendants", tag = "hierarchy", security(("agent" = [])), params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = OrganizationList), (status = 404, body = ErrorBody)))]
 async fn list_descendants(
     State(app): State<AppState>,
@@ -123,7 +119,11 @@ async fn list_descendants(
 pub struct CandidatesQuery {
     /// Name prefix.
     pub q: Option<String>,
-    pub limit: Option<u64>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -137,21 +137,28 @@ pub struct ChildCandidateBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChildCandidateList {
     pub data: Vec<ChildCandidateBody>,
+    /// Pass as `?cursor=` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Organizations that could be picked as a child, each with whether it is valid and why not.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/child-candidates", tag = "hierarchy", security(("bearer" = [])), params(("id" = i64, Path), CandidatesQuery),
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/child-candidates", tag = "hierarchy", security(("agent" = [])), params(("id" = i64, Path), CandidatesQuery),
     responses((status = 200, body = ChildCandidateList), (status = 404, body = ErrorBody)))]
-async fn child_candidates(
+async fn list_child_candidates(
     State(app): State<AppState>,
     AgentAuth(_agent): AgentAuth,
     Path(id): Path<i64>,
     Query(query): Query<CandidatesQuery>,
 ) -> Result<axum::Json<ChildCandidateList>, ApiError> {
+    let page = PageRequest {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
     let candidates = app
-        .child_candidates(OrganizationId(id), query.q.as_deref(), query.limit)
+        .child_candidates(OrganizationId(id), query.q.as_deref(), &page)
         .await?;
     let data = candidates
+        .items
         .into_iter()
         .map(|c| ChildCandidateBody {
             valid: c.reason.is_none(),
@@ -159,7 +166,10 @@ async fn child_candidates(
             organization: c.organization.into(),
         })
         .collect();
-    Ok(axum::Json(ChildCandidateList { data }))
+    Ok(axum::Json(ChildCandidateList {
+        data,
+        next_cursor: candidates.next_cursor,
+    }))
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -168,5 +178,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(detach_child))
         .routes(routes!(list_ancestors))
         .routes(routes!(list_descendants))
-        .routes(routes!(child_candidates))
+        .routes(routes!(list_child_candidates))
 }

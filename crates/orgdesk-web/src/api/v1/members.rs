@@ -17,12 +17,15 @@ use utoipa_axum::routes;
 pub struct MembersQuery {
     /// Only managers (true) or only non-managers (false).
     pub manager: Option<bool>,
-    pub limit: Option<u64>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 /// Members, in the order they were created.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/members", tag = "members", security(("bearer" = [])), params(("id" = i64, Path), MembersQuery),
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/members", tag = "members", security(("agent" = [])), params(("id" = i64, Path), MembersQuery),
     responses((status = 200, body = UserList), (status = 404, body = ErrorBody)))]
 async fn list_members(
     State(app): State<AppState>,
@@ -53,9 +56,9 @@ pub struct PutMemberBody {
 
 /// Adds the user to the organization (moving them from any other), or changes their
 /// position and manager flag when already a member.
-#[utoipa::path(put, path = "/api/v1/organizations/{id}/members/{user_id}", tag = "members", security(("bearer" = [])), params(("id" = i64, Path), ("user_id" = i64, Path)), request_body = Option<PutMemberBody>,
+#[utoipa::path(put, path = "/api/v1/organizations/{id}/members/{user_id}", tag = "members", security(("agent" = [])), params(("id" = i64, Path), ("user_id" = i64, Path)), request_body = Option<PutMemberBody>,
     responses((status = 200, body = UserResponse), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn put_member(
+async fn set_member(
     State(app): State<AppState>,
     AgentAuth(agent): AgentAuth,
     Path((id, user)): Path<(i64, i64)>,
@@ -81,7 +84,7 @@ async fn put_member(
 }
 
 /// Removes the user from the organization; the user is kept.
-#[utoipa::path(delete, path = "/api/v1/organizations/{id}/members/{user_id}", tag = "members", security(("bearer" = [])), params(("id" = i64, Path), ("user_id" = i64, Path)),
+#[utoipa::path(delete, path = "/api/v1/organizations/{id}/members/{user_id}", tag = "members", security(("agent" = [])), params(("id" = i64, Path), ("user_id" = i64, Path)),
     responses((status = 204, description = "removed"), (status = 404, body = ErrorBody)))]
 async fn remove_member(
     State(app): State<AppState>,
@@ -96,5 +99,5 @@ async fn remove_member(
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_members))
-        .routes(routes!(put_member, remove_member))
+        .routes(routes!(set_member, remove_member))
 }

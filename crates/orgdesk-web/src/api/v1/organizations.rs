@@ -29,7 +29,7 @@ pub struct CreateOrganizationBody {
 }
 
 /// Creates an organization.
-#[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", security(("bearer" = [])), request_body = CreateOrganizationBody,
+#[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", security(("agent" = [])), request_body = CreateOrganizationBody,
     responses((status = 201, body = OrganizationResponse), (status = 409, description = "name, domain or external_id taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_organization(
     State(app): State<AppState>,
@@ -56,12 +56,15 @@ pub struct ListOrganizationsQuery {
     pub parent_id: Option<i64>,
     /// Only the organization owning this email domain.
     pub domain: Option<String>,
-    pub limit: Option<u64>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 /// Lists organizations in name order; searches by name prefix.
-#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", security(("bearer" = [])), params(ListOrganizationsQuery),
+#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", security(("agent" = [])), params(ListOrganizationsQuery),
     responses((status = 200, body = OrganizationList)))]
 async fn list_organizations(
     State(app): State<AppState>,
@@ -81,7 +84,7 @@ async fn list_organizations(
 }
 
 /// One organization.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "organizations", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "organizations", security(("agent" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = OrganizationResponse), (status = 404, body = ErrorBody)))]
 async fn get_organization(
     State(app): State<AppState>,
@@ -114,7 +117,7 @@ pub struct UpdateOrganizationBody {
 
 /// Changes an organization. With `If-Match` or `version`, refuses (412) when someone
 /// changed it since.
-#[utoipa::path(patch, path = "/api/v1/organizations/{id}", tag = "organizations", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "the version last read")),
+#[utoipa::path(patch, path = "/api/v1/organizations/{id}", tag = "organizations", security(("agent" = [])), params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "the version last read")),
     request_body = UpdateOrganizationBody,
     responses((status = 200, body = OrganizationResponse), (status = 404, body = ErrorBody), (status = 409, description = "name taken or hierarchy cycle", body = ErrorBody), (status = 412, description = "stale version", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_organization(
@@ -144,7 +147,7 @@ async fn update_organization(
 
 /// Deletes an organization: members become unaffiliated, children top-level; nothing
 /// else is lost.
-#[utoipa::path(delete, path = "/api/v1/organizations/{id}", tag = "organizations", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(delete, path = "/api/v1/organizations/{id}", tag = "organizations", security(("agent" = [])), params(("id" = i64, Path)),
     responses((status = 204, description = "deleted"), (status = 403, description = "not an admin", body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_organization(
     State(app): State<AppState>,
@@ -156,9 +159,9 @@ async fn delete_organization(
 }
 
 /// Every change to the organization, its members and domains, newest first.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/history", tag = "organizations", security(("bearer" = [])), params(("id" = i64, Path), PageQuery),
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/history", tag = "organizations", security(("agent" = [])), params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = EventList), (status = 404, body = ErrorBody)))]
-async fn organization_history(
+async fn list_organization_history(
     State(app): State<AppState>,
     AgentAuth(_agent): AgentAuth,
     Path(id): Path<i64>,
@@ -172,9 +175,9 @@ async fn organization_history(
 }
 
 /// What happened around the organization, its members' actions included, newest first.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/activity", tag = "organizations", security(("bearer" = [])), params(("id" = i64, Path), PageQuery),
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/activity", tag = "organizations", security(("agent" = [])), params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = EventList), (status = 404, body = ErrorBody)))]
-async fn organization_activity(
+async fn list_organization_activity(
     State(app): State<AppState>,
     AgentAuth(_agent): AgentAuth,
     Path(id): Path<i64>,
@@ -195,6 +198,6 @@ pub fn router() -> OpenApiRouter<AppState> {
             update_organization,
             delete_organization
         ))
-        .routes(routes!(organization_history))
-        .routes(routes!(organization_activity))
+        .routes(routes!(list_organization_history))
+        .routes(routes!(list_organization_activity))
 }

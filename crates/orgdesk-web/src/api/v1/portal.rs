@@ -23,7 +23,7 @@ pub struct RegisterBody {
 /// Self-registration; the email domain association applies.
 #[utoipa::path(post, path = "/api/v1/portal/register", tag = "portal", request_body = RegisterBody,
     responses((status = 201, body = UserResponse), (status = 409, description = "email taken", body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, description = "too many registrations from this address; see Retry-After", body = ErrorBody)))]
-async fn register(
+async fn portal_register(
     State(app): State<AppState>,
     ClientAddress(from): ClientAddress,
     Json(body): Json<RegisterBody>,
@@ -35,9 +35,9 @@ async fn register(
 }
 
 /// The signed-in user, with their organization's name.
-#[utoipa::path(get, path = "/api/v1/portal/me", tag = "portal", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/portal/me", tag = "portal", security(("portal_user" = [])),
     responses((status = 200, body = UserResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn me(UserAuth(user): UserAuth) -> axum::Json<UserResponse> {
+async fn portal_get_profile(UserAuth(user): UserAuth) -> axum::Json<UserResponse> {
     axum::Json(user.into())
 }
 
@@ -53,9 +53,9 @@ pub struct UpdateMeBody {
 }
 
 /// Changes the signed-in user's own profile.
-#[utoipa::path(patch, path = "/api/v1/portal/me", tag = "portal", security(("bearer" = [])), request_body = UpdateMeBody,
+#[utoipa::path(patch, path = "/api/v1/portal/me", tag = "portal", security(("portal_user" = [])), request_body = UpdateMeBody,
     responses((status = 200, body = UserResponse), (status = 403, description = "auto-CC asked by a non-manager", body = ErrorBody), (status = 422, description = "invalid value, or a missing or wrong current_password", body = ErrorBody), (status = 429, description = "too many wrong current passwords", body = ErrorBody)))]
-async fn update_me(
+async fn portal_update_profile(
     State(app): State<AppState>,
     UserAuth(user): UserAuth,
     BearerToken(token): BearerToken,
@@ -74,6 +74,6 @@ async fn update_me(
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(register))
-        .routes(routes!(me, update_me))
+        .routes(routes!(portal_register))
+        .routes(routes!(portal_get_profile, portal_update_profile))
 }

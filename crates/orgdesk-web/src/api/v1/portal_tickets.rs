@@ -74,9 +74,9 @@ pub struct PortalCreateTicketBody {
 
 /// Opens a ticket as the signed-in user; managers of their organization with auto-CC
 /// on are CC'd.
-#[utoipa::path(post, path = "/api/v1/portal/tickets", tag = "portal", security(("bearer" = [])), request_body = PortalCreateTicketBody,
+#[utoipa::path(post, path = "/api/v1/portal/tickets", tag = "portal", security(("portal_user" = [])), request_body = PortalCreateTicketBody,
     responses((status = 201, body = PortalTicketResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_ticket(
+async fn portal_create_ticket(
     State(app): State<AppState>,
     UserAuth(user): UserAuth,
     Json(body): Json<PortalCreateTicketBody>,
@@ -94,14 +94,17 @@ pub struct PortalTicketsQuery {
     pub scope: Option<String>,
     /// Words that must all appear in the subject or replies.
     pub q: Option<String>,
-    pub limit: Option<u64>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 /// The signed-in user's tickets, newest first.
-#[utoipa::path(get, path = "/api/v1/portal/tickets", tag = "portal", security(("bearer" = [])), params(PortalTicketsQuery),
+#[utoipa::path(get, path = "/api/v1/portal/tickets", tag = "portal", security(("portal_user" = [])), params(PortalTicketsQuery),
     responses((status = 200, body = PortalTicketList), (status = 403, description = "`scope=organization` by a user who manages no organization", body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list_tickets(
+async fn portal_list_tickets(
     State(app): State<AppState>,
     UserAuth(user): UserAuth,
     Query(query): Query<PortalTicketsQuery>,
@@ -131,9 +134,9 @@ async fn list_tickets(
 }
 
 /// One ticket the signed-in user may see; any other id is 404.
-#[utoipa::path(get, path = "/api/v1/portal/tickets/{id}", tag = "portal", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/portal/tickets/{id}", tag = "portal", security(("portal_user" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = PortalTicketResponse), (status = 404, body = ErrorBody)))]
-async fn get_ticket(
+async fn portal_get_ticket(
     State(app): State<AppState>,
     UserAuth(user): UserAuth,
     Path(id): Path<i64>,
@@ -144,9 +147,9 @@ async fn get_ticket(
 }
 
 /// The ticket's replies, oldest first (internal notes never appear).
-#[utoipa::path(get, path = "/api/v1/portal/tickets/{id}/messages", tag = "portal", security(("bearer" = [])), params(("id" = i64, Path), PageQuery),
+#[utoipa::path(get, path = "/api/v1/portal/tickets/{id}/messages", tag = "portal", security(("portal_user" = [])), params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = MessageList), (status = 404, body = ErrorBody)))]
-async fn list_messages(
+async fn portal_list_messages(
     State(app): State<AppState>,
     UserAuth(user): UserAuth,
     Path(id): Path<i64>,
@@ -166,10 +169,10 @@ pub struct PortalReplyBody {
 }
 
 /// Replies as the requester or a CC'd user; a pending or solved ticket opens again.
-#[utoipa::path(post, path = "/api/v1/portal/tickets/{id}/messages", tag = "portal", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/portal/tickets/{id}/messages", tag = "portal", security(("portal_user" = [])), params(("id" = i64, Path)),
     request_body = PortalReplyBody,
     responses((status = 201, body = MessageResponse), (status = 403, description = "a manager who is neither requester nor CC'd", body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "the ticket is closed", body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn reply(
+async fn portal_reply(
     State(app): State<AppState>,
     UserAuth(user): UserAuth,
     Path(id): Path<i64>,
@@ -181,7 +184,7 @@ async fn reply(
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(create_ticket, list_tickets))
-        .routes(routes!(get_ticket))
-        .routes(routes!(list_messages, reply))
+        .routes(routes!(portal_create_ticket, portal_list_tickets))
+        .routes(routes!(portal_get_ticket))
+        .routes(routes!(portal_list_messages, portal_reply))
 }

@@ -164,7 +164,7 @@ pub struct CreateTicketBody {
 
 /// Opens a ticket for a user. It records the requester's organization; the
 /// organization's managers with auto-CC on are CC'd.
-#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])), request_body = CreateTicketBody,
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", security(("agent" = [])), request_body = CreateTicketBody,
     responses((status = 201, body = TicketResponse), (status = 422, description = "blank subject or body, unknown requester, CC or assignee", body = ErrorBody)))]
 async fn create_ticket(
     State(app): State<AppState>,
@@ -196,12 +196,15 @@ pub struct TicketListQuery {
     pub assignee_id: Option<i64>,
     /// Words that must all appear in the subject, replies or internal notes.
     pub q: Option<String>,
-    pub limit: Option<u64>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 /// Every ticket, newest first.
-#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])), params(TicketListQuery),
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", security(("agent" = [])), params(TicketListQuery),
     responses((status = 200, body = TicketList), (status = 422, body = ErrorBody)))]
 async fn list_tickets(
     State(app): State<AppState>,
@@ -222,7 +225,7 @@ async fn list_tickets(
 }
 
 /// One ticket.
-#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", security(("agent" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = TicketResponse), (status = 404, body = ErrorBody)))]
 async fn get_ticket(
     State(app): State<AppState>,
@@ -255,7 +258,7 @@ pub struct UpdateTicketBody {
 }
 
 /// Changes a ticket. With `If-Match` or `version`, refuses (412) when someone changed it since.
-#[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "the version last read")),
+#[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", security(("agent" = [])), params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "the version last read")),
     request_body = UpdateTicketBody,
     responses((status = 200, body = TicketResponse), (status = 404, body = ErrorBody), (status = 412, description = "stale version", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_ticket(
@@ -292,10 +295,10 @@ pub struct CreateMessageBody {
 }
 
 /// Replies to the requester and CC'd users, or adds an internal note.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", security(("agent" = [])), params(("id" = i64, Path)),
     request_body = CreateMessageBody,
     responses((status = 201, body = MessageResponse), (status = 404, body = ErrorBody), (status = 409, description = "the ticket is closed", body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_message(
+async fn add_message(
     State(app): State<AppState>,
     AgentAuth(agent): AgentAuth,
     Path(id): Path<i64>,
@@ -316,7 +319,7 @@ async fn create_message(
 }
 
 /// The ticket's messages, internal notes included, oldest first.
-#[utoipa::path(get, path = "/api/v1/tickets/{id}/messages", tag = "tickets", security(("bearer" = [])), params(("id" = i64, Path), PageQuery),
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/messages", tag = "tickets", security(("agent" = [])), params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = MessageList), (status = 404, body = ErrorBody)))]
 async fn list_messages(
     State(app): State<AppState>,
@@ -342,14 +345,17 @@ pub struct OrganizationTicketsQuery {
     /// `true`: only tickets requested by a manager of the ticket's organization;
     /// `false`: only tickets requested by others.
     pub requester_manager: Option<bool>,
-    pub limit: Option<u64>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 /// The organization's tickets, newest first.
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/tickets", tag = "tickets", security(("bearer" = [])), params(("id" = i64, Path), OrganizationTicketsQuery),
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/tickets", tag = "tickets", security(("agent" = [])), params(("id" = i64, Path), OrganizationTicketsQuery),
     responses((status = 200, body = TicketList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn organization_tickets(
+async fn list_organization_tickets(
     State(app): State<AppState>,
     AgentAuth(_agent): AgentAuth,
     Path(id): Path<i64>,
@@ -376,6 +382,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_ticket, list_tickets))
         .routes(routes!(get_ticket, update_ticket))
-        .routes(routes!(create_message, list_messages))
-        .routes(routes!(organization_tickets))
+        .routes(routes!(add_message, list_messages))
+        .routes(routes!(list_organization_tickets))
 }

@@ -7,14 +7,20 @@ use orgdesk_app::core::Error;
 use orgdesk_app::core::model::{Agent, Organization, OrganizationEvent, Page, User};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
 use utoipa::{IntoParams, ToSchema};
 
-/// RFC 3339 in UTC, from stored milliseconds.
+/// RFC 3339 in UTC with exactly three fraction digits (what is stored), so every
+/// timestamp has the same length and sorts as text: `2026-11-24T19:14:04.960Z`.
+const TIMESTAMP: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+
+/// A stored timestamp (milliseconds since the epoch) as the API writes it.
 pub fn timestamp(ms: i64) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
+        .and_then(|t| t.format(TIMESTAMP).ok())
         .unwrap_or_default()
 }
 
@@ -51,7 +57,8 @@ pub fn expected_version(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PageQuery {
     /// Page size, 1–500 (default 50).
-    pub limit: Option<u64>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
@@ -207,9 +214,9 @@ pub struct ActorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChangeBody {
     pub field: String,
-    #[schema(value_type = Object)]
+    /// Any JSON value: a string, number, boolean, object, or null when there was none.
     pub old: serde_json::Value,
-    #[schema(value_type = Object)]
+    /// Any JSON value, as `old`.
     pub new: serde_json::Value,
 }
 
@@ -285,3 +292,15 @@ list_type!(OrganizationList, OrganizationResponse);
 list_type!(UserList, UserResponse);
 list_type!(AgentList, AgentResponse);
 list_type!(EventList, EventResponse);
+
+#[cfg(test)]
+mod tests {
+    use super::timestamp;
+
+    #[test]
+    fn timestamps_always_have_three_fraction_digits() {
+        assert_eq!(timestamp(1_795_547_644_960), "2026-11-24T19:14:04.960Z");
+        assert_eq!(timestamp(1_795_547_644_000), "2026-11-24T19:14:04.000Z");
+        assert_eq!(timestamp(1_795_547_644_007), "2026-11-24T19:14:04.007Z");
+    }
+}

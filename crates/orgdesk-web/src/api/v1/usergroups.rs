@@ -48,7 +48,7 @@ pub struct CreateUsergroupBody {
 }
 
 /// Defines a usergroup (admins only).
-#[utoipa::path(post, path = "/api/v1/usergroups", tag = "usergroups", security(("bearer" = [])), request_body = CreateUsergroupBody,
+#[utoipa::path(post, path = "/api/v1/usergroups", tag = "usergroups", security(("agent" = [])), request_body = CreateUsergroupBody,
     responses((status = 201, body = UsergroupResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_usergroup(
     State(app): State<AppState>,
@@ -62,7 +62,7 @@ async fn create_usergroup(
 }
 
 /// Lists usergroups.
-#[utoipa::path(get, path = "/api/v1/usergroups", tag = "usergroups", security(("bearer" = [])), params(PageQuery),
+#[utoipa::path(get, path = "/api/v1/usergroups", tag = "usergroups", security(("agent" = [])), params(PageQuery),
     responses((status = 200, body = UsergroupList)))]
 async fn list_usergroups(
     State(app): State<AppState>,
@@ -77,7 +77,7 @@ async fn list_usergroups(
 }
 
 /// One usergroup.
-#[utoipa::path(get, path = "/api/v1/usergroups/{id}", tag = "usergroups", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/usergroups/{id}", tag = "usergroups", security(("agent" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = UsergroupResponse), (status = 404, body = ErrorBody)))]
 async fn get_usergroup(
     State(app): State<AppState>,
@@ -103,9 +103,9 @@ pub struct UsergroupMemberList {
 }
 
 /// The usergroup's effective members (direct and through their organization), in user order.
-#[utoipa::path(get, path = "/api/v1/usergroups/{id}/members", tag = "usergroups", security(("bearer" = [])), params(("id" = i64, Path), PageQuery),
+#[utoipa::path(get, path = "/api/v1/usergroups/{id}/members", tag = "usergroups", security(("agent" = [])), params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = UsergroupMemberList), (status = 404, body = ErrorBody)))]
-async fn usergroup_members(
+async fn list_usergroup_members(
     State(app): State<AppState>,
     AgentAuth(_agent): AgentAuth,
     Path(id): Path<i64>,
@@ -136,9 +136,9 @@ async fn usergroup_members(
 }
 
 /// Adds the user to the usergroup directly (admins only).
-#[utoipa::path(put, path = "/api/v1/usergroups/{id}/members/{user_id}", tag = "usergroups", security(("bearer" = [])), params(("id" = i64, Path), ("user_id" = i64, Path)),
+#[utoipa::path(put, path = "/api/v1/usergroups/{id}/members/{user_id}", tag = "usergroups", security(("agent" = [])), params(("id" = i64, Path), ("user_id" = i64, Path)),
     responses((status = 204, description = "the user is a direct member"), (status = 403, description = "not an admin", body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn add_member(
+async fn add_usergroup_member(
     State(app): State<AppState>,
     AgentAuth(agent): AgentAuth,
     Path((id, user)): Path<(i64, i64)>,
@@ -149,9 +149,9 @@ async fn add_member(
 
 /// Removes the user's direct membership (admins only); a membership only through the user's
 /// organization is refused with 409 `membership_from_organization`.
-#[utoipa::path(delete, path = "/api/v1/usergroups/{id}/members/{user_id}", tag = "usergroups", security(("bearer" = [])), params(("id" = i64, Path), ("user_id" = i64, Path)),
+#[utoipa::path(delete, path = "/api/v1/usergroups/{id}/members/{user_id}", tag = "usergroups", security(("agent" = [])), params(("id" = i64, Path), ("user_id" = i64, Path)),
     responses((status = 204, description = "removed"), (status = 403, description = "not an admin", body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "the membership comes through the organization", body = ErrorBody)))]
-async fn remove_member(
+async fn remove_usergroup_member(
     State(app): State<AppState>,
     AgentAuth(agent): AgentAuth,
     Path((id, user)): Path<(i64, i64)>,
@@ -163,9 +163,9 @@ async fn remove_member(
 
 /// Links the usergroup to the organization (admins only): every member, present and
 /// future, is in it.
-#[utoipa::path(put, path = "/api/v1/organizations/{id}/usergroups/{usergroup_id}", tag = "usergroups", security(("bearer" = [])), params(("id" = i64, Path), ("usergroup_id" = i64, Path)),
+#[utoipa::path(put, path = "/api/v1/organizations/{id}/usergroups/{usergroup_id}", tag = "usergroups", security(("agent" = [])), params(("id" = i64, Path), ("usergroup_id" = i64, Path)),
     responses((status = 204, description = "linked"), (status = 403, description = "not an admin", body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn link(
+async fn link_usergroup(
     State(app): State<AppState>,
     AgentAuth(agent): AgentAuth,
     Path((id, usergroup)): Path<(i64, i64)>,
@@ -176,9 +176,9 @@ async fn link(
 }
 
 /// Unlinks (admins only): members leave the usergroup unless they are in it directly too.
-#[utoipa::path(delete, path = "/api/v1/organizations/{id}/usergroups/{usergroup_id}", tag = "usergroups", security(("bearer" = [])), params(("id" = i64, Path), ("usergroup_id" = i64, Path)),
+#[utoipa::path(delete, path = "/api/v1/organizations/{id}/usergroups/{usergroup_id}", tag = "usergroups", security(("agent" = [])), params(("id" = i64, Path), ("usergroup_id" = i64, Path)),
     responses((status = 204, description = "unlinked"), (status = 403, description = "not an admin", body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn unlink(
+async fn unlink_usergroup(
     State(app): State<AppState>,
     AgentAuth(agent): AgentAuth,
     Path((id, usergroup)): Path<(i64, i64)>,
@@ -207,9 +207,9 @@ pub struct UserUsergroupList {
 }
 
 /// The usergroups a user is in, and why.
-#[utoipa::path(get, path = "/api/v1/users/{id}/usergroups", tag = "usergroups", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/users/{id}/usergroups", tag = "usergroups", security(("agent" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = UserUsergroupList), (status = 404, body = ErrorBody)))]
-async fn user_usergroups(
+async fn list_user_usergroups(
     State(app): State<AppState>,
     AgentAuth(_agent): AgentAuth,
     Path(id): Path<i64>,
@@ -234,8 +234,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_usergroup, list_usergroups))
         .routes(routes!(get_usergroup))
-        .routes(routes!(usergroup_members))
-        .routes(routes!(add_member, remove_member))
-        .routes(routes!(link, unlink))
-        .routes(routes!(user_usergroups))
+        .routes(routes!(list_usergroup_members))
+        .routes(routes!(add_usergroup_member, remove_usergroup_member))
+        .routes(routes!(link_usergroup, unlink_usergroup))
+        .routes(routes!(list_user_usergroups))
 }

@@ -28,7 +28,7 @@ pub struct CreateUserBody {
 }
 
 /// Creates a user; the email domain association applies when no organization is given.
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = CreateUserBody,
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("agent" = [])), request_body = CreateUserBody,
     responses((status = 201, body = UserResponse), (status = 409, description = "email taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_user(
     State(app): State<AppState>,
@@ -52,12 +52,15 @@ pub struct ListUsersQuery {
     /// Prefix of the email or the name.
     pub q: Option<String>,
     pub organization_id: Option<i64>,
-    pub limit: Option<u64>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 /// Lists and searches users.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(ListUsersQuery),
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("agent" = [])), params(ListUsersQuery),
     responses((status = 200, body = UserList)))]
 async fn list_users(
     State(app): State<AppState>,
@@ -81,7 +84,7 @@ async fn list_users(
 }
 
 /// One user.
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("agent" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = UserResponse), (status = 404, body = ErrorBody)))]
 async fn get_user(
     State(app): State<AppState>,
@@ -112,7 +115,7 @@ pub struct UpdateUserBody {
 }
 
 /// Changes a user.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), params(("id" = i64, Path)), request_body = UpdateUserBody,
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("agent" = [])), params(("id" = i64, Path)), request_body = UpdateUserBody,
     responses((status = 200, body = UserResponse), (status = 403, description = "a password or `disabled` set by an agent who is not an admin", body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_user(
     State(app): State<AppState>,
