@@ -32,6 +32,7 @@ pub use orgdesk_store::DatabaseUrl;
 pub use portal_tickets::PortalScope;
 pub use tickets::{NewMessage, NewTicket, OrganizationTicketQuery, TicketChanges, TicketQuery};
 pub use user_creation::NewUser;
+pub use usergroups::UsergroupChanges;
 pub use users::{OwnProfileChanges, UserChanges};
 
 use orgdesk_core::Result;

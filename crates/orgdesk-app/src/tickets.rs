@@ -48,6 +48,22 @@ pub struct TicketChanges {
     pub expected_version: Option<i64>,
 }
 
+impl TicketChanges {
+    /// Whether these changes would do more than keep a ticket closed: a closed ticket
+    /// is final, so anything else is refused.
+    fn would_change_closed_ticket(&self, status: Option<TicketStatus>) -> bool {
+        status.is_some_and(|status| status != TicketStatus::Closed)
+            || self.subject.is_some()
+            || self.priority.is_some()
+            || self.organization_id.is_some()
+            || self
+                .department_id
+                .is_some_and(|department| department.is_some())
+            || self.assignee_id.is_some()
+            || self.cc_ids.is_some()
+    }
+}
+
 /// A reply (or, with `internal`, a note only agents see). `status` optionally sets the
 /// ticket's status in the same step ("reply and mark pending").
 #[derive(Debug, Clone, Default)]
@@ -121,13 +137,17 @@ fn validate(new: NewTicket) -> Result<ValidTicket> {
     })
 }
 
+/// Departments do not exist yet: a ticket can name none, so an id would point at
+/// nothing. Absent or null is accepted.
 fn department(value: Option<i64>) -> Result<Option<i64>> {
     match value {
-        Some(id) if id < 1 => Err(Error::validation(
+        Some(id) => Err(Error::validation(
             "department_id",
-            format!("must be a positive id (got {id})"),
+            format!(
+                "there are no departments yet, so there is no department {id}; leave it out or null"
+            ),
         )),
-        other => Ok(other),
+        None => Ok(None),
     }
 }
 
@@ -406,6 +426,9 @@ impl App {
                 expected,
                 current: current.version,
             });
+        }
+        if current.status == TicketStatus::Closed && changes.would_change_closed_ticket(status) {
+            return Err(Error::TicketClosed { id: id.0 });
         }
         let organization = match changes.organization_id {
             Some(Some(org)) => {

@@ -8,7 +8,7 @@
 use crate::auth::hash_new_password;
 use crate::errors::{self, unique_or_internal};
 use crate::history;
-use crate::members::{check_membership_fields, parse_position};
+use crate::members::parse_position;
 use crate::{App, now_ms};
 use orgdesk_core::model::{Actor, OrganizationRef, User};
 use orgdesk_core::{EmailAddress, Error, OrganizationId, PersonName, Result};
@@ -49,11 +49,6 @@ async fn validate(new: &NewUser) -> Result<ValidUser> {
     let name = PersonName::parse(&new.name)?;
     let email = EmailAddress::parse(&new.email)?;
     let position = parse_position(new.position.as_deref())?;
-    check_membership_fields(
-        new.organization_id.is_some(),
-        position.as_deref(),
-        new.manager,
-    )?;
     let password_hash = hash_new_password(new.password.as_deref()).await?;
     Ok(ValidUser {
         name_key: orgdesk_core::text::name_key(name.as_str()),
@@ -74,6 +69,15 @@ fn in_batch(index: usize, err: Error) -> Error {
         other => other,
     };
     errors::in_batch("users", index, err)
+}
+
+/// An error about entry `index`: named as such in a batch, as it is for one user.
+fn at_entry(entries: usize, index: usize, err: Error) -> Error {
+    if entries > 1 {
+        in_batch(index, err)
+    } else {
+        err
+    }
 }
 
 impl App {
@@ -166,11 +170,7 @@ impl App {
                 "organization_id",
                 format!("organization {missing} does not exist"),
             );
-            return Err(if valid.len() > 1 {
-                in_batch(index, err)
-            } else {
-                err
-            });
+            return Err(at_entry(valid.len(), index, err));
         }
         // A batch names the taken email; for one user the unique index says it as well,
         // without a query of its own.
@@ -212,6 +212,28 @@ impl App {
                 email: valid[0].email.as_str().to_owned(),
             })
         })?;
+
+        // Position and manager apply to the organization a user joins, named or found
+        // by the email's domain; a user who joins none cannot hold them.
+        if let Some(index) = valid.iter().zip(&inserted).position(|(user, row)| {
+            row.organization_id.is_none() && (user.position.is_some() || user.manager)
+        }) {
+            let user = &valid[index];
+            let (field, what) = if user.position.is_some() {
+                ("position", "a position")
+            } else {
+                ("manager", "the manager flag")
+            };
+            let err = Error::validation(
+                field,
+                format!(
+                    "{} joins no organization (none has the domain {}) and only a member can have {what}; give organization_id",
+                    user.email.as_str(),
+                    user.email.domain(),
+                ),
+            );
+            return Err(at_entry(valid.len(), index, err));
+        }
 
         // Record each joining on its organization, with who placed the user there.
         let by_domain = domain_association();

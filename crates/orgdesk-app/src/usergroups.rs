@@ -6,7 +6,7 @@
 use crate::auth::require_admin;
 use crate::errors::unique_or_internal;
 use crate::history::{Record, record, record_all};
-use crate::locking::{Lockable, lock};
+use crate::locking::{Lockable, lock, lock_all};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::model::{Action, Actor, Agent, Change, MembershipSources, Page, User, Usergroup};
 use orgdesk_core::text::name_key;
@@ -48,6 +48,14 @@ async fn member_activity<C: ConnectionTrait>(
     .await
 }
 
+/// Changes to a usergroup; `None` leaves a field alone.
+#[derive(Debug, Clone, Default)]
+pub struct UsergroupChanges {
+    pub name: Option<String>,
+    /// Replaces the list.
+    pub permissions: Option<Vec<String>>,
+}
+
 impl App {
     async fn require_usergroup<C: ConnectionTrait>(&self, conn: &C, id: i64) -> Result<Usergroup> {
         usergroups::find(conn, id)
@@ -80,6 +88,90 @@ impl App {
         let usergroup = self.require_usergroup(&tx, id).await?;
         orgdesk_store::commit(tx).await?;
         Ok(usergroup)
+    }
+
+    /// Renames a usergroup or replaces its permissions (admins only). Links and
+    /// memberships stay.
+    pub async fn update_usergroup(
+        &self,
+        by: &Agent,
+        id: i64,
+        changes: UsergroupChanges,
+    ) -> Result<Usergroup> {
+        require_admin(by, "change usergroups")?;
+        let name = changes.name.as_deref().map(PersonName::parse).transpose()?;
+        let permissions = changes
+            .permissions
+            .as_deref()
+            .map(parse_permissions)
+            .transpose()?;
+        let tx = self.store.begin_write().await?;
+        lock(&tx, Lockable::Usergroup, id).await?;
+        let current = self.require_usergroup(&tx, id).await?;
+        let name = name.map_or(current.name, PersonName::into_string);
+        let key = name_key(&name);
+        let taken = || Error::UsergroupNameTaken { name: name.clone() };
+        if usergroups::find_id_by_name_key(&tx, &key)
+            .await?
+            .is_some_and(|other| other != id)
+        {
+            return Err(taken());
+        }
+        let permissions = permissions.unwrap_or(current.permissions);
+        usergroups::update(&tx, id, &name, &key, &permissions)
+            .await
+            .map_err(|err| unique_or_internal(err, UniqueKey::UsergroupName, taken))?;
+        let usergroup = self.require_usergroup(&tx, id).await?;
+        orgdesk_store::commit(tx).await?;
+        Ok(usergroup)
+    }
+
+    /// Deletes a usergroup (admins only): its links and direct memberships go with it,
+    /// each recorded where it was shown — an unlink on every linked organization, a
+    /// membership removal in the activity of every direct member's organization.
+    pub async fn delete_usergroup(&self, by: &Agent, id: i64) -> Result<()> {
+        require_admin(by, "delete usergroups")?;
+        let actor = &by.actor();
+        let at = now_ms();
+        // Linked organizations are locked before the usergroup (the lock order). A link
+        // made between reading them and locking the usergroup shows as a different
+        // set: start over, so no organization is changed without its lock.
+        let (tx, group, removed) = loop {
+            let tx = self.store.begin_write().await?;
+            let linked = usergroups::linked_organizations(&tx, id).await?;
+            lock_all(&tx, Lockable::Organization, linked.iter().map(|o| o.0)).await?;
+            lock(&tx, Lockable::Usergroup, id).await?;
+            let group = self.require_usergroup(&tx, id).await?;
+            if usergroups::linked_organizations(&tx, id).await? != linked {
+                continue;
+            }
+            let removed = usergroups::delete(&tx, id).await?;
+            break (tx, group, removed);
+        };
+        orgs::touch_many(&tx, &removed.linked, at).await?;
+        let unlinked = removed.linked.iter().map(|&organization| Record {
+            organization,
+            actor,
+            action: Action::UsergroupUnlinked,
+            user: None,
+            changes: vec![Change::new("usergroups", group.name.as_str(), Value::Null)],
+            at,
+        });
+        let left = removed
+            .direct_members
+            .iter()
+            .filter_map(|&(user, organization)| {
+                Some(Record {
+                    organization: organization?,
+                    actor,
+                    action: Action::UsergroupMemberRemoved,
+                    user: Some(user),
+                    changes: vec![Change::new("usergroups", group.name.as_str(), Value::Null)],
+                    at,
+                })
+            });
+        record_all(&tx, unlinked.chain(left).collect()).await?;
+        Ok(orgdesk_store::commit(tx).await?)
     }
 
     pub async fn get_usergroup(&self, id: i64) -> Result<Usergroup> {

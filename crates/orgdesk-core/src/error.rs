@@ -67,7 +67,7 @@ pub enum Error {
         organization: String,
     },
 
-    #[error("a {account} with the email {email} already exists")]
+    #[error("{} with the email {email} already exists", with_article(account))]
     EmailTaken {
         account: &'static str,
         email: String,
@@ -91,8 +91,8 @@ pub enum Error {
     )]
     VersionConflict { expected: i64, current: i64 },
 
-    /// A closed ticket takes no more messages; a follow-up is a new ticket.
-    #[error("ticket {id} is closed; open a new ticket to follow up")]
+    /// A closed ticket is final: no messages, no changes; a follow-up is a new ticket.
+    #[error("ticket {id} is closed, and closed is final; open a new ticket to follow up")]
     TicketClosed { id: i64 },
 
     #[error("{0}")]
@@ -120,6 +120,17 @@ pub enum Error {
     /// Storage or other infrastructure failed; logged with its causes, never shown.
     #[error("internal error: {0}")]
     Internal(#[source] Internal),
+}
+
+/// "an agent", "a user": the indefinite article for a word in a message. (The words
+/// this is used for that start with a "u" sound like "you", so "u" takes "a".)
+fn with_article(word: &str) -> String {
+    let article = if word.starts_with(['a', 'e', 'i', 'o']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {word}")
 }
 
 /// A failure the caller can do nothing about: what was being done, and the error that
@@ -233,6 +244,26 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn taken_emails_read_as_english_for_every_kind_of_account() {
+        let agent = Error::EmailTaken {
+            account: "agent",
+            email: "ada@example.com".into(),
+        };
+        assert_eq!(
+            agent.to_string(),
+            "an agent with the email ada@example.com already exists"
+        );
+        let user = Error::EmailTaken {
+            account: "user",
+            email: "jo@example.com".into(),
+        };
+        assert_eq!(
+            user.to_string(),
+            "a user with the email jo@example.com already exists"
+        );
+    }
 
     #[test]
     fn cycle_error_names_the_whole_path_back_to_the_start() {

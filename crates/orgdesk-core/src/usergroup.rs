@@ -1,44 +1,38 @@
-//! Usergroups grant named permissions, such as `portal.chat` or `kb.category:12`.
+//! Usergroups grant named permissions from a catalogue the product defines: what a
+//! member may do in the Help Center portal.
 
 use crate::error::{Error, Result};
 
-pub const PERMISSIONS_MAX: usize = 100;
-const PERMISSION_MAX_CHARS: usize = 100;
+/// Every permission a usergroup can grant, with what it allows. The API documents
+/// this list as the permissions' enum; anything else is refused.
+pub const PERMISSIONS: &[(&str, &str)] = &[
+    ("portal.tickets", "open and follow tickets in the portal"),
+    ("portal.chat", "chat with agents from the portal"),
+    ("portal.kb", "read knowledge base articles"),
+    ("portal.guides", "read guides"),
+    ("portal.downloads", "download published files"),
+    ("portal.news", "read news posts"),
+    ("portal.feedback", "post and vote on feedback"),
+];
 
-/// Parses a permission list: each entry a lower-case dotted name (`portal.chat`),
-/// optionally scoped with `:` (`kb.category:12`); duplicates are refused.
+/// The permission names of the catalogue, in its order.
+pub fn permission_names() -> impl Iterator<Item = &'static str> {
+    PERMISSIONS.iter().map(|(name, _)| *name)
+}
+
+/// Parses a permission list: each entry a name from [`PERMISSIONS`] (surrounding
+/// spaces ignored), none twice. The error names the entry: `permissions[1]`.
 pub fn parse_permissions(inputs: &[String]) -> Result<Vec<String>> {
-    if inputs.len() > PERMISSIONS_MAX {
-        return Err(Error::validation(
-            "permissions",
-            format!("at most {PERMISSIONS_MAX} entries"),
-        ));
-    }
     let mut permissions: Vec<String> = Vec::with_capacity(inputs.len());
     for (index, input) in inputs.iter().enumerate() {
         let field = format!("permissions[{index}]");
         let permission = input.trim();
-        let (name, scope) = match permission.split_once(':') {
-            Some((name, scope)) => (name, Some(scope)),
-            None => (permission, None),
-        };
-        let name_ok = name.len() <= PERMISSION_MAX_CHARS
-            && name.starts_with(|c: char| c.is_ascii_lowercase())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
-            && !name.ends_with('.');
-        let scope_ok = scope.is_none_or(|s| {
-            !s.is_empty()
-                && s.len() <= PERMISSION_MAX_CHARS
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c))
-        });
-        if !name_ok || !scope_ok {
+        if !permission_names().any(|name| name == permission) {
             return Err(Error::validation(
                 field,
                 format!(
-                    "\"{permission}\" is not a permission (e.g. portal.chat or kb.category:12)"
+                    "\"{permission}\" is not a permission; the permissions are {}",
+                    permission_names().collect::<Vec<_>>().join(", ")
                 ),
             ));
         }
@@ -62,28 +56,30 @@ mod tests {
     }
 
     #[test]
-    fn dotted_names_with_optional_scope_are_permissions() {
+    fn permissions_of_the_catalogue_are_accepted_in_the_order_given() {
         assert_eq!(
-            parse(&[" portal.chat ", "kb.category:12"]).unwrap(),
-            ["portal.chat", "kb.category:12"]
+            parse(&[" portal.chat ", "portal.kb"]).unwrap(),
+            ["portal.chat", "portal.kb"]
         );
+        let all: Vec<&str> = permission_names().collect();
+        assert_eq!(parse(&all).unwrap(), all);
     }
 
     #[test]
-    fn malformed_and_repeated_permissions_are_refused_naming_the_entry() {
+    fn permissions_outside_the_catalogue_or_repeated_are_refused_naming_the_entry() {
         for bad in [
             "",
+            "root.everything",
             "Portal.chat",
             "portal chat",
-            "portal.",
-            "kb.category:",
-            "kb.category:a b",
-            "9lives",
+            "portal.chat:12",
+            "kb.category:12",
         ] {
             let err = parse(&["portal.chat", bad]).unwrap_err();
             assert!(
-                matches!(err, Error::Validation { ref field, .. } if field == "permissions[1]"),
-                "{bad:?}"
+                matches!(err, Error::Validation { ref field, ref message }
+                    if field == "permissions[1]" && message.contains("portal.tickets")),
+                "{bad:?}: {err}"
             );
         }
         assert!(parse(&["portal.chat", "portal.chat"]).is_err());

@@ -291,6 +291,28 @@ pub async fn update<C: ConnectionTrait>(
 
 /// Records that something about the organization changed (a domain, a member) without
 /// touching its columns, so readers holding the old version learn about it.
+/// [`touch`] for many organizations at once.
+pub async fn touch_many<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[OrganizationId],
+    at: i64,
+) -> Result<(), StoreError> {
+    for chunk in ids.chunks(sql::IN_CHUNK) {
+        let mut values: Vec<sea_orm::Value> = vec![at.into()];
+        values.extend(chunk.iter().map(|id| id.0.into()));
+        sql::execute(
+            conn,
+            &format!(
+                "UPDATE organizations SET updated_at = $1, version = version + 1 WHERE id IN ({})",
+                placeholders(2, chunk.len())
+            ),
+            values,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 pub async fn touch<C: ConnectionTrait>(
     conn: &C,
     id: OrganizationId,

@@ -314,3 +314,82 @@ pub async fn of_user<C: ConnectionTrait>(
         })
         .collect()
 }
+
+/// Renames a usergroup and sets its permissions.
+pub async fn update<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    name: &str,
+    name_key: &str,
+    permissions: &[String],
+) -> Result<(), StoreError> {
+    sql::execute(
+        conn,
+        "UPDATE usergroups SET name = $2, name_key = $3, permissions = $4 WHERE id = $1",
+        vec![
+            id.into(),
+            name.into(),
+            name_key.into(),
+            serde_json::to_string(permissions)
+                .expect("strings serialize")
+                .into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// What a usergroup held when it was deleted: the organizations linked to it and the
+/// users who were in it directly (with their organization then), in id order.
+pub struct Removed {
+    pub linked: Vec<OrganizationId>,
+    pub direct_members: Vec<(UserId, Option<OrganizationId>)>,
+}
+
+/// The organizations linked to a usergroup, in id order.
+pub async fn linked_organizations<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Vec<OrganizationId>, StoreError> {
+    let linked: Vec<sql::Scalar<i64>> = sql::all(
+        conn,
+        "SELECT organization_id AS value FROM organization_usergroups WHERE usergroup_id = $1 ORDER BY organization_id",
+        vec![id.into()],
+    )
+    .await?;
+    Ok(linked
+        .into_iter()
+        .map(|r| OrganizationId(r.value))
+        .collect())
+}
+
+/// Deletes a usergroup with its links and direct memberships, returning what they were.
+pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Removed, StoreError> {
+    let linked = linked_organizations(conn, id).await?;
+    #[derive(FromQueryResult)]
+    struct Member {
+        user_id: i64,
+        organization_id: Option<i64>,
+    }
+    let members: Vec<Member> = sql::all(
+        conn,
+        "SELECT m.user_id, u.organization_id FROM usergroup_members m JOIN users u ON u.id = m.user_id \
+         WHERE m.usergroup_id = $1 ORDER BY m.user_id",
+        vec![id.into()],
+    )
+    .await?;
+    for statement in [
+        "DELETE FROM organization_usergroups WHERE usergroup_id = $1",
+        "DELETE FROM usergroup_members WHERE usergroup_id = $1",
+        "DELETE FROM usergroups WHERE id = $1",
+    ] {
+        sql::execute(conn, statement, vec![id.into()]).await?;
+    }
+    Ok(Removed {
+        linked,
+        direct_members: members
+            .into_iter()
+            .map(|m| (UserId(m.user_id), m.organization_id.map(OrganizationId)))
+            .collect(),
+    })
+}

@@ -489,3 +489,73 @@ async fn two_admins_stepping_down_at_once_always_leave_one_enabled_admin() {
         survivor = left.into_iter().next();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deleting_a_usergroup_while_organizations_link_and_unlink_it_never_fails_or_leaves_a_link()
+{
+    let db = TestDb::new().await;
+    let app = App::open(db.url()).await.unwrap();
+    let admin = app
+        .create_agent(
+            None,
+            NewAgent {
+                email: "admin@example.org",
+                name: "Admin",
+                password: "admin password",
+                admin: true,
+            },
+        )
+        .await
+        .unwrap();
+    let organizations = [
+        organization(&app, "Acme").await,
+        organization(&app, "Globex").await,
+        organization(&app, "Initech").await,
+    ];
+    for round in 0..10 {
+        let group = app
+            .create_usergroup(&admin, &format!("Group {round}"), &[])
+            .await
+            .unwrap()
+            .id;
+        // Acme starts linked (so there is something to unlink); the others link now.
+        app.link_usergroup(&admin, organizations[0], group)
+            .await
+            .unwrap();
+        let mut tasks: Vec<Task> = Vec::new();
+        {
+            let (app, admin) = (app.clone(), admin.clone());
+            tasks.push(Box::pin(async move {
+                app.delete_usergroup(&admin, group).await
+            }));
+        }
+        {
+            let (app, admin, acme) = (app.clone(), admin.clone(), organizations[0]);
+            tasks.push(Box::pin(async move {
+                app.unlink_usergroup(&admin, acme, group).await
+            }));
+        }
+        for &organization in &organizations[1..] {
+            let (app, admin) = (app.clone(), admin.clone());
+            tasks.push(Box::pin(async move {
+                app.link_usergroup(&admin, organization, group).await
+            }));
+        }
+        let results = all_at_once(tasks).await;
+        assert!(results[0].is_ok(), "round {round}: delete {:?}", results[0]);
+        for result in &results[1..] {
+            // A link or unlink that came after the deletion finds no usergroup.
+            assert!(
+                matches!(result, Ok(()) | Err(Error::NotFound { .. })),
+                "round {round}: {result:?}"
+            );
+        }
+        for &organization in &organizations {
+            let now = app.get_organization(organization).await.unwrap();
+            assert!(
+                !now.usergroup_ids.contains(&group),
+                "round {round}: a link outlived its usergroup"
+            );
+        }
+    }
+}

@@ -37,6 +37,7 @@ pub struct TicketResponse {
     pub organization_id: Option<i64>,
     pub organization: Option<OrganizationRefBody>,
     pub cc_ids: Vec<i64>,
+    /// Always null until departments exist.
     pub department_id: Option<i64>,
     pub assignee_id: Option<i64>,
     pub created_at: String,
@@ -158,6 +159,7 @@ pub struct CreateTicketBody {
     pub status: Option<String>,
     /// Default `normal`.
     pub priority: Option<String>,
+    /// Departments do not exist yet: only null is accepted (any id is refused, 422).
     pub department_id: Option<i64>,
     pub assignee_id: Option<i64>,
 }
@@ -245,6 +247,7 @@ pub struct UpdateTicketBody {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub organization_id: Option<Option<i64>>,
+    /// Departments do not exist yet: only null is accepted (any id is refused, 422).
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub department_id: Option<Option<i64>>,

@@ -6,6 +6,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{AgentAuth, Json, Path, Query};
 use axum::extract::State;
 use axum::http::StatusCode;
+use orgdesk_app::UsergroupChanges;
 use orgdesk_app::core::model::{MembershipSources, Usergroup};
 use orgdesk_app::core::{OrganizationId, UserId};
 use serde::{Deserialize, Serialize};
@@ -13,11 +14,31 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// The permission catalogue as an OpenAPI enum, from the one list the rules check.
+fn permission_list() -> utoipa::openapi::Array {
+    let described: Vec<String> = orgdesk_app::core::usergroup::PERMISSIONS
+        .iter()
+        .map(|(name, allows)| format!("`{name}`: {allows}"))
+        .collect();
+    utoipa::openapi::ArrayBuilder::new()
+        .items(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .enum_values(Some(orgdesk_app::core::usergroup::permission_names())),
+        )
+        .description(Some(format!(
+            "What members may do in the Help Center portal: {}.",
+            described.join("; ")
+        )))
+        .build()
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UsergroupResponse {
     pub id: i64,
     pub name: String,
-    /// Named permissions, e.g. `portal.chat`, `kb.category:12`.
+    /// Permissions from the catalogue (see `CreateUsergroupBody`). A group defined
+    /// before the catalogue existed keeps whatever names it was given then.
     pub permissions: Vec<String>,
     pub created_at: String,
 }
@@ -44,7 +65,17 @@ pub struct UsergroupList {
 pub struct CreateUsergroupBody {
     pub name: String,
     #[serde(default)]
+    #[schema(schema_with = permission_list)]
     pub permissions: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUsergroupBody {
+    pub name: Option<String>,
+    /// Replaces the list.
+    #[schema(schema_with = permission_list)]
+    pub permissions: Option<Vec<String>>,
 }
 
 /// Defines a usergroup (admins only).
@@ -85,6 +116,37 @@ async fn get_usergroup(
     Path(id): Path<i64>,
 ) -> Result<axum::Json<UsergroupResponse>, ApiError> {
     Ok(axum::Json(app.get_usergroup(id).await?.into()))
+}
+
+/// Renames a usergroup or replaces its permissions (admins only).
+#[utoipa::path(patch, path = "/api/v1/usergroups/{id}", tag = "usergroups", security(("agent" = [])), params(("id" = i64, Path)), request_body = UpdateUsergroupBody,
+    responses((status = 200, body = UsergroupResponse), (status = 403, description = "not an admin, or a portal user's token", body = ErrorBody), (status = 409, description = "name taken", body = ErrorBody)))]
+async fn update_usergroup(
+    State(app): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    Path(id): Path<i64>,
+    Json(body): Json<UpdateUsergroupBody>,
+) -> Result<axum::Json<UsergroupResponse>, ApiError> {
+    let changes = UsergroupChanges {
+        name: body.name,
+        permissions: body.permissions,
+    };
+    Ok(axum::Json(
+        app.update_usergroup(&agent, id, changes).await?.into(),
+    ))
+}
+
+/// Deletes a usergroup (admins only): its organization links and direct memberships
+/// go with it, recorded on each organization concerned.
+#[utoipa::path(delete, path = "/api/v1/usergroups/{id}", tag = "usergroups", security(("agent" = [])), params(("id" = i64, Path)),
+    responses((status = 204, description = "deleted"), (status = 403, description = "not an admin, or a portal user's token", body = ErrorBody)))]
+async fn delete_usergroup(
+    State(app): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    app.delete_usergroup(&agent, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -233,7 +295,7 @@ async fn list_user_usergroups(
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_usergroup, list_usergroups))
-        .routes(routes!(get_usergroup))
+        .routes(routes!(get_usergroup, update_usergroup, delete_usergroup))
         .routes(routes!(list_usergroup_members))
         .routes(routes!(add_usergroup_member, remove_usergroup_member))
         .routes(routes!(link_usergroup, unlink_usergroup))

@@ -82,7 +82,7 @@ async fn an_agent_can_change_a_tickets_organization_status_assignee_and_ccs() {
     let changed = t
         .patch(
             &format!("/api/v1/tickets/{id}"),
-            json!({"organization_id": globex, "status": "pending", "assignee_id": admin_id, "cc_ids": [carl], "department_id": 3, "version": 1}),
+            json!({"organization_id": globex, "status": "pending", "assignee_id": admin_id, "cc_ids": [carl], "version": 1}),
         )
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
@@ -90,7 +90,6 @@ async fn an_agent_can_change_a_tickets_organization_status_assignee_and_ccs() {
     assert_eq!(changed.body["status"], "pending");
     assert_eq!(changed.body["assignee_id"], admin_id);
     assert_eq!(changed.body["cc_ids"], json!([carl]));
-    assert_eq!(changed.body["department_id"], 3);
     assert_eq!(changed.body["version"], 2);
 
     let unaffiliated = t
@@ -417,4 +416,87 @@ async fn a_user_token_on_agent_ticket_routes_is_forbidden() {
         .send(Method::GET, "/api/v1/tickets", None, None, &[])
         .await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_closed_ticket_is_final_no_patch_reopens_or_changes_it() {
+    let t = TestApp::start().await;
+    let jane = t
+        .user(json!({"name": "Jane", "email": "jane@example.com"}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let id = t
+        .post(
+            "/api/v1/tickets",
+            json!({"requester_id": jane, "subject": "VPN", "body": "Down."}),
+        )
+        .await
+        .id();
+    let path = format!("/api/v1/tickets/{id}");
+    let closed = t.patch(&path, json!({"status": "closed"})).await;
+    assert_eq!(closed.body["status"], "closed", "{}", closed.body);
+    let version = closed.body["version"].clone();
+
+    for change in [
+        json!({"status": "open"}),
+        json!({"status": "solved"}),
+        json!({"subject": "VPN again"}),
+        json!({"priority": "urgent"}),
+        json!({"cc_ids": []}),
+        json!({"assignee_id": null}),
+    ] {
+        let refused = t.patch(&path, change.clone()).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{change}");
+        assert_eq!(refused.code(), "ticket_closed", "{change}");
+    }
+    let unchanged = t.get(&path).await;
+    assert_eq!(unchanged.body["status"], "closed");
+    assert_eq!(unchanged.body["subject"], "VPN");
+    assert_eq!(
+        unchanged.body["version"], version,
+        "refusals change nothing"
+    );
+
+    // Saying it is closed again is no change, and is not refused.
+    let again = t.patch(&path, json!({"status": "closed"})).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+}
+
+#[tokio::test]
+async fn a_department_id_is_refused_until_departments_exist() {
+    let t = TestApp::start().await;
+    let jane = t
+        .user(json!({"name": "Jane", "email": "jane@example.com"}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let refused = t
+        .post(
+            "/api/v1/tickets",
+            json!({"requester_id": jane, "subject": "VPN", "body": "Down.", "department_id": 3}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.body["error"]["field"], "department_id");
+    assert!(
+        t.get("/api/v1/tickets").await.body["data"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let created = t
+        .post(
+            "/api/v1/tickets",
+            json!({"requester_id": jane, "subject": "VPN", "body": "Down.", "department_id": null}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["department_id"], json!(null));
+    let path = format!("/api/v1/tickets/{}", created.id());
+    let patched = t.patch(&path, json!({"department_id": 7})).await;
+    assert_eq!(patched.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(patched.body["error"]["field"], "department_id");
+    assert_eq!(t.get(&path).await.body["version"], 1, "nothing changed");
 }

@@ -355,13 +355,13 @@ async fn usergroups_are_defined_by_admins_with_unique_names_and_valid_permission
     let created = t
         .post(
             "/api/v1/usergroups",
-            json!({"name": "VIPs", "permissions": ["portal.chat", "kb.category:12"]}),
+            json!({"name": "VIPs", "permissions": ["portal.chat", "portal.kb"]}),
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
     assert_eq!(
         created.body["permissions"],
-        json!(["portal.chat", "kb.category:12"])
+        json!(["portal.chat", "portal.kb"])
     );
     let again = t.post("/api/v1/usergroups", json!({"name": "vips"})).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
@@ -460,4 +460,157 @@ async fn unknown_groups_users_and_organizations_are_404_and_portal_tokens_403() 
         StatusCode::FORBIDDEN
     );
     assert_eq!(members(&t, vips).await, vec![], "nothing changed");
+}
+
+#[tokio::test]
+async fn permissions_come_from_the_documented_catalogue_and_nothing_else() {
+    let t = TestApp::start().await;
+    let document = t
+        .send(Method::GET, "/api/v1/openapi.json", None, None, &[])
+        .await;
+    let catalogue =
+        document.body["components"]["schemas"]["CreateUsergroupBody"]["properties"]["permissions"]
+            ["items"]["enum"]
+            .clone();
+    let catalogue: Vec<String> = serde_json::from_value(catalogue).unwrap();
+    assert!(
+        catalogue.contains(&"portal.chat".to_owned()),
+        "{catalogue:?}"
+    );
+
+    let everything = t
+        .post(
+            "/api/v1/usergroups",
+            json!({"name": "All", "permissions": catalogue}),
+        )
+        .await;
+    assert_eq!(
+        everything.status,
+        StatusCode::CREATED,
+        "{}",
+        everything.body
+    );
+    for bad in ["root.everything", "kb.category:12", "portal.chat "] {
+        let refused = t
+            .post(
+                "/api/v1/usergroups",
+                json!({"name": "Bad", "permissions": ["portal.kb", bad, "portal.kb"]}),
+            )
+            .await;
+        let expected_field = if bad.trim() == "portal.chat" {
+            "permissions[2]"
+        } else {
+            "permissions[1]"
+        };
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(refused.body["error"]["field"], expected_field, "{bad}");
+    }
+    let listed = t.get("/api/v1/usergroups").await;
+    assert_eq!(
+        listed.body["data"].as_array().unwrap().len(),
+        1,
+        "refusals create nothing"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_renames_a_usergroup_and_replaces_its_permissions_keeping_its_members() {
+    let t = TestApp::start().await;
+    let group = usergroup(&t, "VIPs").await;
+    usergroup(&t, "Partners").await;
+    let jane = t
+        .user(json!({"name": "Jane", "email": "jane@example.com"}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    t.put_empty(&format!("/api/v1/usergroups/{group}/members/{jane}"))
+        .await;
+    let path = format!("/api/v1/usergroups/{group}");
+
+    let renamed = t
+        .patch(
+            &path,
+            json!({"name": "Premium", "permissions": ["portal.tickets"]}),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_eq!(renamed.body["name"], "Premium");
+    assert_eq!(renamed.body["permissions"], json!(["portal.tickets"]));
+    assert_eq!(members(&t, group).await, [member("Jane", true, false)]);
+
+    let taken = t.patch(&path, json!({"name": "PARTNERS"})).await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    assert_eq!(taken.code(), "name_taken");
+    let bad = t
+        .patch(&path, json!({"permissions": ["portal.everything"]}))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let token = t
+        .agent_token("bob@helpdesk.test", "bob password", false)
+        .await;
+    let not_admin = t
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&token),
+            Some(json!({"name": "Mine"})),
+            &[],
+        )
+        .await;
+    assert_eq!(not_admin.status, StatusCode::FORBIDDEN);
+    let unchanged = t.get(&path).await;
+    assert_eq!(unchanged.body["name"], "Premium", "refusals change nothing");
+    assert_eq!(unchanged.body["permissions"], json!(["portal.tickets"]));
+}
+
+#[tokio::test]
+async fn deleting_a_usergroup_removes_its_links_and_memberships_and_records_them() {
+    let t = TestApp::start().await;
+    let group = usergroup(&t, "VIPs").await;
+    let acme = t.org("Acme", None).await;
+    let globex = t.org("Globex", None).await;
+    let jane = t
+        .user(json!({"name": "Jane", "email": "jane@example.com", "organization_id": globex}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    t.put_empty(&format!("/api/v1/organizations/{acme}/usergroups/{group}"))
+        .await;
+    t.put_empty(&format!("/api/v1/usergroups/{group}/members/{jane}"))
+        .await;
+    let acme_version = t.get(&format!("/api/v1/organizations/{acme}")).await.body["version"]
+        .as_i64()
+        .unwrap();
+
+    let token = t
+        .agent_token("bob@helpdesk.test", "bob password", false)
+        .await;
+    let path = format!("/api/v1/usergroups/{group}");
+    let not_admin = t.send(Method::DELETE, &path, Some(&token), None, &[]).await;
+    assert_eq!(not_admin.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.get(&path).await.status, StatusCode::OK);
+
+    let deleted = t.delete(&path).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    assert_eq!(t.get(&path).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.delete(&path).await.status, StatusCode::NOT_FOUND);
+
+    let acme_now = t.get(&format!("/api/v1/organizations/{acme}")).await;
+    assert_eq!(acme_now.body["usergroup_ids"], json!([]));
+    assert_eq!(acme_now.body["version"], acme_version + 1);
+    let jane_groups = t.get(&format!("/api/v1/users/{jane}/usergroups")).await;
+    assert_eq!(jane_groups.body["data"], json!([]));
+
+    let acme_history = t
+        .get(&format!("/api/v1/organizations/{acme}/history"))
+        .await;
+    let unlinked = &acme_history.body["data"][0];
+    assert_eq!(unlinked["action"], "usergroup_unlinked");
+    assert_eq!(unlinked["changes"][0]["old"], "VIPs");
+    let globex_activity = t
+        .get(&format!("/api/v1/organizations/{globex}/activity"))
+        .await;
+    let left = &globex_activity.body["data"][0];
+    assert_eq!(left["action"], "usergroup_member_removed");
+    assert_eq!(left["user"]["id"], jane);
 }

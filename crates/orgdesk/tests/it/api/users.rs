@@ -15,6 +15,61 @@ async fn agent_creates_a_user_with_organization_position_and_manager_flag() {
 }
 
 #[tokio::test]
+async fn position_and_manager_apply_to_the_organization_the_email_domain_joins() {
+    let t = TestApp::start().await;
+    let globex = t
+        .organization(json!({"name": "Globex", "domains": ["globex.com"]}))
+        .await;
+    let carol = t
+        .user(json!({"name": "Carol", "email": "carol@globex.com", "manager": true, "position": "CTO"}))
+        .await;
+    assert_eq!(carol["organization_id"], globex);
+    assert_eq!(carol["position"], "CTO");
+    assert_eq!(carol["manager"], true);
+    let members = t
+        .get(&format!("/api/v1/organizations/{globex}/members"))
+        .await;
+    assert_eq!(members.body["data"][0]["position"], "CTO");
+    let history = t
+        .get(&format!("/api/v1/organizations/{globex}/history"))
+        .await;
+    let joined = &history.body["data"][0];
+    assert_eq!(joined["action"], "member_added");
+    assert_eq!(joined["actor"]["name"], "email domain association");
+}
+
+#[tokio::test]
+async fn position_or_manager_for_a_user_who_joins_no_organization_is_refused_and_creates_nothing() {
+    let t = TestApp::start().await;
+    for (body, field) in [
+        (
+            json!({"name": "Dan", "email": "dan@nowhere.example", "position": "CTO"}),
+            "position",
+        ),
+        (
+            json!({"name": "Dan", "email": "dan@nowhere.example", "manager": true}),
+            "manager",
+        ),
+    ] {
+        let refused = t.post("/api/v1/users", body).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.body
+        );
+        assert_eq!(refused.body["error"]["field"], field);
+        assert!(
+            refused.message().contains("give organization_id"),
+            "{}",
+            refused.body
+        );
+    }
+    let listed = t.get("/api/v1/users?q=dan").await;
+    assert_eq!(listed.body["data"], json!([]), "nothing was created");
+}
+
+#[tokio::test]
 async fn user_email_is_unique_in_any_letter_case() {
     let t = TestApp::start().await;
     t.user(json!({"name": "Jane", "email": "jane@example.org"}))
