@@ -1,7 +1,7 @@
 //! Email domain associations: adding and removing them, and bringing existing users
 //! whose email matches into the organization (set-based, whatever their number).
 
-use crate::history::{Record, members_moved, record, record_all};
+use crate::history::{Record, UserRecord, members_moved, record, record_all, record_for_users};
 use crate::locking::{Lockable, lock};
 use crate::organizations::{associate_domain, check_domain_free, parse_owned_domain};
 use crate::{App, now_ms};
@@ -205,7 +205,7 @@ impl App {
                 );
             }
         }
-        let ids: Vec<UserId> = matched.iter().map(|(id, _)| *id).collect();
+        let ids: Vec<UserId> = matched.iter().map(|user| user.id).collect();
         let moved = users::change_organization(
             &tx,
             users::Movers::Ids(&ids),
@@ -215,7 +215,34 @@ impl App {
             at,
         )
         .await?;
-        record_all(&tx, members_moved(actor, organization, &matched, at)).await?;
+        let from: Vec<(UserId, Option<OrganizationId>)> = matched
+            .iter()
+            .map(|user| (user.id, user.organization_id))
+            .collect();
+        record_all(&tx, members_moved(actor, organization, &from, at)).await?;
+        // Each user's own history: where they came from, and the place they had there
+        // (a move makes them a plain member).
+        let own = matched.into_iter().map(|user| {
+            let mut changes = vec![Change::new(
+                "organization_id",
+                user.organization_id.map(|o| o.0),
+                organization.0,
+            )];
+            if let Some(position) = user.position {
+                changes.push(Change::new("position", position, json!(null)));
+            }
+            if user.manager {
+                changes.push(Change::new("manager", true, false));
+            }
+            UserRecord {
+                user: user.id,
+                actor,
+                action: Action::Updated,
+                changes,
+                at,
+            }
+        });
+        record_for_users(&tx, own.collect()).await?;
         orgdesk_store::commit(tx).await?;
         Ok(moved)
     }

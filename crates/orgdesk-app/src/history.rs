@@ -3,9 +3,9 @@
 //! whether it belongs to the history or only the activity follows from the action.
 
 use crate::{App, PageRequest};
-use orgdesk_core::model::{Action, Actor, Change, OrganizationEvent, Page};
-use orgdesk_core::{OrganizationId, Result, UserId};
-use orgdesk_store::{ConnectionTrait, events};
+use orgdesk_core::model::{Action, Actor, Agent, Change, OrganizationEvent, Page, UserEvent};
+use orgdesk_core::{Entity, Error, OrganizationId, Result, UserId};
+use orgdesk_store::{ConnectionTrait, events, organizations as orgs, user_events};
 
 /// One event to record.
 pub(crate) struct Record<'a> {
@@ -38,6 +38,44 @@ pub(crate) async fn record_all<C: ConnectionTrait>(
         })
         .collect();
     Ok(events::insert_many(conn, &events).await?)
+}
+
+/// One event in a user's own history.
+pub(crate) struct UserRecord<'a> {
+    pub user: UserId,
+    pub actor: &'a Actor,
+    pub action: Action,
+    pub changes: Vec<Change>,
+    pub at: i64,
+}
+
+/// Records events in users' histories, in one statement per hundred.
+pub(crate) async fn record_for_users<C: ConnectionTrait>(
+    conn: &C,
+    records: Vec<UserRecord<'_>>,
+) -> Result<()> {
+    let events: Vec<user_events::NewUserEvent<'_>> = records
+        .iter()
+        .map(|record| user_events::NewUserEvent {
+            user_id: record.user,
+            at: record.at,
+            actor: record.actor,
+            action: record.action,
+            changes: &record.changes,
+        })
+        .collect();
+    Ok(user_events::insert_many(conn, &events).await?)
+}
+
+/// Records one event in a user's history, when it changes anything.
+pub(crate) async fn record_for_user<C: ConnectionTrait>(
+    conn: &C,
+    record: UserRecord<'_>,
+) -> Result<()> {
+    if record.changes.is_empty() {
+        return Ok(());
+    }
+    record_for_users(conn, vec![record]).await
 }
 
 /// The events of users created straight into an organization: a `member_added` each,
@@ -152,8 +190,49 @@ pub(crate) fn parent_moved<'a>(
     records
 }
 
+/// An organization's history as an agent reads it.
+pub struct OrganizationHistory {
+    pub events: Page<OrganizationEvent>,
+    /// The organization was deleted: these are the events it left behind.
+    pub deleted: bool,
+}
+
 impl App {
-    /// Changes to the organization, its members, domains and links, newest first.
+    /// The history as `viewer` may read it: an existing organization's for any agent;
+    /// a deleted organization's (its rows stay) for admins only, marked deleted. To
+    /// anyone else a deleted organization does not exist.
+    pub async fn organization_history_for(
+        &self,
+        viewer: &Agent,
+        id: OrganizationId,
+        page: &PageRequest,
+    ) -> Result<OrganizationHistory> {
+        let reader = self.store.reader();
+        let exists = orgs::find_head(reader, id).await?.is_some();
+        let deleted = !exists && viewer.admin && events::any_for(reader, id).await?;
+        if !exists && !deleted {
+            return Err(Error::not_found(Entity::Organization, id));
+        }
+        Ok(OrganizationHistory {
+            events: self.events_page(id, true, page).await?,
+            deleted,
+        })
+    }
+
+    /// What happened to a user, newest first: creation, organization moves, position,
+    /// manager, direct usergroup membership, name and email, disabling.
+    pub async fn user_history(&self, id: UserId, page: &PageRequest) -> Result<Page<UserEvent>> {
+        let reader = self.store.reader();
+        self.require_user(reader, id).await?;
+        let limit = page.limit()?;
+        let before = page.id_position("user_events")?;
+        let events = user_events::list(reader, id, before, limit + 1).await?;
+        Ok(crate::cursor::page(events, limit, "user_events", |event| {
+            event.id.to_string()
+        }))
+    }
+
+    /// Changes to an existing organization, its members, domains and links, newest first.
     pub async fn organization_history(
         &self,
         id: OrganizationId,
@@ -179,6 +258,15 @@ impl App {
         page: &PageRequest,
     ) -> Result<Page<OrganizationEvent>> {
         self.require_organization(self.store.reader(), id).await?;
+        self.events_page(id, history_only, page).await
+    }
+
+    async fn events_page(
+        &self,
+        id: OrganizationId,
+        history_only: bool,
+        page: &PageRequest,
+    ) -> Result<Page<OrganizationEvent>> {
         let limit = page.limit()?;
         let before = page.id_position("events")?;
         let events = events::list(self.store.reader(), id, history_only, before, limit + 1).await?;

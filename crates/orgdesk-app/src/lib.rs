@@ -25,6 +25,7 @@ pub use auth::{IssuedToken, Principal};
 pub use cursor::PageRequest;
 pub use domains::{DomainAdded, DomainMatches, MatchedUsers};
 pub use hierarchy::{ChildCandidate, ChildRef};
+pub use history::OrganizationHistory;
 pub use members::MembershipChanges;
 pub use organizations::{ContactInput, NewOrganization, OrganizationChanges};
 pub use orgdesk_core as core;

@@ -2,7 +2,7 @@
 //! A user belongs to at most one organization; joining another moves them, recorded
 //! on both.
 
-use crate::history::{Record, record};
+use crate::history::{Record, UserRecord, record, record_for_user};
 use crate::locking::{Lockable, lock};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::model::{Action, Actor, Change, Page, User};
@@ -56,18 +56,39 @@ pub(crate) async fn place_user<C: ConnectionTrait>(
     at: i64,
 ) -> Result<()> {
     let old = user.organization.as_ref().map(|o| o.id);
+    // The user's own history: everything about their place that changed, as one event.
+    let mut own_changes = Vec::new();
+    if old != organization {
+        own_changes.push(Change::new(
+            "organization_id",
+            old.map(|o| o.0),
+            organization.map(|o| o.0),
+        ));
+    }
+    if user.position != position {
+        own_changes.push(Change::new(
+            "position",
+            user.position.clone(),
+            position.clone(),
+        ));
+    }
+    if user.manager != manager {
+        own_changes.push(Change::new("manager", user.manager, manager));
+    }
+    record_for_user(
+        conn,
+        UserRecord {
+            user: user.id,
+            actor,
+            action: Action::Updated,
+            changes: own_changes.clone(),
+            at,
+        },
+    )
+    .await?;
     if old == organization {
-        let mut changes = Vec::new();
-        if user.position != position {
-            changes.push(Change::new(
-                "position",
-                user.position.clone(),
-                position.clone(),
-            ));
-        }
-        if user.manager != manager {
-            changes.push(Change::new("manager", user.manager, manager));
-        }
+        // Only position and manager can have changed: the same changes, on the member.
+        let changes = own_changes;
         if changes.is_empty() {
             return Ok(());
         }

@@ -10,10 +10,11 @@ use crate::errors::{self, unique_or_internal};
 use crate::history;
 use crate::members::parse_position;
 use crate::{App, now_ms};
-use orgdesk_core::model::{Actor, OrganizationRef, User};
+use orgdesk_core::model::{Action, Actor, Change, OrganizationRef, User};
 use orgdesk_core::{EmailAddress, Error, OrganizationId, PersonName, Result};
 use orgdesk_store::dialect::UniqueKey;
 use orgdesk_store::{domains, organizations as orgs, users};
+use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Default)]
@@ -257,6 +258,29 @@ impl App {
             at,
         );
         history::record_all(&tx, joined).await?;
+        let created = valid.iter().zip(&inserted).map(|(user, row)| {
+            let mut changes = vec![
+                Change::new("name", Value::Null, user.name.as_str()),
+                Change::new("email", Value::Null, user.email.as_str()),
+            ];
+            if let Some(organization) = row.organization_id {
+                changes.push(Change::new("organization_id", Value::Null, organization.0));
+            }
+            if let Some(position) = &user.position {
+                changes.push(Change::new("position", Value::Null, position.as_str()));
+            }
+            if user.manager {
+                changes.push(Change::new("manager", false, true));
+            }
+            history::UserRecord {
+                user: row.id,
+                actor,
+                action: Action::Created,
+                changes,
+                at,
+            }
+        });
+        history::record_for_users(&tx, created.collect()).await?;
         orgdesk_store::commit(tx).await?;
 
         // Organization names for the response, read after commit off the write connection.

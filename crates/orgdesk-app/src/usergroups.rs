@@ -5,7 +5,7 @@
 
 use crate::auth::require_admin;
 use crate::errors::unique_or_internal;
-use crate::history::{Record, record, record_all};
+use crate::history::{Record, UserRecord, record, record_all, record_for_user, record_for_users};
 use crate::locking::{Lockable, lock, lock_all};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::model::{Action, Actor, Agent, Change, MembershipSources, Page, User, Usergroup};
@@ -16,9 +16,10 @@ use orgdesk_store::dialect::UniqueKey;
 use orgdesk_store::{ConnectionTrait, organizations as orgs, usergroups, users};
 use serde_json::Value;
 
-/// A member's direct usergroup change, in their organization's activity (it changes
-/// the member, not the organization, so it stays out of the history).
-async fn member_activity<C: ConnectionTrait>(
+/// A user's direct usergroup change, in their own history and in their
+/// organization's activity (it changes the member, not the organization, so it stays
+/// out of the organization's history).
+async fn record_direct_membership<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
     member: &User,
@@ -26,13 +27,24 @@ async fn member_activity<C: ConnectionTrait>(
     group: &Usergroup,
     at: i64,
 ) -> Result<()> {
+    let change = if action == Action::UsergroupMemberAdded {
+        Change::new("usergroups", Value::Null, group.name.as_str())
+    } else {
+        Change::new("usergroups", group.name.as_str(), Value::Null)
+    };
+    record_for_user(
+        conn,
+        UserRecord {
+            user: member.id,
+            actor,
+            action,
+            changes: vec![change.clone()],
+            at,
+        },
+    )
+    .await?;
     let Some(organization) = &member.organization else {
         return Ok(());
-    };
-    let (old, new) = if action == Action::UsergroupMemberAdded {
-        (Value::Null, Value::from(group.name.as_str()))
-    } else {
-        (Value::from(group.name.as_str()), Value::Null)
     };
     record_all(
         conn,
@@ -41,7 +53,7 @@ async fn member_activity<C: ConnectionTrait>(
             actor,
             action,
             user: Some(member.id),
-            changes: vec![Change::new("usergroups", old, new)],
+            changes: vec![change],
             at,
         }],
     )
@@ -128,7 +140,8 @@ impl App {
 
     /// Deletes a usergroup (admins only): its links and direct memberships go with it,
     /// each recorded where it was shown — an unlink on every linked organization, a
-    /// membership removal in the activity of every direct member's organization.
+    /// membership removal in each direct member's history and their organization's
+    /// activity.
     pub async fn delete_usergroup(&self, by: &Agent, id: i64) -> Result<()> {
         require_admin(by, "delete usergroups")?;
         let actor = &by.actor();
@@ -157,20 +170,30 @@ impl App {
             changes: vec![Change::new("usergroups", group.name.as_str(), Value::Null)],
             at,
         });
-        let left = removed
-            .direct_members
-            .iter()
-            .filter_map(|&(user, organization)| {
-                Some(Record {
-                    organization: organization?,
-                    actor,
-                    action: Action::UsergroupMemberRemoved,
-                    user: Some(user),
-                    changes: vec![Change::new("usergroups", group.name.as_str(), Value::Null)],
-                    at,
-                })
-            });
-        record_all(&tx, unlinked.chain(left).collect()).await?;
+        let left = || Change::new("usergroups", group.name.as_str(), Value::Null);
+        let left_organizations =
+            removed
+                .direct_members
+                .iter()
+                .filter_map(|&(user, organization)| {
+                    Some(Record {
+                        organization: organization?,
+                        actor,
+                        action: Action::UsergroupMemberRemoved,
+                        user: Some(user),
+                        changes: vec![left()],
+                        at,
+                    })
+                });
+        record_all(&tx, unlinked.chain(left_organizations).collect()).await?;
+        let left_users = removed.direct_members.iter().map(|&(user, _)| UserRecord {
+            user,
+            actor,
+            action: Action::UsergroupMemberRemoved,
+            changes: vec![left()],
+            at,
+        });
+        record_for_users(&tx, left_users.collect()).await?;
         Ok(orgdesk_store::commit(tx).await?)
     }
 
@@ -229,7 +252,7 @@ impl App {
         let member = self.require_user(&tx, user).await?;
         if !usergroups::is_direct_member(&tx, usergroup, user).await? {
             usergroups::add_member(&tx, usergroup, user, at).await?;
-            member_activity(
+            record_direct_membership(
                 &tx,
                 actor,
                 &member,
@@ -259,7 +282,7 @@ impl App {
         let group = self.require_usergroup(&tx, usergroup).await?;
         let member = self.require_user(&tx, user).await?;
         if usergroups::remove_member(&tx, usergroup, user).await? {
-            member_activity(
+            record_direct_membership(
                 &tx,
                 actor,
                 &member,

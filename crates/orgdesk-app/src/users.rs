@@ -3,14 +3,16 @@
 
 use crate::auth::{hash_new_password, require_admin, token_hash};
 use crate::errors::unique_or_internal;
+use crate::history::{UserRecord, record_for_user};
 use crate::locking::{Lockable, lock};
 use crate::members::{check_membership_fields, parse_position, place_user};
 use crate::{App, now_ms};
-use orgdesk_core::model::{Actor, Agent, User};
+use orgdesk_core::model::{Action, Actor, Agent, Change, User};
 use orgdesk_core::{EmailAddress, Entity, Error, OrganizationId, PersonName, Result, UserId};
 use orgdesk_store::dialect::UniqueKey;
 use orgdesk_store::tokens::TokenOwner;
 use orgdesk_store::{ConnectionTrait, tokens, users};
+use serde_json::Value;
 use std::net::IpAddr;
 
 /// What to change; `None` keeps a field, `Some(None)` clears it.
@@ -140,9 +142,16 @@ impl App {
         place_user(&tx, actor, &current, organization, position, manager, at).await?;
 
         let mut stored = self.require_user(&tx, id).await?;
+        // What else changes goes to the user's own history as one event.
+        let mut own_changes = Vec::new();
         if let Some(wanted) = changes.auto_cc_organization_tickets
             && wanted != stored.auto_cc_organization_tickets
         {
+            own_changes.push(Change::new(
+                "auto_cc_organization_tickets",
+                stored.auto_cc_organization_tickets,
+                wanted,
+            ));
             if wanted && !stored.manager {
                 return Err(Error::validation(
                     "auto_cc_organization_tickets",
@@ -155,6 +164,16 @@ impl App {
             .map(PersonName::into_string)
             .unwrap_or(stored.name.clone());
         let new_email = email.unwrap_or(EmailAddress::parse(&stored.email)?);
+        if new_name != stored.name {
+            own_changes.push(Change::new("name", stored.name.as_str(), new_name.as_str()));
+        }
+        if new_email.as_str() != stored.email {
+            own_changes.push(Change::new(
+                "email",
+                stored.email.as_str(),
+                new_email.as_str(),
+            ));
+        }
         if new_name != stored.name || new_email.as_str() != stored.email {
             check_email_free(&tx, &new_email, Some(id)).await?;
             users::set_identity(&tx, id, &new_name, &new_email, at)
@@ -167,17 +186,31 @@ impl App {
                 })?;
         }
         if let Some(hash) = hash {
+            // The fact, never the password or its hash.
+            own_changes.push(Change::new("password", Value::Null, "changed"));
             users::set_password_hash(&tx, id, &hash).await?;
             tokens::revoke_all(&tx, TokenOwner::User(id), keep_token, at).await?;
         }
         if let Some(disabled) = changes.disabled
             && disabled != stored.disabled
         {
+            own_changes.push(Change::new("disabled", stored.disabled, disabled));
             users::set_disabled(&tx, id, disabled, at).await?;
             if disabled {
                 tokens::revoke_all(&tx, TokenOwner::User(id), None, at).await?;
             }
         }
+        record_for_user(
+            &tx,
+            UserRecord {
+                user: id,
+                actor,
+                action: Action::Updated,
+                changes: own_changes,
+                at,
+            },
+        )
+        .await?;
         stored = self.require_user(&tx, id).await?;
         orgdesk_store::commit(tx).await?;
         Ok(stored)

@@ -245,6 +245,19 @@ pub struct OrganizationEvent {
     pub changes: Vec<Change>,
 }
 
+/// Something that happened to a user: joining, leaving or changing place in an
+/// organization, direct usergroup membership, being disabled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserEvent {
+    pub id: i64,
+    pub user_id: UserId,
+    pub at: i64,
+    pub actor: Actor,
+    /// `created`, `updated`, `usergroup_member_added`, `usergroup_member_removed`.
+    pub action: String,
+    pub changes: Vec<Change>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRef {
     pub id: UserId,

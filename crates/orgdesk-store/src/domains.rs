@@ -184,14 +184,16 @@ pub async fn lock_matches<C: ConnectionTrait>(
     owner: OrganizationId,
     domain: &str,
     group: MatchGroup,
-) -> Result<Vec<(UserId, Option<OrganizationId>)>, StoreError> {
+) -> Result<Vec<MatchedUser>, StoreError> {
     #[derive(FromQueryResult)]
     struct Row {
         id: i64,
         organization_id: Option<i64>,
+        position: Option<String>,
+        manager: bool,
     }
     let sql = format!(
-        "SELECT u.id, u.organization_id FROM users u WHERE u.email_domain = $1 AND {} ORDER BY u.id{}",
+        "SELECT u.id, u.organization_id, u.position, u.manager FROM users u WHERE u.email_domain = $1 AND {} ORDER BY u.id{}",
         group.condition(),
         crate::dialect::for_update(conn.get_database_backend())
     );
@@ -202,6 +204,19 @@ pub async fn lock_matches<C: ConnectionTrait>(
     let rows: Vec<Row> = sql::all(conn, &sql, values).await?;
     Ok(rows
         .into_iter()
-        .map(|row| (UserId(row.id), row.organization_id.map(OrganizationId)))
+        .map(|row| MatchedUser {
+            id: UserId(row.id),
+            organization_id: row.organization_id.map(OrganizationId),
+            position: row.position,
+            manager: row.manager,
+        })
         .collect())
+}
+
+/// A user whose email matches a domain, with their place before moving.
+pub struct MatchedUser {
+    pub id: UserId,
+    pub organization_id: Option<OrganizationId>,
+    pub position: Option<String>,
+    pub manager: bool,
 }

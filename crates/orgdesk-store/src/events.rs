@@ -74,6 +74,21 @@ pub async fn insert_many<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Whether any event was ever recorded for the organization (so it existed, if it
+/// exists no more). One index probe.
+pub async fn any_for<C: ConnectionTrait>(
+    conn: &C,
+    organization: OrganizationId,
+) -> Result<bool, StoreError> {
+    let found: Option<i64> = sql::scalar(
+        conn,
+        "SELECT id AS value FROM organization_events WHERE organization_id = $1 LIMIT 1",
+        vec![organization.0.into()],
+    )
+    .await?;
+    Ok(found.is_some())
+}
+
 /// Events of an organization, newest first, before event id `before`.
 /// `history_only` leaves out activity that did not change the organization.
 pub async fn list<C: ConnectionTrait>(

@@ -14,6 +14,7 @@ pub mod organizations;
 mod sql;
 pub mod tickets;
 pub mod tokens;
+pub mod user_events;
 pub mod usergroups;
 pub mod users;
 

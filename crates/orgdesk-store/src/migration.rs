@@ -7,6 +7,7 @@ mod m0003_user_name_key;
 mod m0004_tickets;
 mod m0005_lookalike_name_keys;
 mod m0006_account_controls;
+mod m0007_user_events;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_tickets::Migration),
             Box::new(m0005_lookalike_name_keys::Migration),
             Box::new(m0006_account_controls::Migration),
+            Box::new(m0007_user_events::Migration),
         ]
     }
 }

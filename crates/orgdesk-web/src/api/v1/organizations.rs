@@ -1,7 +1,8 @@
 //! Organizations: create, read, list, change, delete; their history and activity.
 
 use super::types::{
-    ContactBody, EventList, OrganizationList, OrganizationResponse, PageQuery, expected_version,
+    ContactBody, EventList, EventResponse, OrganizationList, OrganizationResponse, PageQuery,
+    expected_version,
 };
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -10,7 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use orgdesk_app::core::OrganizationId;
 use orgdesk_app::{NewOrganization, OrganizationChanges, PageRequest};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -158,20 +159,33 @@ async fn delete_organization(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Every change to the organization, its members and domains, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationHistoryList {
+    pub data: Vec<EventResponse>,
+    /// Pass as `?cursor=` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// The organization was deleted; these are the events it left behind (admins only).
+    pub deleted: bool,
+}
+
+/// Every change to the organization, its members and domains, newest first. Admins
+/// also read a deleted organization's history, marked `deleted`.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/history", tag = "organizations", security(("agent" = [])), params(("id" = i64, Path), PageQuery),
-    responses((status = 200, body = EventList), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = OrganizationHistoryList), (status = 404, description = "no such organization (or a deleted one, to an agent who is not an admin)", body = ErrorBody)))]
 async fn list_organization_history(
     State(app): State<AppState>,
-    AgentAuth(_agent): AgentAuth,
+    AgentAuth(agent): AgentAuth,
     Path(id): Path<i64>,
     Query(page): Query<PageQuery>,
-) -> Result<axum::Json<EventList>, ApiError> {
-    Ok(axum::Json(
-        app.organization_history(OrganizationId(id), &(&page).into())
-            .await?
-            .into(),
-    ))
+) -> Result<axum::Json<OrganizationHistoryList>, ApiError> {
+    let history = app
+        .organization_history_for(&agent, OrganizationId(id), &(&page).into())
+        .await?;
+    Ok(axum::Json(OrganizationHistoryList {
+        data: history.events.items.into_iter().map(Into::into).collect(),
+        next_cursor: history.events.next_cursor,
+        deleted: history.deleted,
+    }))
 }
 
 /// What happened around the organization, its members' actions included, newest first.

@@ -4,7 +4,9 @@ use crate::error::ApiError;
 use axum::http::HeaderMap;
 use orgdesk_app::PageRequest;
 use orgdesk_app::core::Error;
-use orgdesk_app::core::model::{Agent, Organization, OrganizationEvent, Page, User};
+use orgdesk_app::core::model::{
+    Actor, Agent, Change, Organization, OrganizationEvent, Page, User, UserEvent,
+};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::BorrowedFormatItem;
@@ -239,31 +241,62 @@ pub struct EventResponse {
     pub changes: Vec<ChangeBody>,
 }
 
+impl From<&Actor> for ActorBody {
+    fn from(actor: &Actor) -> Self {
+        ActorBody {
+            kind: actor.kind().to_owned(),
+            id: actor.id(),
+            name: actor.name().to_owned(),
+        }
+    }
+}
+
+impl From<Change> for ChangeBody {
+    fn from(change: Change) -> Self {
+        ChangeBody {
+            field: change.field,
+            old: change.old,
+            new: change.new,
+        }
+    }
+}
+
 impl From<OrganizationEvent> for EventResponse {
     fn from(event: OrganizationEvent) -> Self {
-        let actor = ActorBody {
-            kind: event.actor.kind().to_owned(),
-            id: event.actor.id(),
-            name: event.actor.name().to_owned(),
-        };
         EventResponse {
             id: event.id,
             at: timestamp(event.at),
-            actor,
+            actor: (&event.actor).into(),
             action: event.action,
             user: event.user.map(|u| UserRefBody {
                 id: u.id.0,
                 name: u.name,
             }),
-            changes: event
-                .changes
-                .into_iter()
-                .map(|c| ChangeBody {
-                    field: c.field,
-                    old: c.old,
-                    new: c.new,
-                })
-                .collect(),
+            changes: event.changes.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// Something that happened to a user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserEventResponse {
+    pub id: i64,
+    pub at: String,
+    pub actor: ActorBody,
+    /// `created`, `updated` (organization, position, manager, name, email, password,
+    /// disabled, auto-CC), `usergroup_member_added`, `usergroup_member_removed`.
+    pub action: String,
+    pub changes: Vec<ChangeBody>,
+}
+
+impl From<UserEvent> for UserEventResponse {
+    fn from(event: UserEvent) -> Self {
+        UserEventResponse {
+            id: event.id,
+            at: timestamp(event.at),
+            actor: (&event.actor).into(),
+            action: event.action,
+            changes: event.changes.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -292,6 +325,7 @@ list_type!(OrganizationList, OrganizationResponse);
 list_type!(UserList, UserResponse);
 list_type!(AgentList, AgentResponse);
 list_type!(EventList, EventResponse);
+list_type!(UserEventList, UserEventResponse);
 
 #[cfg(test)]
 mod tests {

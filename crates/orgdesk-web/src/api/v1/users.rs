@@ -1,6 +1,6 @@
 //! End users, as agents see them.
 
-use super::types::{UserList, UserResponse};
+use super::types::{PageQuery, UserEventList, UserList, UserResponse};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{AgentAuth, Json, Path, Query, double_option};
@@ -138,8 +138,24 @@ async fn update_user(
     ))
 }
 
+/// What happened to the user, newest first: creation, organization moves, position,
+/// manager, direct usergroup membership, name, email, password set, disabling.
+#[utoipa::path(get, path = "/api/v1/users/{id}/history", tag = "users", security(("agent" = [])), params(("id" = i64, Path), PageQuery),
+    responses((status = 200, body = UserEventList)))]
+async fn list_user_history(
+    State(app): State<AppState>,
+    AgentAuth(_agent): AgentAuth,
+    Path(id): Path<i64>,
+    Query(page): Query<PageQuery>,
+) -> Result<axum::Json<UserEventList>, ApiError> {
+    Ok(axum::Json(
+        app.user_history(UserId(id), &(&page).into()).await?.into(),
+    ))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_user, list_users))
         .routes(routes!(get_user, update_user))
+        .routes(routes!(list_user_history))
 }

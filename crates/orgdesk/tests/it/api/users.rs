@@ -237,3 +237,134 @@ async fn unknown_user_is_404() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// (action, [fields changed]) of each event of the user's history, oldest first.
+async fn user_history(t: &TestApp, user: i64) -> Vec<(String, Vec<String>)> {
+    let mut events = t
+        .get_all(&format!("/api/v1/users/{user}/history?limit=2"))
+        .await;
+    events.reverse();
+    events
+        .iter()
+        .map(|event| {
+            (
+                event["action"].as_str().unwrap().to_owned(),
+                event["changes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["field"].as_str().unwrap().to_owned())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn event(action: &str, fields: &[&str]) -> (String, Vec<String>) {
+    (
+        action.to_owned(),
+        fields.iter().map(|f| (*f).to_owned()).collect(),
+    )
+}
+
+#[tokio::test]
+async fn a_user_has_a_history_of_their_own_from_creation_to_disabling() {
+    let t = TestApp::start().await;
+    let acme = t
+        .organization(json!({"name": "Acme", "domains": ["acme.com"]}))
+        .await;
+    let globex = t.org("Globex", None).await;
+    let jane = t
+        .user(json!({"name": "Jane", "email": "jane@acme.com", "position": "CTO"}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let group = t
+        .post("/api/v1/usergroups", json!({"name": "VIPs"}))
+        .await
+        .id();
+
+    // Moves, position and manager, direct usergroup membership, disabling.
+    t.put(
+        &format!("/api/v1/organizations/{globex}/members/{jane}"),
+        json!({"manager": true}),
+    )
+    .await;
+    t.put_empty(&format!("/api/v1/usergroups/{group}/members/{jane}"))
+        .await;
+    t.delete(&format!("/api/v1/usergroups/{group}/members/{jane}"))
+        .await;
+    t.patch(&format!("/api/v1/users/{jane}"), json!({"disabled": true}))
+        .await;
+    // Leaving with the organization's deletion.
+    t.delete(&format!("/api/v1/organizations/{globex}")).await;
+
+    assert_eq!(
+        user_history(&t, jane).await,
+        [
+            event("created", &["name", "email", "organization_id", "position"]),
+            event("updated", &["organization_id", "position", "manager"]),
+            event("usergroup_member_added", &["usergroups"]),
+            event("usergroup_member_removed", &["usergroups"]),
+            event("updated", &["disabled"]),
+            event("updated", &["organization_id"]),
+        ]
+    );
+    let newest = t
+        .get(&format!("/api/v1/users/{jane}/history?limit=1"))
+        .await;
+    let left = &newest.body["data"][0]["changes"][0];
+    assert_eq!(left["old"], globex);
+    assert_eq!(left["new"], json!(null));
+    assert_eq!(newest.body["data"][0]["actor"]["type"], "agent");
+    let created = t.get_all(&format!("/api/v1/users/{jane}/history")).await;
+    assert_eq!(
+        created.last().unwrap()["changes"][2]["new"],
+        acme,
+        "joined by domain"
+    );
+
+    assert_eq!(
+        t.get("/api/v1/users/999999/history").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn applying_a_domain_and_deleting_a_usergroup_are_in_each_users_history() {
+    let t = TestApp::start().await;
+    let dan = t
+        .user(json!({"name": "Dan", "email": "dan@initech.com"}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let group = t
+        .post("/api/v1/usergroups", json!({"name": "Partners"}))
+        .await
+        .id();
+    t.put_empty(&format!("/api/v1/usergroups/{group}/members/{dan}"))
+        .await;
+    let initech = t.org("Initech", None).await;
+    t.post(
+        &format!("/api/v1/organizations/{initech}/domains"),
+        json!({"domain": "initech.com"}),
+    )
+    .await;
+    let applied = t
+        .post(
+            &format!("/api/v1/organizations/{initech}/domains/initech.com/apply"),
+            json!({"unaffiliated": true}),
+        )
+        .await;
+    assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
+    t.delete(&format!("/api/v1/usergroups/{group}")).await;
+    assert_eq!(
+        user_history(&t, dan).await,
+        [
+            event("created", &["name", "email"]),
+            event("usergroup_member_added", &["usergroups"]),
+            event("updated", &["organization_id"]),
+            event("usergroup_member_removed", &["usergroups"]),
+        ]
+    );
+}

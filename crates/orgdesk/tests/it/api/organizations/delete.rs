@@ -75,3 +75,50 @@ async fn deleting_an_unknown_organization_is_404() {
     let response = t.delete("/api/v1/organizations/77").await;
     assert_eq!(response.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_admin_still_reads_a_deleted_organizations_history_marked_deleted() {
+    let t = TestApp::start().await;
+    let acme = t
+        .organization(json!({"name": "Acme", "domains": ["acme.com"]}))
+        .await;
+    t.user(json!({"name": "Jane", "email": "jane@acme.com"}))
+        .await;
+    let path = format!("/api/v1/organizations/{acme}/history");
+    let before = t.get(&path).await;
+    assert_eq!(before.body["deleted"], false);
+    let events_before = before.body["data"].as_array().unwrap().len();
+
+    assert_eq!(
+        t.delete(&format!("/api/v1/organizations/{acme}"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let after = t.get(&path).await;
+    assert_eq!(after.status, StatusCode::OK, "{}", after.body);
+    assert_eq!(after.body["deleted"], true);
+    let events = after.body["data"].as_array().unwrap();
+    assert_eq!(
+        events[0]["action"], "deleted",
+        "the deletion is the newest event"
+    );
+    assert!(
+        events.len() > events_before,
+        "nothing recorded before is lost"
+    );
+    assert_eq!(events.last().unwrap()["action"], "created");
+
+    // Agents who are not admins, and ids that never existed, find nothing.
+    let token = t
+        .agent_token("bob@helpdesk.test", "bob password", false)
+        .await;
+    let not_admin = t.get_as(&token, &path).await;
+    assert_eq!(not_admin.status, StatusCode::NOT_FOUND);
+    let never = t.get("/api/v1/organizations/999999/history").await;
+    assert_eq!(never.status, StatusCode::NOT_FOUND);
+    let activity = t
+        .get(&format!("/api/v1/organizations/{acme}/activity"))
+        .await;
+    assert_eq!(activity.status, StatusCode::NOT_FOUND, "history only");
+}
