@@ -28,6 +28,17 @@ pub struct AgentChanges {
     pub email: Option<String>,
     pub admin: Option<bool>,
     pub disabled: Option<bool>,
+    /// A new password: the agent's sessions end (every token is revoked).
+    pub password: Option<String>,
+}
+
+/// Only admins manage agents; `None` is the command line, run by whoever holds the
+/// server and its database.
+fn require_admin_or_console(by: Option<&Agent>, action: &str) -> Result<()> {
+    match by {
+        Some(by) => require_admin(by, action),
+        None => Ok(()),
+    }
 }
 
 fn email_taken(email: &EmailAddress) -> Error {
@@ -47,9 +58,7 @@ impl App {
     /// Creates an agent. `by` is the admin doing it; `None` is the command line, which
     /// is how a new install gets its first admin.
     pub async fn create_agent(&self, by: Option<&Agent>, new: NewAgent<'_>) -> Result<Agent> {
-        if let Some(by) = by {
-            require_admin(by, "create agents")?;
-        }
+        require_admin_or_console(by, "create agents")?;
         let email = EmailAddress::parse(new.email)?;
         let name = PersonName::parse(new.name)?;
         check_password(new.password)?;
@@ -76,15 +85,25 @@ impl App {
         Ok(agent)
     }
 
-    /// Lists agents (admins only).
-    pub async fn list_agents(&self, by: &Agent, page: &PageRequest) -> Result<Page<Agent>> {
-        require_admin(by, "list agents")?;
+    /// Lists agents (admins, or the command line).
+    pub async fn list_agents(&self, by: Option<&Agent>, page: &PageRequest) -> Result<Page<Agent>> {
+        require_admin_or_console(by, "list agents")?;
         let limit = page.limit()?;
         let after = page.id_position("agents")?.unwrap_or(0);
         let agents = agents::list(self.store.reader(), after, limit + 1).await?;
         Ok(crate::cursor::page(agents, limit, "agents", |agent| {
             agent.id.0.to_string()
         }))
+    }
+
+    /// The agent with this email address (any letter case), for the command line.
+    pub async fn find_agent_by_email(&self, email: &str) -> Result<Agent> {
+        let email = EmailAddress::parse(email)?;
+        let reader = self.store.reader();
+        match agents::credentials(reader, email.key()).await? {
+            Some(found) => require_agent(reader, found.id).await,
+            None => Err(Error::not_found(Entity::Agent, email.as_str())),
+        }
     }
 
     /// One agent: admins see any, other agents only themselves.
@@ -95,17 +114,25 @@ impl App {
         require_agent(self.store.reader(), id).await
     }
 
-    /// An admin changes an agent. Disabling ends the agent's sessions at once (their
-    /// tokens are revoked, and refused even if one was issued meanwhile); the agent's
-    /// replies and history stay. The last enabled admin cannot be demoted or disabled.
+    /// An admin (or the command line) changes an agent. Disabling or a new password
+    /// ends the agent's sessions at once (their tokens are revoked, and a disabled
+    /// agent's refused even if one was issued meanwhile); the agent's replies and
+    /// history stay. The last enabled admin cannot be demoted or disabled.
     pub async fn update_agent(
         &self,
-        by: &Agent,
+        by: Option<&Agent>,
         id: AgentId,
         changes: AgentChanges,
     ) -> Result<Agent> {
-        require_admin(by, "change agents")?;
+        require_admin_or_console(by, "change agents")?;
         let name = changes.name.as_deref().map(PersonName::parse).transpose()?;
+        let password_hash = match changes.password.as_deref() {
+            Some(password) => {
+                check_password(password)?;
+                Some(hash_password(password).await?)
+            }
+            None => None,
+        };
         let email = changes
             .email
             .as_deref()
@@ -135,6 +162,7 @@ impl App {
             name: name.as_ref().map(PersonName::as_str),
             email: email.as_ref().map(|e| (e.as_str(), e.key())),
             admin: changes.admin,
+            password_hash: password_hash.as_deref(),
             disabled_at: match changes.disabled {
                 Some(true) if current.disabled => None,
                 Some(true) => Some(Some(at)),
@@ -148,7 +176,7 @@ impl App {
                 None => Error::internal("an agent update collided without a new email"),
             })
         })?;
-        if disabling {
+        if disabling || password_hash.is_some() {
             tokens::revoke_all(&tx, TokenOwner::Agent(id), None, at).await?;
         }
         let agent = require_agent(&tx, id).await?;

@@ -111,6 +111,7 @@ pub struct AgentUpdate<'a> {
     /// The address as given and its lookup key.
     pub email: Option<(&'a str, &'a str)>,
     pub admin: Option<bool>,
+    pub password_hash: Option<&'a str>,
     /// `Some(Some(at))` disables as of `at`, `Some(None)` enables.
     pub disabled_at: Option<Option<i64>>,
 }
@@ -135,6 +136,9 @@ pub async fn update<C: ConnectionTrait>(
     }
     if let Some(admin) = change.admin {
         set("admin", admin.into());
+    }
+    if let Some(hash) = change.password_hash {
+        set("password_hash", hash.into());
     }
     if let Some(disabled_at) = change.disabled_at {
         set("disabled_at", disabled_at.into());

@@ -106,6 +106,7 @@ impl Store {
             let write = Database::connect(sqlite_options(url, 1, 64)).await?;
             Ok(Self { read, write })
         } else {
+            probe_postgres(url).await?;
             let mut options = ConnectOptions::new(url.expose());
             options
                 .sqlx_logging(false)
@@ -155,6 +156,44 @@ impl Store {
 /// Commits a write transaction.
 pub async fn commit(tx: DatabaseTransaction) -> Result<(), StoreError> {
     Ok(tx.commit().await?)
+}
+
+/// How long a PostgreSQL server may take to accept a first connection.
+const POSTGRES_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens one connection before the pool is built, so that a server that is down or
+/// refuses says so at once ("connection refused at HOST:PORT") instead of a pool timing
+/// out half a minute later.
+async fn probe_postgres(url: &DatabaseUrl) -> Result<(), StoreError> {
+    use sea_orm::sqlx::ConnectOptions as _;
+    use sea_orm::sqlx::postgres::PgConnectOptions;
+    let options: PgConnectOptions = url
+        .expose()
+        .parse()
+        .map_err(|err| unreachable_error(format!("the URL {url} cannot be read: {err}")))?;
+    let at = format!("{}:{}", options.get_host(), options.get_port());
+    match tokio::time::timeout(POSTGRES_CONNECT_TIMEOUT, options.connect()).await {
+        Ok(Ok(connection)) => {
+            let _ = sea_orm::sqlx::Connection::close(connection).await;
+            Ok(())
+        }
+        Ok(Err(sea_orm::sqlx::Error::Io(io)))
+            if io.kind() == std::io::ErrorKind::ConnectionRefused =>
+        {
+            Err(unreachable_error(format!(
+                "connection refused at {at}: is PostgreSQL running there?"
+            )))
+        }
+        Ok(Err(err)) => Err(unreachable_error(format!("PostgreSQL at {at}: {err}"))),
+        Err(_) => Err(unreachable_error(format!(
+            "no answer from PostgreSQL at {at} within {} seconds",
+            POSTGRES_CONNECT_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+fn unreachable_error(message: String) -> StoreError {
+    StoreError::from(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal(message)))
 }
 
 /// Options of an SQLite pool. `cache_mib` is each connection's page cache: SQLite's

@@ -1,9 +1,7 @@
-//! The command line: `serve`, `agent create`.
+//! The command line: `serve`, `bench`, `agent …`.
 
 use crate::config::database_url;
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use orgdesk_app::{App, NewAgent};
 use std::net::SocketAddr;
 
 #[derive(Debug, Parser)]
@@ -50,7 +48,8 @@ pub struct ServeSettings {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Runs the server: the API, the agent app and the portal.
+    /// Runs the server: the REST API under /api/v1, its OpenAPI document and interactive
+    /// documentation at /api/docs.
     Serve {
         /// Address to listen on.
         #[arg(long, env = "ORGDESK_LISTEN", default_value = "127.0.0.1:8080")]
@@ -69,6 +68,15 @@ pub enum Command {
     },
 }
 
+/// An agent's password: from the environment, or asked for at a terminal.
+#[derive(Debug, Args)]
+pub struct PasswordArg {
+    /// At least 8 characters. Give it in the environment variable (a command-line
+    /// value shows in `ps` and shell history); without either, it is asked for.
+    #[arg(long, env = "ORGDESK_AGENT_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum AgentCommand {
     /// Creates an agent; how a new install gets its first admin.
@@ -77,12 +85,39 @@ pub enum AgentCommand {
         email: String,
         #[arg(long)]
         name: String,
-        /// At least 8 characters. Prefer the environment variable to keep it out of shell history.
-        #[arg(long, env = "ORGDESK_AGENT_PASSWORD", hide_env_values = true)]
-        password: String,
+        #[command(flatten)]
+        password: PasswordArg,
         /// Make the agent an admin.
         #[arg(long)]
         admin: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Lists every agent: id, email, name, admin, disabled.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Sets an agent's password (a forgotten one, say); their sessions end.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        password: PasswordArg,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Switches an agent off: their sessions end and they cannot sign in.
+    Disable {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Switches a disabled agent back on.
+    Enable {
+        #[arg(long)]
+        email: String,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -103,41 +138,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Bench(args) => crate::bench::run(args).await,
-        Command::Agent {
-            command:
-                AgentCommand::Create {
-                    email,
-                    name,
-                    password,
-                    admin,
-                    database,
-                },
-        } => {
-            let url = database_url(database.database.as_deref())?;
-            let app = App::open(&url)
-                .await
-                .with_context(|| format!("opening the database {url}"))?;
-            let agent = app
-                .create_agent(
-                    None,
-                    NewAgent {
-                        email: &email,
-                        name: &name,
-                        password: &password,
-                        admin,
-                    },
-                )
-                .await
-                .map_err(|err| anyhow::anyhow!("{err}"))?;
-            println!(
-                "created {} {} <{}> (id {})",
-                if agent.admin { "admin" } else { "agent" },
-                agent.name,
-                agent.email,
-                agent.id
-            );
-            app.close().await.map_err(|err| anyhow::anyhow!("{err}"))?;
-            Ok(())
-        }
+        Command::Agent { command } => crate::agent_commands::run(command).await,
     }
 }

@@ -7,7 +7,9 @@ use std::path::Path;
 /// The folder of the default embedded database, relative to the working directory.
 pub const DEFAULT_DATA_DIR: &str = "orgdesk-data";
 
-/// The given URL, or an SQLite file in `./orgdesk-data/` (created when missing).
+/// The given URL, or an SQLite file in `./orgdesk-data/`. Only that default folder is
+/// ever created (and its creation is logged); a given SQLite path must be in a folder
+/// that exists, so a typo never leaves a tree of folders behind.
 pub fn database_url(given: Option<&str>) -> anyhow::Result<DatabaseUrl> {
     match given.map(str::trim).filter(|url| !url.is_empty()) {
         Some(url) => {
@@ -15,15 +17,24 @@ pub fn database_url(given: Option<&str>) -> anyhow::Result<DatabaseUrl> {
             if url.is_sqlite()
                 && let Some(parent) = sqlite_path(url.expose()).and_then(|p| Path::new(p).parent())
                 && !parent.as_os_str().is_empty()
+                && !parent.is_dir()
             {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("creating {}", parent.display()))?;
+                anyhow::bail!(
+                    "the folder {} of the database {url} does not exist; create it first (orgdesk creates only its default ./{DEFAULT_DATA_DIR}/)",
+                    parent.display()
+                );
             }
             Ok(url)
         }
         None => {
-            std::fs::create_dir_all(DEFAULT_DATA_DIR)
-                .with_context(|| format!("creating ./{DEFAULT_DATA_DIR}"))?;
+            if !Path::new(DEFAULT_DATA_DIR).is_dir() {
+                std::fs::create_dir_all(DEFAULT_DATA_DIR)
+                    .with_context(|| format!("creating ./{DEFAULT_DATA_DIR}"))?;
+                tracing::info!(
+                    folder = %format!("./{DEFAULT_DATA_DIR}/"),
+                    "created the folder of the default database"
+                );
+            }
             Ok(DatabaseUrl::sqlite_file(
                 &Path::new(DEFAULT_DATA_DIR).join("orgdesk.db"),
             ))

@@ -1,5 +1,6 @@
 //! orgdesk: the helpdesk built around customer organizations.
 
+mod agent_commands;
 mod bench;
 mod cli;
 mod config;
@@ -7,10 +8,53 @@ mod serve;
 mod telemetry;
 
 use clap::Parser;
+use std::process::ExitCode;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     telemetry::init(cli.log_format);
-    cli::run(cli).await
+    match cli::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", readable_chain(&err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes on one line, each said once: layers that wrap a cause
+/// often repeat its text ("Connection Error: connection refused …"), so a message
+/// that overlaps a deeper one gives way to it.
+fn readable_chain(err: &anyhow::Error) -> String {
+    let messages: Vec<String> = err.chain().map(ToString::to_string).collect();
+    let kept: Vec<&str> = messages
+        .iter()
+        .enumerate()
+        .filter(|(index, message)| {
+            !messages[index + 1..].iter().any(|deeper| {
+                message.contains(deeper.as_str()) || deeper.contains(message.as_str())
+            })
+        })
+        .map(|(_, message)| message.as_str())
+        .collect();
+    kept.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::readable_chain;
+
+    #[test]
+    fn each_cause_is_said_once_and_the_root_cause_last() {
+        let err = anyhow::anyhow!("connection refused at 127.0.0.1:1")
+            .context("Connection Error: connection refused at 127.0.0.1:1")
+            .context("storage failed")
+            .context("internal error: storage failed")
+            .context("opening the database postgres://x@127.0.0.1:1/db");
+        assert_eq!(
+            readable_chain(&err),
+            "opening the database postgres://x@127.0.0.1:1/db: storage failed: connection refused at 127.0.0.1:1"
+        );
+    }
 }

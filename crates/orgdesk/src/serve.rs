@@ -2,7 +2,7 @@
 
 use crate::cli::ServeSettings;
 use anyhow::Context;
-use orgdesk_app::{App, DatabaseUrl, Settings};
+use orgdesk_app::{App, DatabaseUrl, PageRequest, Settings};
 use orgdesk_web::{TrustedProxies, WebSettings};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -14,7 +14,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let app = App::open(url)
         .await
-        .map_err(|err| anyhow::anyhow!("{err}"))
+        .map_err(anyhow::Error::from)
         .with_context(|| format!("opening the database {url}"))?
         .with_settings(Settings {
             token_lifetime: Duration::from_secs(u64::from(settings.token_lifetime_days) * 86_400),
@@ -23,6 +23,17 @@ pub async fn serve(
         trusted_proxies: TrustedProxies(settings.trusted_proxies),
     };
     tracing::info!(database = %url, backend = app.backend_name(), "database ready");
+    if app
+        .list_agents(None, &PageRequest::first(1))
+        .await?
+        .items
+        .is_empty()
+    {
+        // Said where a newcomer looks first. The command works while the server runs.
+        tracing::warn!(
+            "no agents yet: create the first admin with `ORGDESK_AGENT_PASSWORD='a long password' orgdesk agent create --admin --email you@example.com --name \"Your Name\"`, with the same --database as this server (the server can keep running)"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
@@ -34,7 +45,7 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
-    app.close().await.map_err(|err| anyhow::anyhow!("{err}"))?;
+    app.close().await.map_err(anyhow::Error::from)?;
     tracing::info!("stopped");
     Ok(())
 }

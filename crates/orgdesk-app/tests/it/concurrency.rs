@@ -413,7 +413,7 @@ async fn two_admins_stepping_down_at_once_always_leave_one_enabled_admin() {
     let enabled_admins = |by: Agent| {
         let app = app.clone();
         async move {
-            app.list_agents(&by, &PageRequest::first(500))
+            app.list_agents(Some(&by), &PageRequest::first(500))
                 .await
                 .unwrap()
                 .items
@@ -447,7 +447,7 @@ async fn two_admins_stepping_down_at_once_always_leave_one_enabled_admin() {
                 disabled: Some(true),
                 ..Default::default()
             };
-            app.update_agent(&admins[0], previous.id, aside)
+            app.update_agent(Some(&admins[0]), previous.id, aside)
                 .await
                 .unwrap();
         }
@@ -468,8 +468,11 @@ async fn two_admins_stepping_down_at_once_always_leave_one_enabled_admin() {
                 let app = app.clone();
                 let by = admins[n].clone();
                 let target = admins[1 - n].id;
-                Box::pin(async move { app.update_agent(&by, target, change).await.map(|_| ()) })
-                    as Task
+                Box::pin(async move {
+                    app.update_agent(Some(&by), target, change)
+                        .await
+                        .map(|_| ())
+                }) as Task
             })
             .collect();
         let results = all_at_once(tasks).await;

@@ -53,7 +53,7 @@ async fn list_agents(
     Query(page): Query<PageQuery>,
 ) -> Result<axum::Json<AgentList>, ApiError> {
     Ok(axum::Json(
-        app.list_agents(&agent, &(&page).into()).await?.into(),
+        app.list_agents(Some(&agent), &(&page).into()).await?.into(),
     ))
 }
 
@@ -77,6 +77,9 @@ pub struct UpdateAgentBody {
     /// true switches the agent off: their tokens stop working at once and they cannot
     /// sign in; their replies and history stay. false switches them back on.
     pub disabled: Option<bool>,
+    /// A new password (at least 8 characters): every session of the agent ends, also
+    /// the caller's when admins change their own.
+    pub password: Option<String>,
 }
 
 /// Changes an agent (admins only). The last enabled admin cannot be demoted or
@@ -94,9 +97,12 @@ async fn update_agent(
         email: body.email,
         admin: body.admin,
         disabled: body.disabled,
+        password: body.password,
     };
     Ok(axum::Json(
-        app.update_agent(&agent, AgentId(id), changes).await?.into(),
+        app.update_agent(Some(&agent), AgentId(id), changes)
+            .await?
+            .into(),
     ))
 }
 

@@ -557,3 +557,55 @@ async fn usergroup_administration_needs_an_admin() {
         .await;
     assert_eq!(added.status, StatusCode::NO_CONTENT);
 }
+
+#[tokio::test]
+async fn an_admin_sets_an_agents_password_and_their_sessions_end() {
+    let t = TestApp::start().await;
+    let token = t
+        .agent_token("bob@helpdesk.test", "bob password", false)
+        .await;
+    let bob = agent_id(&t, &token).await;
+    let path = format!("/api/v1/agents/{bob}");
+
+    let short = t.patch(&path, json!({"password": "short"})).await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        t.get_as(&token, "/api/v1/auth/me").await.status,
+        StatusCode::OK
+    );
+
+    let not_admin = t
+        .send(
+            Method::PATCH,
+            &path,
+            Some(&token),
+            Some(json!({"password": "bob chooses"})),
+            &[],
+        )
+        .await;
+    assert_eq!(not_admin.status, StatusCode::FORBIDDEN);
+
+    let set = t.patch(&path, json!({"password": "a new password"})).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    assert_eq!(
+        t.get_as(&token, "/api/v1/auth/me").await.status,
+        StatusCode::UNAUTHORIZED,
+        "the old session ended"
+    );
+    let old = sign_in(
+        &t,
+        "/api/v1/auth/token",
+        "bob@helpdesk.test",
+        "bob password",
+    )
+    .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let new = sign_in(
+        &t,
+        "/api/v1/auth/token",
+        "bob@helpdesk.test",
+        "a new password",
+    )
+    .await;
+    assert_eq!(new.status, StatusCode::CREATED, "{}", new.body);
+}
