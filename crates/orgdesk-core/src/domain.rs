@@ -311,6 +311,24 @@ mod tests {
         }
 
         #[test]
+        fn under_a_top_level_label_no_rule_knows_names_of_two_labels_or_more_are_domains(
+            labels in prop::collection::vec("[a-z][a-z0-9]{0,8}(-[a-z0-9]{1,5})?", 1..4),
+            // Seven to ten letters between x and q: no top-level domain looks like that.
+            tld in "x[a-z]{5,8}q",
+        ) {
+            let name = format!("{}.{tld}", labels.join("."));
+            let domain = EmailDomain::parse(&name);
+            prop_assert!(domain.is_ok(), "{}: {:?}", name, domain);
+            let domain = domain.unwrap();
+            prop_assert_eq!(domain.as_str(), name.as_str());
+            // The default rule makes the lone label a public suffix; and a single label
+            // is never a domain.
+            let with_dot = format!("{tld}.");
+            prop_assert!(EmailDomain::parse(&tld).is_err());
+            prop_assert!(EmailDomain::parse(&with_dot).is_err());
+        }
+
+        #[test]
         fn parse_never_panics_and_accepted_domains_are_ascii(input in "\\PC{0,40}") {
             if let Ok(domain) = EmailDomain::parse(&input) {
                 prop_assert!(domain.as_str().is_ascii());

@@ -40,13 +40,19 @@ impl From<JsonRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        ApiError::Malformed(rejection.body_text())
+        let text = rejection.body_text();
+        let detail = text
+            .strip_prefix("Failed to deserialize query string: ")
+            .unwrap_or(&text);
+        ApiError::Malformed(format!("the query string cannot be read: {detail}"))
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
-        ApiError::Malformed(rejection.body_text())
+        let text = rejection.body_text();
+        let detail = text.strip_prefix("Invalid URL: ").unwrap_or(&text);
+        ApiError::Malformed(format!("the path cannot be read: {detail}"))
     }
 }
 

@@ -104,3 +104,25 @@ async fn every_response_carries_a_request_id() {
         .await;
     assert_eq!(echoed.headers["x-request-id"], "from-the-proxy-42");
 }
+
+#[tokio::test]
+async fn unreadable_paths_and_query_strings_are_400_saying_what_cannot_be_read() {
+    let t = TestApp::start().await;
+    let query = t.get("/api/v1/organizations?limit=abc").await;
+    assert_eq!(query.status, StatusCode::BAD_REQUEST);
+    assert_eq!(query.code(), "malformed_request");
+    assert!(
+        query
+            .message()
+            .starts_with("the query string cannot be read: limit"),
+        "{}",
+        query.body
+    );
+    let path = t.get("/api/v1/organizations/abc").await;
+    assert_eq!(path.status, StatusCode::BAD_REQUEST);
+    assert!(
+        path.message().starts_with("the path cannot be read"),
+        "{}",
+        path.body
+    );
+}
