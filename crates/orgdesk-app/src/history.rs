@@ -67,6 +67,28 @@ pub(crate) async fn record_for_users<C: ConnectionTrait>(
     Ok(user_events::insert_many(conn, &events).await?)
 }
 
+/// Records in each member's own history that they left `organization` as it was
+/// deleted: one statement for any number of members, written while they still are.
+pub(crate) async fn members_left_with<C: ConnectionTrait>(
+    conn: &C,
+    organization: OrganizationId,
+    actor: &Actor,
+    at: i64,
+) -> Result<()> {
+    let left = [Change::new(
+        "organization_id",
+        organization.0,
+        serde_json::Value::Null,
+    )];
+    let event = user_events::MembersEvent {
+        at,
+        actor,
+        action: Action::Updated,
+        changes: &left,
+    };
+    Ok(user_events::insert_for_members_of(conn, organization, &event).await?)
+}
+
 /// Records one event in a user's history, when it changes anything.
 pub(crate) async fn record_for_user<C: ConnectionTrait>(
     conn: &C,

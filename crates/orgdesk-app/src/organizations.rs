@@ -10,7 +10,7 @@ use orgdesk_core::text::{EXTERNAL_ID_MAX_CHARS, SUMMARY_MAX_CHARS, optional_text
 use orgdesk_core::{Contact, EmailDomain, Entity, Error, OrganizationId, OrganizationName, Result};
 use orgdesk_store::dialect::{UniqueKey, lock_hierarchy};
 use orgdesk_store::organizations::{self as orgs, OrganizationFilter};
-use orgdesk_store::{ConnectionTrait, StoreError, domains, user_events, users};
+use orgdesk_store::{ConnectionTrait, StoreError, domains, users};
 use serde_json::json;
 
 /// A contact entry as it arrives, before validation.
@@ -468,20 +468,7 @@ impl App {
         let children = orgs::child_ids(&tx, id).await?;
         // Organizations before users: the lock order every writer follows.
         orgs::detach_children(&tx, id, at).await?;
-        // Each member's own history says they left with the deletion (one statement
-        // for any number of members, written while they are still members).
-        let left = [Change::new("organization_id", id.0, json!(null))];
-        user_events::insert_for_members_of(
-            &tx,
-            id,
-            &user_events::MembersEvent {
-                at,
-                actor,
-                action: Action::Updated,
-                changes: &left,
-            },
-        )
-        .await?;
+        crate::history::members_left_with(&tx, id, actor, at).await?;
         let members =
             users::change_organization(&tx, users::Movers::MembersOf(id), None, None, false, at)
                 .await?;
