@@ -6,9 +6,11 @@ pub mod api;
 mod error;
 mod extract;
 mod layers;
+mod pages;
 
 pub use error::ApiError;
 pub use extract::TrustedProxies;
+pub use pages::SecureCookies;
 
 use axum::Router;
 use axum::routing::get;
@@ -40,6 +42,8 @@ pub const API_DOCS_PATH: &str = "/api/docs";
 pub struct WebSettings {
     /// Reverse proxies whose `X-Forwarded-For` names the client (for throttling).
     pub trusted_proxies: TrustedProxies,
+    /// Mark session cookies `Secure`: the site is served over HTTPS.
+    pub secure_cookies: SecureCookies,
 }
 
 /// The whole application as one router. Serve it with
@@ -48,9 +52,14 @@ pub struct WebSettings {
 pub fn router(app: App, settings: &WebSettings) -> Router {
     let (api, openapi) = api::v1::routes();
     Router::new()
-        .route("/", get(front_door))
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/agent") }),
+        )
+        .route("/about", get(front_door))
         .route("/healthz", get(|| async { "ok" }))
         .merge(api)
+        .merge(pages::router())
         .merge(SwaggerUi::new(API_DOCS_PATH).url(OPENAPI_PATH, openapi))
         .route_layer(axum::middleware::from_fn(layers::remember_route))
         .method_not_allowed_fallback(layers::method_not_allowed)
@@ -62,6 +71,7 @@ pub fn router(app: App, settings: &WebSettings) -> Router {
         })
         .with_state(app)
         .layer(axum::Extension(settings.trusted_proxies.clone()))
+        .layer(axum::Extension(settings.secure_cookies))
         // Read by the body extractors, which answer with the JSON error body (413).
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(layers::enforce_deadline))
@@ -71,10 +81,11 @@ pub fn router(app: App, settings: &WebSettings) -> Router {
         .layer(SetRequestIdLayer::new(layers::REQUEST_ID, MakeRequestUuid))
 }
 
-/// `GET /`: what this server offers, for whoever opens its address first.
+/// `GET /about`: what this server offers and where (`/` leads to the agent app).
 async fn front_door() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({
         "name": "orgdesk",
+        "agent_app": "/agent",
         "version": env!("CARGO_PKG_VERSION"),
         "api": "/api/v1",
         "openapi": OPENAPI_PATH,

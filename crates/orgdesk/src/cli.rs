@@ -44,12 +44,16 @@ pub struct ServeSettings {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Mark the agent app's session cookies Secure: set it when the site is served over
+    /// HTTPS (directly or behind a TLS-terminating proxy).
+    #[arg(long, env = "ORGDESK_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Runs the server: the REST API under /api/v1, its OpenAPI document and interactive
-    /// documentation at /api/docs.
+    /// Runs the server: the agent app at /agent (signing in and the organization
+    /// directory so far), the REST API under /api/v1 with its documentation at /api/docs.
     Serve {
         /// Address to listen on.
         #[arg(long, env = "ORGDESK_LISTEN", default_value = "127.0.0.1:8080")]

@@ -3,7 +3,7 @@
 use crate::cli::ServeSettings;
 use anyhow::Context;
 use orgdesk_app::{App, DatabaseUrl, PageRequest, Settings};
-use orgdesk_web::{TrustedProxies, WebSettings};
+use orgdesk_web::{SecureCookies, TrustedProxies, WebSettings};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -21,6 +21,7 @@ pub async fn serve(
         });
     let web = WebSettings {
         trusted_proxies: TrustedProxies(settings.trusted_proxies),
+        secure_cookies: SecureCookies(settings.secure_cookies),
     };
     tracing::info!(database = %url, backend = app.backend_name(), "database ready");
     if app

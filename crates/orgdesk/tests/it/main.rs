@@ -4,3 +4,4 @@
 mod api;
 mod binary;
 mod openapi;
+mod pages;

@@ -39,10 +39,11 @@ async fn an_unknown_path_is_refused_in_the_error_body() {
 }
 
 #[tokio::test]
-async fn the_front_door_says_where_the_api_and_its_documentation_are() {
+async fn the_about_address_says_where_the_app_the_api_and_its_documentation_are() {
     let t = TestApp::start().await;
-    let response = t.send(Method::GET, "/", None, None, &[]).await;
+    let response = t.send(Method::GET, "/about", None, None, &[]).await;
     assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.body["agent_app"], "/agent");
     for (key, path) in [
         ("openapi", "/api/v1/openapi.json"),
         ("api_docs", "/api/docs"),

@@ -1,0 +1,62 @@
+//! The agent app (`/agent`): server-rendered pages over the same `App` functions the
+//! API calls. Plain HTML forms (POST → redirect → GET) that work without JavaScript;
+//! the app's own small script only enhances them. Every page is sent with a strict
+//! Content-Security-Policy: only this server's scripts and styles, no inline script.
+
+mod assets;
+mod organizations;
+mod render;
+mod session;
+mod sign_in;
+
+pub use session::SecureCookies;
+
+use crate::AppState;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{Redirect, Response};
+use axum::routing::{get, post};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/agent",
+            get(|| async { Redirect::to("/agent/organizations") }),
+        )
+        .route(
+            "/agent/",
+            get(|| async { Redirect::to("/agent/organizations") }),
+        )
+        .route("/agent/sign-in", get(sign_in::form).post(sign_in::submit))
+        .route("/agent/sign-out", post(sign_in::sign_out))
+        .route(
+            "/agent/organizations",
+            get(organizations::directory).post(organizations::create),
+        )
+        .route("/agent/{*rest}", get(render::not_found))
+        .route("/assets/{*path}", get(assets::serve))
+        .layer(axum::middleware::from_fn(page_headers))
+}
+
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Headers every page and asset carries: what may run, who may frame it, what leaks in
+/// the Referer.
+async fn page_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("content-security-policy", CONTENT_SECURITY_POLICY),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+        ("x-content-type-options", "nosniff"),
+    ] {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    response
+}
