@@ -197,6 +197,11 @@ impl App {
         Ok(orgdesk_store::commit(tx).await?)
     }
 
+    /// The usergroups with these ids (an organization's links, say), in id order.
+    pub async fn usergroups_by_ids(&self, ids: &[i64]) -> Result<Vec<Usergroup>> {
+        Ok(usergroups::get_many(self.store.reader(), ids).await?)
+    }
+
     pub async fn get_usergroup(&self, id: i64) -> Result<Usergroup> {
         self.require_usergroup(self.store.reader(), id).await
     }

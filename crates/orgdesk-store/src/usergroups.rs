@@ -59,6 +59,29 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<Usergr
     row.map(Row::into_usergroup).transpose()
 }
 
+/// The usergroups with these ids, in id order (missing ones left out).
+pub async fn get_many<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+) -> Result<Vec<Usergroup>, StoreError> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(sql::IN_CHUNK) {
+        let rows: Vec<Row> = sql::all(
+            conn,
+            &format!(
+                "SELECT id, name, permissions, created_at FROM usergroups WHERE id IN ({}) ORDER BY id",
+                placeholders(1, chunk.len())
+            ),
+            chunk.iter().map(|id| (*id).into()).collect(),
+        )
+        .await?;
+        for row in rows {
+            found.push(row.into_usergroup()?);
+        }
+    }
+    Ok(found)
+}
+
 pub async fn find_id_by_name_key<C: ConnectionTrait>(
     conn: &C,
     name_key: &str,

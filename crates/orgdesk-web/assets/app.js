@@ -1,7 +1,31 @@
 // orgdesk: enhancements only. Every page works without this script.
 "use strict";
 
+document.documentElement.classList.add("js");
+
 document.addEventListener("DOMContentLoaded", () => {
+  // Edit in place: a field saves when it loses focus after a change (or on Enter);
+  // Escape puts back what was saved.
+  for (const field of document.querySelectorAll("[data-save-on-change]")) {
+    const saved = field.value;
+    field.addEventListener("change", () => field.form.requestSubmit());
+    field.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        field.value = saved;
+        field.blur();
+      }
+    });
+  }
+
+  // Times in the viewer's time zone; the exact instant on hover.
+  for (const time of document.querySelectorAll("time[datetime]")) {
+    const at = new Date(time.dateTime);
+    if (!Number.isNaN(at.getTime())) {
+      time.title = time.dateTime;
+      time.textContent = at.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    }
+  }
+
   // Below 760 px the navigation folds into a menu button.
   const button = document.querySelector(".menu-button");
   const nav = document.getElementById("nav");

@@ -4,10 +4,13 @@
 //! Content-Security-Policy: only this server's scripts and styles, no inline script.
 
 mod assets;
+mod history;
 mod organizations;
+mod profile;
 mod render;
 mod session;
 mod sign_in;
+mod time_text;
 
 pub use session::SecureCookies;
 
@@ -35,6 +38,9 @@ pub fn router() -> Router<AppState> {
             "/agent/organizations",
             get(organizations::directory).post(organizations::create),
         )
+        .route("/agent/organizations/{id}", get(profile::show))
+        .route("/agent/organizations/{id}/edit", post(profile::edit))
+        .route("/agent/organizations/{id}/history", get(history::show))
         .route("/agent/{*rest}", get(render::not_found))
         .route("/assets/{*path}", get(assets::serve))
         .layer(axum::middleware::from_fn(page_headers))

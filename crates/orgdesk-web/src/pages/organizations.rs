@@ -39,6 +39,7 @@ struct ShownQuery {
 }
 
 struct Row {
+    id: i64,
     name: String,
     domains: String,
     member_count: i64,
@@ -136,6 +137,7 @@ async fn directory_page(
         .items
         .into_iter()
         .map(|org| Row {
+            id: org.id.0,
             name: org.name,
             domains: org.domains.join(", "),
             member_count: org.member_count,
@@ -184,7 +186,7 @@ pub struct NewOrganizationForm {
     domain: String,
 }
 
-/// Creates the organization and shows it in the directory; a refusal shows the form
+/// Creates the organization and opens its profile; a refusal shows the form
 /// again with what was typed and the reason.
 pub async fn create(
     State(app): State<AppState>,
@@ -204,19 +206,11 @@ pub async fn create(
         ..Default::default()
     };
     match app.create_organization(&session.agent.actor(), new).await {
-        Ok(created) => {
-            let query = ShownQuery {
-                q: created.name.clone(),
-                domain: String::new(),
-                top_level_only: false,
-                cursor: None,
-            };
-            Ok(redirect_with_flash(
-                jar,
-                &address(&query, None),
-                format!("Organization {} created.", created.name),
-            ))
-        }
+        Ok(created) => Ok(redirect_with_flash(
+            jar,
+            &format!("/agent/organizations/{}", created.id.0),
+            format!("Organization {} created.", created.name),
+        )),
         Err(err @ Error::Internal(_)) => Err(err.into()),
         Err(err) => {
             let refusal = sentence(&err.to_string());

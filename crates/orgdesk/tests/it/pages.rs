@@ -2,6 +2,7 @@
 //! cookie, as a browser without JavaScript uses them.
 
 mod organizations;
+mod profile;
 mod sign_in;
 
 use axum::body::Body;

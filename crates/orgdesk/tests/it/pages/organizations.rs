@@ -80,11 +80,12 @@ async fn creating_an_organization_needs_the_pages_csrf_token_and_says_it_was_don
         )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
-    assert_eq!(location(&created), "/agent/organizations?q=Acme");
+    let acme = t.get("/api/v1/organizations").await.body["data"][0]["id"].clone();
+    assert_eq!(location(&created), format!("/agent/organizations/{acme}"));
     let shown = browser.follow(&created).await;
     assert!(html(&shown).contains("Organization Acme created."));
     assert!(html(&shown).contains("acme.com"));
-    let again = browser.get("/agent/organizations").await;
+    let again = browser.get(&location(&created)).await;
     assert!(
         !html(&again).contains("Organization Acme created."),
         "shown once"

@@ -1,0 +1,278 @@
+//! The organization profile: what agents keep open all day. One page with a fixed
+//! number of queries whatever the organization's size — members, children and tickets
+//! are first pages. The name and summary are edited in place; the version read travels
+//! with the form, so a change someone made meanwhile is explained, never overwritten.
+
+use super::render::{Chrome, PageError, page, redirect_with_flash, sentence};
+use super::session::AgentSession;
+use super::time_text::{human_time, iso_time};
+use crate::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use orgdesk_app::core::model::Organization;
+use orgdesk_app::core::{Error, OrganizationId};
+use orgdesk_app::{OrganizationChanges, OrganizationTicketQuery, PageRequest};
+use serde::Deserialize;
+
+/// Rows of each list shown on the profile; the lists' own pages show more.
+const SECTION_ROWS: u64 = 20;
+
+pub struct OrgView {
+    id: i64,
+    name: String,
+    member_count: i64,
+    contacts: Vec<ContactView>,
+    domains: Vec<String>,
+    external_id: Option<String>,
+    version: i64,
+    created_iso: String,
+    created_text: String,
+    updated_iso: String,
+    updated_text: String,
+}
+
+struct ContactView {
+    kind: &'static str,
+    label: Option<String>,
+    value: String,
+}
+
+struct Link {
+    id: i64,
+    name: String,
+}
+
+struct MemberRow {
+    name: String,
+    email: String,
+    position: Option<String>,
+    manager: bool,
+}
+
+struct TicketRow {
+    id: i64,
+    subject: String,
+    requester: String,
+    status: &'static str,
+    status_text: String,
+}
+
+/// Someone changed the organization after the agent opened it.
+struct Conflict {
+    message: String,
+    /// Their summary, when the agent was editing the summary.
+    theirs: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "agent/organization.html")]
+struct ProfilePage {
+    chrome: Chrome,
+    org: OrgView,
+    ancestors: Vec<Link>,
+    children: Vec<Link>,
+    more_children: bool,
+    members: Vec<MemberRow>,
+    more_members: bool,
+    usergroups: Vec<String>,
+    tickets: Vec<TicketRow>,
+    more_tickets: bool,
+    /// What the name and summary boxes show: the stored text, or what the agent typed
+    /// when it was refused.
+    name_typed: String,
+    summary_typed: String,
+    /// The version the summary form sends back.
+    summary_version: i64,
+    name_error: Option<String>,
+    summary_error: Option<String>,
+    conflict: Option<Conflict>,
+}
+
+fn org_view(org: &Organization) -> OrgView {
+    OrgView {
+        id: org.id.0,
+        name: org.name.clone(),
+        member_count: org.member_count,
+        contacts: org
+            .contacts
+            .iter()
+            .map(|c| ContactView {
+                kind: c.kind.as_str(),
+                label: c.label.clone(),
+                value: c.value.clone(),
+            })
+            .collect(),
+        domains: org.domains.clone(),
+        external_id: org.external_id.clone(),
+        version: org.version,
+        created_iso: iso_time(org.created_at),
+        created_text: human_time(org.created_at),
+        updated_iso: iso_time(org.updated_at),
+        updated_text: human_time(org.updated_at),
+    }
+}
+
+/// What a refused edit puts back on the page.
+#[derive(Default)]
+struct Refusal {
+    name_typed: Option<String>,
+    summary_typed: Option<String>,
+    name_error: Option<String>,
+    summary_error: Option<String>,
+    conflict: Option<Conflict>,
+}
+
+async fn profile_page(
+    app: &AppState,
+    session: &AgentSession,
+    jar: &CookieJar,
+    id: OrganizationId,
+    refusal: Refusal,
+) -> Result<ProfilePage, PageError> {
+    let org = app.get_organization(id).await?;
+    let first = PageRequest::first(SECTION_ROWS);
+    let ancestors = app.list_ancestors(id, &PageRequest::first(500)).await?;
+    let children = app.list_children(id, &first).await?;
+    let members = app.list_members(id, None, &first).await?;
+    let tickets = app
+        .organization_tickets(id, &OrganizationTicketQuery::default(), &first)
+        .await?;
+    let usergroups = app.usergroups_by_ids(&org.usergroup_ids).await?;
+    let link = |o: &Organization| Link {
+        id: o.id.0,
+        name: o.name.clone(),
+    };
+    Ok(ProfilePage {
+        chrome: Chrome::new(session, "organizations", jar),
+        // Parent first in the API; the breadcrumb reads from the root down.
+        ancestors: ancestors.items.iter().rev().map(link).collect(),
+        children: children.items.iter().map(link).collect(),
+        more_children: children.next_cursor.is_some(),
+        members: members
+            .items
+            .into_iter()
+            .map(|user| MemberRow {
+                name: user.name,
+                email: user.email,
+                position: user.position,
+                manager: user.manager,
+            })
+            .collect(),
+        more_members: members.next_cursor.is_some(),
+        usergroups: usergroups.into_iter().map(|g| g.name).collect(),
+        tickets: tickets
+            .items
+            .into_iter()
+            .map(|ticket| TicketRow {
+                id: ticket.id.0,
+                subject: ticket.subject,
+                requester: ticket.requester.name,
+                status: ticket.status.as_str(),
+                status_text: ticket.status.as_str().replace('_', " "),
+            })
+            .collect(),
+        more_tickets: tickets.next_cursor.is_some(),
+        name_typed: refusal.name_typed.unwrap_or_else(|| org.name.clone()),
+        summary_typed: refusal
+            .summary_typed
+            .unwrap_or_else(|| org.summary.clone().unwrap_or_default()),
+        summary_version: org.version,
+        name_error: refusal.name_error,
+        summary_error: refusal.summary_error,
+        conflict: refusal.conflict.map(|conflict| Conflict {
+            theirs: conflict
+                .theirs
+                .map(|_| org.summary.clone().unwrap_or_default()),
+            ..conflict
+        }),
+        org: org_view(&org),
+    })
+}
+
+pub async fn show(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let profile =
+        profile_page(&app, &session, &jar, OrganizationId(id), Refusal::default()).await?;
+    Ok(page(jar, profile))
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    csrf: String,
+    version: i64,
+    name: Option<String>,
+    summary: Option<String>,
+}
+
+/// Saves the name or the summary (whichever the form sent) against the version the
+/// page was rendered with.
+pub async fn edit(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Form(form): Form<EditForm>,
+) -> Result<Response, PageError> {
+    session.require_csrf(&form.csrf)?;
+    let id = OrganizationId(id);
+    let summary = form
+        .summary
+        .as_ref()
+        .map(|text| Some(text.trim().to_owned()).filter(|t| !t.is_empty()));
+    let changes = OrganizationChanges {
+        name: form.name.clone(),
+        summary,
+        expected_version: Some(form.version),
+        ..Default::default()
+    };
+    let what = if form.name.is_some() {
+        "name"
+    } else {
+        "summary"
+    };
+    match app
+        .update_organization(&session.agent.actor(), id, changes)
+        .await
+    {
+        Ok(org) => Ok(redirect_with_flash(
+            jar,
+            &format!("/agent/organizations/{}", org.id.0),
+            format!("The {what} of {} is saved.", org.name),
+        )),
+        Err(err @ (Error::Internal(_) | Error::NotFound { .. })) => Err(err.into()),
+        Err(err) => {
+            let status = match err {
+                Error::VersionConflict { .. } => StatusCode::PRECONDITION_FAILED,
+                Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::CONFLICT,
+            };
+            let mut refusal = Refusal {
+                name_typed: form.name,
+                summary_typed: form.summary,
+                ..Default::default()
+            };
+            if let Error::VersionConflict { .. } = err {
+                refusal.conflict = Some(Conflict {
+                    message: format!(
+                        "Someone changed this organization after you opened it ({what}). Your text is kept below; save again to replace theirs, or reload to see it."
+                    ),
+                    theirs: (what == "summary").then(String::new),
+                });
+            } else if what == "name" {
+                refusal.name_error = Some(sentence(&err.to_string()));
+            } else {
+                refusal.summary_error = Some(sentence(&err.to_string()));
+            }
+            let profile = profile_page(&app, &session, &jar, id, refusal).await?;
+            Ok((status, profile).into_response())
+        }
+    }
+}
