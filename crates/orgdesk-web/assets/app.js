@@ -17,6 +17,29 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  // Add-child suggestions while typing: valid organizations to pick, invalid ones greyed
+  // out with the reason, and "create «name»" when no organization has that name.
+  for (const form of document.querySelectorAll("form[data-candidates]")) {
+    const input = form.querySelector('input[name="name"]');
+    const list = form.querySelector(".suggestions");
+    let timer = null;
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const typed = input.value.trim();
+        if (!typed) {
+          list.replaceChildren();
+          return;
+        }
+        const url = `${form.dataset.candidates}?q=${encodeURIComponent(typed)}`;
+        const response = await fetch(url, { credentials: "same-origin" });
+        if (response.ok && input.value.trim() === typed) {
+          list.innerHTML = await response.text();
+        }
+      }, 150);
+    });
+  }
+
   // Times in the viewer's time zone; the exact instant on hover.
   for (const time of document.querySelectorAll("time[datetime]")) {
     const at = new Date(time.dateTime);

@@ -47,6 +47,7 @@ struct Link {
 }
 
 struct MemberRow {
+    id: i64,
     name: String,
     email: String,
     position: Option<String>,
@@ -62,7 +63,7 @@ struct TicketRow {
 }
 
 /// Someone changed the organization after the agent opened it.
-struct Conflict {
+pub(super) struct Conflict {
     message: String,
     /// Their summary, when the agent was editing the summary.
     theirs: Option<String>,
@@ -90,6 +91,11 @@ struct ProfilePage {
     name_error: Option<String>,
     summary_error: Option<String>,
     conflict: Option<Conflict>,
+    domain_typed: String,
+    domain_error: Option<String>,
+    offer_force: bool,
+    child_typed: String,
+    child_error: Option<String>,
 }
 
 fn org_view(org: &Organization) -> OrgView {
@@ -116,14 +122,39 @@ fn org_view(org: &Organization) -> OrgView {
     }
 }
 
-/// What a refused edit puts back on the page.
+/// What a refused change puts back on the page: what was typed, and why, beside the
+/// section it belongs to.
 #[derive(Default)]
-struct Refusal {
-    name_typed: Option<String>,
-    summary_typed: Option<String>,
-    name_error: Option<String>,
-    summary_error: Option<String>,
-    conflict: Option<Conflict>,
+pub(super) struct Refusal {
+    pub name_typed: Option<String>,
+    pub summary_typed: Option<String>,
+    pub name_error: Option<String>,
+    pub summary_error: Option<String>,
+    pub conflict: Option<Conflict>,
+    pub domain_typed: Option<String>,
+    pub domain_error: Option<String>,
+    /// The domain is free mail: offer to add it anyway.
+    pub offer_force: bool,
+    pub child_typed: Option<String>,
+    pub child_error: Option<String>,
+}
+
+/// The profile again after a refusal, with the status the refusal calls for.
+pub(super) async fn refused_profile(
+    app: &AppState,
+    session: &AgentSession,
+    jar: &CookieJar,
+    id: OrganizationId,
+    err: &Error,
+    refusal: Refusal,
+) -> Result<Response, PageError> {
+    let status = match err {
+        Error::VersionConflict { .. } => StatusCode::PRECONDITION_FAILED,
+        Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::CONFLICT,
+    };
+    let profile = profile_page(app, session, jar, id, refusal).await?;
+    Ok((status, profile).into_response())
 }
 
 async fn profile_page(
@@ -156,6 +187,7 @@ async fn profile_page(
             .items
             .into_iter()
             .map(|user| MemberRow {
+                id: user.id.0,
                 name: user.name,
                 email: user.email,
                 position: user.position,
@@ -183,6 +215,11 @@ async fn profile_page(
         summary_version: org.version,
         name_error: refusal.name_error,
         summary_error: refusal.summary_error,
+        domain_typed: refusal.domain_typed.unwrap_or_default(),
+        domain_error: refusal.domain_error,
+        offer_force: refusal.offer_force,
+        child_typed: refusal.child_typed.unwrap_or_default(),
+        child_error: refusal.child_error,
         conflict: refusal.conflict.map(|conflict| Conflict {
             theirs: conflict
                 .theirs
@@ -249,11 +286,6 @@ pub async fn edit(
         )),
         Err(err @ (Error::Internal(_) | Error::NotFound { .. })) => Err(err.into()),
         Err(err) => {
-            let status = match err {
-                Error::VersionConflict { .. } => StatusCode::PRECONDITION_FAILED,
-                Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-                _ => StatusCode::CONFLICT,
-            };
             let mut refusal = Refusal {
                 name_typed: form.name,
                 summary_typed: form.summary,
@@ -271,8 +303,7 @@ pub async fn edit(
             } else {
                 refusal.summary_error = Some(sentence(&err.to_string()));
             }
-            let profile = profile_page(&app, &session, &jar, id, refusal).await?;
-            Ok((status, profile).into_response())
+            refused_profile(&app, &session, &jar, id, &err, refusal).await
         }
     }
 }

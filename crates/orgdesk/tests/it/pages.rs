@@ -3,6 +3,7 @@
 
 mod organizations;
 mod profile;
+mod profile_actions;
 mod sign_in;
 
 use axum::body::Body;

@@ -1,0 +1,367 @@
+//! What the profile's sections change: email domains (with the matches dialog),
+//! children, and members' manager flag. Each is a plain form: success redirects back
+//! with a sentence saying what happened; a refusal shows the profile again with what was
+//! typed and the reason beside the section.
+
+use super::profile::{Refusal, refused_profile};
+use super::render::{Chrome, PageError, page, query_escape, redirect_with_flash, sentence};
+use super::session::AgentSession;
+use crate::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use orgdesk_app::core::model::User;
+use orgdesk_app::core::{EmailDomain, Error, OrganizationId, UserId};
+use orgdesk_app::{ChildRef, MembershipChanges, PageRequest};
+use serde::Deserialize;
+
+fn profile_address(id: OrganizationId) -> String {
+    format!("/agent/organizations/{}", id.0)
+}
+
+/// A refusal that belongs on the page, or a failure that gets an error page.
+fn shown_on_page(err: Error) -> Result<Error, PageError> {
+    match err {
+        Error::Internal(_) | Error::NotFound { .. } | Error::Forbidden(_) => Err(err.into()),
+        other => Ok(other),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AddDomainForm {
+    csrf: String,
+    domain: String,
+    #[serde(default)]
+    force: Option<String>,
+}
+
+/// Adds a domain, then opens the matches dialog: who already has an address there.
+pub async fn add_domain(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Form(form): Form<AddDomainForm>,
+) -> Result<Response, PageError> {
+    session.require_csrf(&form.csrf)?;
+    let id = OrganizationId(id);
+    let force = form.force.is_some();
+    match app
+        .add_domain(&session.agent.actor(), id, &form.domain, force)
+        .await
+    {
+        Ok(added) => {
+            let matching = added.unaffiliated + added.other_organization;
+            let sentence = match matching {
+                0 => format!("Domain {} added. No existing user matches.", added.domain),
+                1 => format!("Domain {} added. 1 existing user matches.", added.domain),
+                n => format!("Domain {} added. {n} existing users match.", added.domain),
+            };
+            let to = if matching == 0 {
+                profile_address(id)
+            } else {
+                format!(
+                    "{}/domains/{}/matches",
+                    profile_address(id),
+                    query_escape(&added.domain)
+                )
+            };
+            Ok(redirect_with_flash(jar, &to, sentence))
+        }
+        Err(err) => {
+            let err = shown_on_page(err)?;
+            // Free mail is refused unless the agent insists: offer exactly that.
+            let offer_force = !force
+                && EmailDomain::parse(&form.domain).is_ok_and(|domain| domain.is_free_mail());
+            let refusal = Refusal {
+                domain_typed: Some(form.domain),
+                domain_error: Some(
+                    sentence(&err.to_string())
+                        .replace("; send \"force\": true to associate it anyway", ""),
+                ),
+                offer_force,
+                ..Default::default()
+            };
+            refused_profile(&app, &session, &jar, id, &err, refusal).await
+        }
+    }
+}
+
+struct MatchGroup {
+    count: i64,
+    names: Vec<String>,
+    more: bool,
+}
+
+fn group(matched: orgdesk_app::MatchedUsers) -> MatchGroup {
+    let shown = matched.users.len() as i64;
+    MatchGroup {
+        count: matched.count,
+        more: matched.count > shown,
+        names: matched
+            .users
+            .into_iter()
+            .map(|user: User| match user.organization {
+                Some(organization) => format!("{} ({})", user.name, organization.name),
+                None => user.name,
+            })
+            .collect(),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "agent/domain_matches.html")]
+struct MatchesPage {
+    chrome: Chrome,
+    id: i64,
+    name: String,
+    domain: String,
+    unaffiliated: MatchGroup,
+    other_organization: MatchGroup,
+}
+
+/// The matches dialog (a page of its own, so it works without the script).
+pub async fn matches(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path((id, domain)): Path<(i64, String)>,
+) -> Result<Response, PageError> {
+    let id = OrganizationId(id);
+    let organization = app.get_organization(id).await?;
+    let found = app.domain_matches(id, &domain).await?;
+    let dialog = MatchesPage {
+        chrome: Chrome::new(&session, "organizations", &jar),
+        id: id.0,
+        name: organization.name,
+        domain: EmailDomain::parse(&domain)
+            .map(|d| d.as_str().to_owned())
+            .unwrap_or(domain),
+        unaffiliated: group(found.unaffiliated),
+        other_organization: group(found.other_organization),
+    };
+    Ok(page(jar, dialog))
+}
+
+#[derive(Deserialize)]
+pub struct ApplyForm {
+    csrf: String,
+    /// `unaffiliated`, `other_organization` or `both`.
+    groups: String,
+}
+
+/// Brings the chosen groups of matching users into the organization, in one step.
+pub async fn apply(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path((id, domain)): Path<(i64, String)>,
+    Form(form): Form<ApplyForm>,
+) -> Result<Response, PageError> {
+    session.require_csrf(&form.csrf)?;
+    let id = OrganizationId(id);
+    let (unaffiliated, other) = match form.groups.as_str() {
+        "unaffiliated" => (true, false),
+        "other_organization" => (false, true),
+        _ => (true, true),
+    };
+    let moved = app
+        .apply_domain_matches(&session.agent.actor(), id, &domain, unaffiliated, other)
+        .await?;
+    let organization = app.get_organization(id).await?;
+    let sentence = match moved {
+        1 => format!("1 user joined {}.", organization.name),
+        n => format!("{n} users joined {}.", organization.name),
+    };
+    Ok(redirect_with_flash(jar, &profile_address(id), sentence))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+/// Removes a domain: users stay where they are; new users of it no longer join.
+pub async fn remove_domain(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path((id, domain)): Path<(i64, String)>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    session.require_csrf(&form.csrf)?;
+    let id = OrganizationId(id);
+    app.remove_domain(&session.agent.actor(), id, &domain)
+        .await?;
+    Ok(redirect_with_flash(
+        jar,
+        &profile_address(id),
+        format!("Domain {domain} removed. Its users stay where they are."),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct AddChildForm {
+    csrf: String,
+    /// An organization picked from the suggestions …
+    organization_id: Option<i64>,
+    /// … or a name: that organization, or a new one when none has it.
+    #[serde(default)]
+    name: String,
+}
+
+pub async fn add_child(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Form(form): Form<AddChildForm>,
+) -> Result<Response, PageError> {
+    session.require_csrf(&form.csrf)?;
+    let id = OrganizationId(id);
+    let child = match form.organization_id {
+        Some(child) => ChildRef::Existing(OrganizationId(child)),
+        None => ChildRef::Named(form.name.clone()),
+    };
+    match app.add_child(&session.agent.actor(), id, child).await {
+        Ok((child, created)) => {
+            let sentence = if created {
+                format!("{} was created as a new child.", child.name)
+            } else {
+                format!("{} is now a child.", child.name)
+            };
+            Ok(redirect_with_flash(jar, &profile_address(id), sentence))
+        }
+        Err(err) => {
+            let err = shown_on_page(err)?;
+            let refusal = Refusal {
+                child_typed: Some(form.name),
+                child_error: Some(sentence(&err.to_string())),
+                ..Default::default()
+            };
+            refused_profile(&app, &session, &jar, id, &err, refusal).await
+        }
+    }
+}
+
+pub async fn detach_child(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path((id, child)): Path<(i64, i64)>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    session.require_csrf(&form.csrf)?;
+    let id = OrganizationId(id);
+    let child = app.get_organization(OrganizationId(child)).await?;
+    app.detach_child(&session.agent.actor(), id, child.id)
+        .await?;
+    Ok(redirect_with_flash(
+        jar,
+        &profile_address(id),
+        format!("{} is now a top-level organization.", child.name),
+    ))
+}
+
+struct CandidateRow {
+    id: i64,
+    name: String,
+    /// Why it cannot be a child, in words; none when it can.
+    invalid: Option<&'static str>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "agent/_child_candidates.html")]
+struct CandidatesPartial {
+    id: i64,
+    csrf: String,
+    typed: String,
+    candidates: Vec<CandidateRow>,
+    /// No organization has exactly the typed name: offer to create it.
+    offer_create: bool,
+}
+
+#[derive(Deserialize)]
+pub struct CandidatesQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// The add-child suggestions for what was typed: a fragment the script shows under the
+/// box. Invalid candidates come greyed out with the reason.
+pub async fn child_candidates(
+    State(app): State<AppState>,
+    session: AgentSession,
+    Path(id): Path<i64>,
+    Query(query): Query<CandidatesQuery>,
+) -> Result<Response, PageError> {
+    let id = OrganizationId(id);
+    let typed = query.q.trim().to_owned();
+    let found = if typed.is_empty() {
+        Vec::new()
+    } else {
+        app.child_candidates(id, Some(&typed), &PageRequest::first(10))
+            .await?
+            .items
+    };
+    let exact = orgdesk_app::core::text::name_key(&typed);
+    let offer_create = !typed.is_empty()
+        && !found
+            .iter()
+            .any(|c| orgdesk_app::core::text::name_key(&c.organization.name) == exact);
+    let candidates = found
+        .into_iter()
+        .map(|candidate| CandidateRow {
+            id: candidate.organization.id.0,
+            name: candidate.organization.name,
+            invalid: candidate.reason.map(|reason| match reason.as_str() {
+                "self" => "invalid: itself",
+                "ancestor" => "invalid: an ancestor",
+                _ => "invalid: already a child",
+            }),
+        })
+        .collect();
+    Ok(CandidatesPartial {
+        id: id.0,
+        csrf: session.csrf(),
+        typed,
+        candidates,
+        offer_create,
+    }
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ManagerForm {
+    csrf: String,
+    /// `true` makes the member a manager, anything else a plain member.
+    manager: String,
+}
+
+/// Toggles a member's manager flag.
+pub async fn set_manager(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path((id, user)): Path<(i64, i64)>,
+    Form(form): Form<ManagerForm>,
+) -> Result<Response, PageError> {
+    session.require_csrf(&form.csrf)?;
+    let id = OrganizationId(id);
+    let manager = form.manager == "true";
+    let changes = MembershipChanges {
+        position: None,
+        manager: Some(manager),
+    };
+    let member = app
+        .put_member(&session.agent.actor(), id, UserId(user), changes)
+        .await?;
+    let sentence = if manager {
+        format!("{} is now a manager.", member.name)
+    } else {
+        format!("{} is no longer a manager.", member.name)
+    };
+    Ok(redirect_with_flash(jar, &profile_address(id), sentence))
+}

@@ -1,0 +1,187 @@
+use super::{Browser, csrf, html, location};
+use axum::http::StatusCode;
+use orgdesk_testkit::TestApp;
+use serde_json::json;
+
+#[tokio::test]
+async fn adding_a_domain_opens_the_matches_dialog_and_applies_the_chosen_group() {
+    let t = TestApp::start().await;
+    let acme = t.org("Acme", None).await;
+    let globex = t.org("Globex", None).await;
+    t.user(json!({"name": "Ann", "email": "ann@acme.com"}))
+        .await;
+    t.user(json!({"name": "Bo", "email": "bo@acme.com", "organization_id": globex}))
+        .await;
+    let mut browser = Browser::signed_in(&t).await;
+    let profile = browser.get(&format!("/agent/organizations/{acme}")).await;
+
+    let added = browser
+        .post_form(
+            &format!("/agent/organizations/{acme}/domains"),
+            &[("csrf", &csrf(&profile)), ("domain", "ACME.com")],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    assert_eq!(
+        location(&added),
+        format!("/agent/organizations/{acme}/domains/acme.com/matches")
+    );
+    let dialog = browser.follow(&added).await;
+    let text = html(&dialog);
+    assert!(text.contains("Domain acme.com added. 2 existing users match."));
+    assert!(text.contains("No organization (1)") && text.contains("Ann"));
+    assert!(text.contains("In another organization (1)") && text.contains("Bo (Globex)"));
+
+    let applied = browser
+        .post_form(
+            &format!("/agent/organizations/{acme}/domains/acme.com/apply"),
+            &[("csrf", &csrf(&dialog)), ("groups", "unaffiliated")],
+        )
+        .await;
+    assert_eq!(applied.status, StatusCode::SEE_OTHER);
+    let back = browser.follow(&applied).await;
+    assert!(html(&back).contains("1 user joined Acme."));
+    let members = t
+        .get(&format!("/api/v1/organizations/{acme}/members"))
+        .await;
+    assert_eq!(members.names(), ["Ann"], "Bo stays in Globex");
+}
+
+#[tokio::test]
+async fn a_free_mail_domain_is_refused_with_an_offer_to_add_it_anyway() {
+    let t = TestApp::start().await;
+    let acme = t.org("Acme", None).await;
+    let mut browser = Browser::signed_in(&t).await;
+    let profile = browser.get(&format!("/agent/organizations/{acme}")).await;
+    let path = format!("/agent/organizations/{acme}/domains");
+    let refused = browser
+        .post_form(&path, &[("csrf", &csrf(&profile)), ("domain", "gmail.com")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&refused).contains("free mail provider"));
+    assert!(html(&refused).contains("Add anyway"));
+    assert!(html(&refused).contains(r#"value="gmail.com""#));
+    let forced = browser
+        .post_form(
+            &path,
+            &[
+                ("csrf", &csrf(&profile)),
+                ("domain", "gmail.com"),
+                ("force", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(forced.status, StatusCode::SEE_OTHER);
+    let org = t.get(&format!("/api/v1/organizations/{acme}")).await;
+    assert_eq!(org.body["domains"], json!(["gmail.com"]));
+}
+
+#[tokio::test]
+async fn a_child_is_added_by_typing_a_new_name_or_an_existing_one_and_a_cycle_is_explained() {
+    let t = TestApp::start().await;
+    let holding = t.org("Holding", None).await;
+    let acme = t.org("Acme", Some(holding)).await;
+    t.org("Globex", None).await;
+    let mut browser = Browser::signed_in(&t).await;
+    let profile = browser.get(&format!("/agent/organizations/{acme}")).await;
+    let path = format!("/agent/organizations/{acme}/children");
+
+    let created = browser
+        .post_form(&path, &[("csrf", &csrf(&profile)), ("name", "Acme Labs")])
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    assert!(
+        html(&browser.follow(&created).await).contains("Acme Labs was created as a new child.")
+    );
+    let attached = browser
+        .post_form(&path, &[("csrf", &csrf(&profile)), ("name", "globex")])
+        .await;
+    assert!(html(&browser.follow(&attached).await).contains("Globex is now a child."));
+    let children = t
+        .get(&format!("/api/v1/organizations/{acme}/children"))
+        .await;
+    assert_eq!(children.names(), ["Acme Labs", "Globex"]);
+
+    let cycle = browser
+        .post_form(&path, &[("csrf", &csrf(&profile)), ("name", "Holding")])
+        .await;
+    assert_eq!(cycle.status, StatusCode::CONFLICT);
+    assert!(
+        html(&cycle).contains("would make a cycle"),
+        "{}",
+        html(&cycle)
+    );
+    assert!(html(&cycle).contains(r#"value="Holding""#));
+}
+
+#[tokio::test]
+async fn child_suggestions_grey_out_invalid_candidates_with_the_reason_and_offer_a_new_name() {
+    let t = TestApp::start().await;
+    let holding = t.org("Acme Holding", None).await;
+    let acme = t.org("Acme", Some(holding)).await;
+    t.org("Acme Labs", Some(acme)).await;
+    t.org("Acme Retail", None).await;
+    let mut browser = Browser::signed_in(&t).await;
+    let suggestions = browser
+        .get(&format!(
+            "/agent/organizations/{acme}/child-candidates?q=acme"
+        ))
+        .await;
+    assert_eq!(suggestions.status, StatusCode::OK);
+    let text = html(&suggestions);
+    assert!(
+        text.contains("Acme Holding <span class=\"badge\">invalid: an ancestor</span>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Acme <span class=\"badge\">invalid: itself</span>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Acme Labs <span class=\"badge\">invalid: already a child</span>"),
+        "{text}"
+    );
+    assert!(
+        text.contains(">Acme Retail</button>"),
+        "a valid one to pick"
+    );
+    assert!(!text.contains("Create «"), "Acme exists, nothing to create");
+    let new = browser
+        .get(&format!(
+            "/agent/organizations/{acme}/child-candidates?q=Acme%20Cloud"
+        ))
+        .await;
+    assert!(html(&new).contains("Create «Acme Cloud» as a new child"));
+}
+
+#[tokio::test]
+async fn a_member_is_made_a_manager_and_back_from_the_profile() {
+    let t = TestApp::start().await;
+    let acme = t.org("Acme", None).await;
+    let jane = t
+        .user(json!({"name": "Jane", "email": "jane@example.com", "organization_id": acme}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let mut browser = Browser::signed_in(&t).await;
+    let profile = browser.get(&format!("/agent/organizations/{acme}")).await;
+    assert!(html(&profile).contains("Make manager"));
+    let path = format!("/agent/organizations/{acme}/members/{jane}/manager");
+    let made = browser
+        .post_form(&path, &[("csrf", &csrf(&profile)), ("manager", "true")])
+        .await;
+    let shown = browser.follow(&made).await;
+    assert!(html(&shown).contains("Jane is now a manager."));
+    assert!(html(&shown).contains("Not a manager"));
+    assert_eq!(
+        t.get(&format!("/api/v1/users/{jane}")).await.body["manager"],
+        true
+    );
+    browser
+        .post_form(&path, &[("csrf", &csrf(&profile)), ("manager", "false")])
+        .await;
+    assert_eq!(
+        t.get(&format!("/api/v1/users/{jane}")).await.body["manager"],
+        false
+    );
+}
