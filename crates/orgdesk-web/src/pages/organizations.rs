@@ -1,12 +1,13 @@
 //! The organization directory: search by name prefix or email domain, top-level only or
 //! all, paged by cursor; and the "New organization" form.
 
+use super::render::Form;
 use super::render::{Chrome, PageError, page, query_escape, redirect_with_flash, sentence};
 use super::session::AgentSession;
 use crate::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;

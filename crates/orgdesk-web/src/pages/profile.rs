@@ -3,13 +3,14 @@
 //! are first pages. The name and summary are edited in place; the version read travels
 //! with the form, so a change someone made meanwhile is explained, never overwritten.
 
+use super::render::Form;
 use super::render::{Chrome, PageError, page, redirect_with_flash, sentence};
 use super::session::AgentSession;
 use super::time_text::{human_time, iso_time};
 use crate::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;

@@ -4,12 +4,13 @@
 //! typed and the reason beside the section.
 
 use super::profile::{Refusal, refused_profile};
+use super::render::Form;
 use super::render::{Chrome, PageError, page, query_escape, redirect_with_flash, sentence};
 use super::session::AgentSession;
 use crate::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use orgdesk_app::core::model::User;
@@ -272,11 +273,10 @@ struct CandidateRow {
     invalid: Option<&'static str>,
 }
 
+/// Shown inside the add-child form: its buttons submit that form.
 #[derive(Template, WebTemplate)]
 #[template(path = "agent/_child_candidates.html")]
 struct CandidatesPartial {
-    id: i64,
-    csrf: String,
     typed: String,
     candidates: Vec<CandidateRow>,
     /// No organization has exactly the typed name: offer to create it.
@@ -293,7 +293,7 @@ pub struct CandidatesQuery {
 /// box. Invalid candidates come greyed out with the reason.
 pub async fn child_candidates(
     State(app): State<AppState>,
-    session: AgentSession,
+    _session: AgentSession,
     Path(id): Path<i64>,
     Query(query): Query<CandidatesQuery>,
 ) -> Result<Response, PageError> {
@@ -324,8 +324,6 @@ pub async fn child_candidates(
         })
         .collect();
     Ok(CandidatesPartial {
-        id: id.0,
-        csrf: session.csrf(),
         typed,
         candidates,
         offer_create,

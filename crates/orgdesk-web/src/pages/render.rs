@@ -65,6 +65,23 @@ pub fn redirect_with_flash(jar: CookieJar, to: &str, message: impl Into<String>)
     (jar.add(cookie), Redirect::to(to)).into_response()
 }
 
+/// A submitted form; one that cannot be read is refused with a page in words.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Form), rejection(PageError))]
+pub struct Form<T>(pub T);
+
+impl From<axum::extract::rejection::FormRejection> for PageError {
+    fn from(rejection: axum::extract::rejection::FormRejection) -> Self {
+        PageError(Error::validation(
+            "form",
+            format!(
+                "the form could not be read ({}); reload the page and try again",
+                rejection.body_text()
+            ),
+        ))
+    }
+}
+
 /// A value for a URL's query string.
 pub fn query_escape(value: &str) -> String {
     serde_urlencoded::to_string([("", value)])

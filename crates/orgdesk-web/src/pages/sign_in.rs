@@ -1,5 +1,6 @@
 //! Signing in and out of the agent app.
 
+use super::render::Form;
 use super::render::{PageError, flash, page, redirect_with_flash, sentence};
 use super::session::{AgentSession, SecureCookies, cleared_cookie, session_cookie};
 use crate::AppState;
@@ -7,7 +8,7 @@ use crate::extract::ClientAddress;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Extension;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;

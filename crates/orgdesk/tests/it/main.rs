@@ -3,5 +3,6 @@
 
 mod api;
 mod binary;
+mod browser;
 mod openapi;
 mod pages;

@@ -1,0 +1,330 @@
+//! The agent app in a real browser: Debian's chromium driven through chromedriver
+//! (WebDriver, with fantoccini) against the real binary, on the engine the suite runs
+//! on. Without chromium and chromium-driver the tests say plainly that they are skipped
+//! (on the terminal, past the test harness's capture); under CI they never skip.
+//! A failing test leaves a screenshot in `target/browser-screenshots/`.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use orgdesk_app::{App, NewAgent};
+use orgdesk_testkit::TestDb;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const EMAIL: &str = "ada@helpdesk.test";
+const PASSWORD: &str = "ada's long password";
+
+fn installed(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(program))
+            .find(|path| path.is_file())
+    })
+}
+
+/// chromedriver and chromium, or `None` after saying the test is skipped.
+fn browser_programs(test: &str) -> Option<(PathBuf, PathBuf)> {
+    let found = installed("chromedriver").zip(installed("chromium"));
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI never skips browser tests: install chromium and chromium-driver"
+        );
+        // Straight to the terminal: the harness captures only the print macros.
+        let _ = writeln!(
+            std::io::stderr(),
+            "browser test {test} SKIPPED: chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"
+        );
+    }
+    found
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A process stopped however the test ends.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_for_http(url: &str) {
+    let started = Instant::now();
+    let client = reqwest::Client::new();
+    while client.get(url).send().await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{url} never answered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The real server on a fresh database with one admin, and a headless browser.
+pub struct Stage {
+    pub browser: Client,
+    pub base: String,
+    pub app: App,
+    name: String,
+    _server: Process,
+    _driver: Process,
+    _db: TestDb,
+}
+
+impl Stage {
+    pub async fn start(name: &str) -> Option<Stage> {
+        let (chromedriver, chromium) = browser_programs(name)?;
+        let db = TestDb::new().await;
+        let app = App::open(db.url()).await.unwrap();
+        app.create_agent(
+            None,
+            NewAgent {
+                email: EMAIL,
+                name: "Ada Admin",
+                password: PASSWORD,
+                admin: true,
+            },
+        )
+        .await
+        .unwrap();
+        let port = free_port();
+        let server = Process(
+            Command::new(env!("CARGO_BIN_EXE_orgdesk"))
+                .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+                .env("ORGDESK_DATABASE_URL", db.url().expose())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start orgdesk"),
+        );
+        let base = format!("http://127.0.0.1:{port}");
+        wait_for_http(&format!("{base}/healthz")).await;
+
+        let driver_port = free_port();
+        let driver = Process(
+            Command::new(chromedriver)
+                .args([
+                    format!("--port={driver_port}"),
+                    "--allowed-ips=127.0.0.1".to_owned(),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start chromedriver"),
+        );
+        let driver_url = format!("http://127.0.0.1:{driver_port}");
+        wait_for_http(&format!("{driver_url}/status")).await;
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".to_owned(),
+            serde_json::json!({
+                "binary": chromium,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"],
+            }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let browser = ClientBuilder::new(connector)
+            .capabilities(capabilities)
+            .connect(&driver_url)
+            .await
+            .expect("a chromium session");
+        Some(Stage {
+            browser,
+            base,
+            app,
+            name: name.to_owned(),
+            _server: server,
+            _driver: driver,
+            _db: db,
+        })
+    }
+
+    pub async fn goto(&self, path: &str) {
+        self.browser
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+    }
+
+    pub async fn sign_in(&self) {
+        self.goto("/agent/sign-in").await;
+        self.fill("#email", EMAIL).await;
+        self.fill("#password", PASSWORD).await;
+        self.click("button[type=submit]").await;
+        self.wait_for_text("h1", "Organizations").await;
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let field = self.browser.find(Locator::Css(css)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.browser
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Waits until an element matching `css` contains `text`.
+    pub async fn wait_for_text(&self, css: &str, text: &str) {
+        let started = Instant::now();
+        loop {
+            if let Ok(found) = self.browser.find_all(Locator::Css(css)).await {
+                for element in found {
+                    if element.text().await.unwrap_or_default().contains(text) {
+                        return;
+                    }
+                }
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                self.screenshot().await;
+                let page = self.browser.source().await.unwrap_or_default();
+                panic!("no {css} containing {text:?} on the page:\n{page}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn screenshot(&self) {
+        if let Ok(png) = self.browser.screenshot().await {
+            let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+                .parent()
+                .map(|target| target.join("browser-screenshots"))
+                .unwrap_or_else(|| PathBuf::from("browser-screenshots"));
+            let _ = std::fs::create_dir_all(&dir);
+            let _ = std::fs::write(dir.join(format!("{}.png", self.name)), png);
+        }
+    }
+
+    pub async fn close(self) {
+        let _ = self.browser.clone().close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_builds_a_profile_in_the_browser_and_signing_out_closes_it() {
+    let Some(stage) = Stage::start("profile").await else {
+        return;
+    };
+    stage.sign_in().await;
+
+    // Create an organization from the directory.
+    stage.fill("#new-name", "Acme").await;
+    stage.fill("#new-domain", "acme.example").await;
+    stage.click("section form button.primary").await;
+    stage
+        .wait_for_text(".flash", "Organization Acme created.")
+        .await;
+    let profile = stage.browser.current_url().await.unwrap().to_string();
+
+    // The summary saves when the box loses focus.
+    stage.fill("#summary", "Our biggest customer").await;
+    stage.click("#org-name").await;
+    stage
+        .wait_for_text(".flash", "The summary of Acme is saved.")
+        .await;
+
+    // Add a child by typing a new name: the suggestion offers to create it.
+    stage.fill("#child-name", "Acme Labs").await;
+    stage
+        .wait_for_text(".suggestions", "Create «Acme Labs» as a new child")
+        .await;
+    stage.click(".suggestions button").await;
+    stage
+        .wait_for_text(".flash", "Acme Labs was created as a new child.")
+        .await;
+
+    // On the child, its parent is offered greyed out, with the reason.
+    stage
+        .click(".card a[href^='/agent/organizations/']:not([href$='/history'])")
+        .await;
+    stage.wait_for_text("h2", "Hierarchy").await;
+    stage.fill("#child-name", "Acme").await;
+    stage
+        .wait_for_text(".candidate.invalid", "invalid: an ancestor")
+        .await;
+
+    // Signing out closes the profile.
+    stage.click(".who button").await;
+    stage.wait_for_text(".flash", "You are signed out.").await;
+    stage.browser.goto(&profile).await.unwrap();
+    stage.wait_for_text("h1", "Sign in to orgdesk").await;
+    stage.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_summary_edited_after_someone_else_changed_it_shows_the_conflict_and_keeps_the_text() {
+    let Some(stage) = Stage::start("conflict").await else {
+        return;
+    };
+    let acme = stage
+        .app
+        .create_organization(
+            &orgdesk_app::core::model::Actor::System {
+                name: "test".into(),
+            },
+            orgdesk_app::NewOrganization {
+                name: "Acme".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    stage.sign_in().await;
+    stage
+        .goto(&format!("/agent/organizations/{}", acme.id.0))
+        .await;
+    stage.wait_for_text("h2", "Summary").await;
+
+    // A colleague saves meanwhile.
+    stage
+        .app
+        .update_organization(
+            &orgdesk_app::core::model::Actor::System {
+                name: "colleague".into(),
+            },
+            acme.id,
+            orgdesk_app::OrganizationChanges {
+                summary: Some(Some("Theirs".into())),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    stage.fill("#summary", "Mine").await;
+    stage.click("#org-name").await;
+    stage
+        .wait_for_text(
+            ".warning",
+            "Someone changed this organization after you opened it",
+        )
+        .await;
+    let kept = stage
+        .browser
+        .find(Locator::Css("#summary"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("Mine"));
+    let stored = stage.app.get_organization(acme.id).await.unwrap();
+    assert_eq!(stored.summary.as_deref(), Some("Theirs"));
+    stage.close().await;
+}
