@@ -211,6 +211,18 @@ impl Stage {
         }
     }
 
+    /// With `ORGDESK_UPDATE_SCREENSHOTS` set, saves the page as
+    /// `docs/screenshots/NAME.png` (the README shows them); otherwise does nothing.
+    pub async fn save_screenshot(&self, name: &str) {
+        if std::env::var_os("ORGDESK_UPDATE_SCREENSHOTS").is_none() {
+            return;
+        }
+        let png = self.browser.screenshot().await.unwrap();
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
     pub async fn close(self) {
         let _ = self.browser.clone().close().await;
     }
@@ -326,5 +338,74 @@ async fn a_summary_edited_after_someone_else_changed_it_shows_the_conflict_and_k
     assert_eq!(kept.as_deref(), Some("Mine"));
     let stored = stage.app.get_organization(acme.id).await.unwrap();
     assert_eq!(stored.summary.as_deref(), Some("Theirs"));
+    stage.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_adds_a_domain_applies_the_matches_and_makes_a_manager_in_the_browser() {
+    let Some(stage) = Stage::start("domains").await else {
+        return;
+    };
+    let system = orgdesk_app::core::model::Actor::System {
+        name: "test".into(),
+    };
+    let acme = stage
+        .app
+        .create_organization(
+            &system,
+            orgdesk_app::NewOrganization {
+                name: "Acme".into(),
+                summary: Some("Our biggest customer, since 2019.".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    for (name, email) in [
+        ("Ann Archer", "ann@acme.example"),
+        ("Bo Baker", "bo@acme.example"),
+    ] {
+        stage
+            .app
+            .create_user(
+                &system,
+                orgdesk_app::NewUser {
+                    name: name.into(),
+                    email: email.into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    stage.sign_in().await;
+    stage
+        .goto(&format!("/agent/organizations/{}", acme.id.0))
+        .await;
+    stage.fill("#new-domain", "acme.example").await;
+    stage
+        .click("form[action$='/domains'] button[type=submit]")
+        .await;
+    stage
+        .wait_for_text(
+            ".flash",
+            "Domain acme.example added. 2 existing users match.",
+        )
+        .await;
+    stage.wait_for_text("h2", "No organization (2)").await;
+    stage.save_screenshot("domain-dialog").await;
+    stage.click("button[value=unaffiliated]").await;
+    stage.wait_for_text(".flash", "2 users joined Acme.").await;
+
+    stage.click("form[action$='/manager'] button").await;
+    stage.wait_for_text(".flash", "is now a manager.").await;
+    stage.wait_for_text(".badge", "Manager").await;
+    stage.save_screenshot("profile").await;
+    stage.browser.set_window_size(375, 800).await.unwrap();
+    stage
+        .goto(&format!("/agent/organizations/{}", acme.id.0))
+        .await;
+    stage.wait_for_text("h2", "Members").await;
+    stage.save_screenshot("profile-phone").await;
     stage.close().await;
 }
