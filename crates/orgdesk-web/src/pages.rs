@@ -74,6 +74,22 @@ pub fn router() -> Router<AppState> {
             "/agent/organizations/{id}/members/{user}/manager",
             post(profile_actions::set_manager),
         )
+        .route(
+            "/agent/organizations/{id}/members/{user}/position",
+            post(profile_actions::set_position),
+        )
+        .route(
+            "/agent/organizations/{id}/members/{user}/remove",
+            get(profile_actions::confirm_remove_member).post(profile_actions::remove_member),
+        )
+        .route(
+            "/agent/organizations/{id}/usergroups",
+            post(profile_actions::link_usergroup),
+        )
+        .route(
+            "/agent/organizations/{id}/usergroups/{group}/unlink",
+            post(profile_actions::unlink_usergroup),
+        )
         .route("/agent/{*rest}", get(render::not_found))
         .route("/assets/{*path}", get(assets::serve))
         .layer(axum::middleware::from_fn(page_headers))

@@ -80,7 +80,9 @@ struct ProfilePage {
     more_children: bool,
     members: Vec<MemberRow>,
     more_members: bool,
-    usergroups: Vec<String>,
+    usergroups: Vec<Link>,
+    /// Usergroups that could be linked (the first 500 by id; admins link them).
+    linkable_usergroups: Vec<Link>,
     tickets: Vec<TicketRow>,
     more_tickets: bool,
     /// What the name and summary boxes show: the stored text, or what the agent typed
@@ -174,6 +176,7 @@ async fn profile_page(
         .organization_tickets(id, &OrganizationTicketQuery::default(), &first)
         .await?;
     let usergroups = app.usergroups_by_ids(&org.usergroup_ids).await?;
+    let linkable = app.list_usergroups(&PageRequest::first(500)).await?;
     let link = |o: &Organization| Link {
         id: o.id.0,
         name: o.name.clone(),
@@ -196,7 +199,22 @@ async fn profile_page(
             })
             .collect(),
         more_members: members.next_cursor.is_some(),
-        usergroups: usergroups.into_iter().map(|g| g.name).collect(),
+        usergroups: usergroups
+            .into_iter()
+            .map(|g| Link {
+                id: g.id,
+                name: g.name,
+            })
+            .collect(),
+        linkable_usergroups: linkable
+            .items
+            .into_iter()
+            .filter(|g| !org.usergroup_ids.contains(&g.id))
+            .map(|g| Link {
+                id: g.id,
+                name: g.name,
+            })
+            .collect(),
         tickets: tickets
             .items
             .into_iter()

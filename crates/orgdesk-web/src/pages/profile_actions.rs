@@ -363,3 +363,129 @@ pub async fn set_manager(
     };
     Ok(redirect_with_flash(jar, &profile_address(id), sentence))
 }
+
+#[derive(Deserialize)]
+pub struct PositionForm {
+    csrf: String,
+    #[serde(default)]
+    position: String,
+}
+
+/// Changes a member's position (empty clears it).
+pub async fn set_position(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path((id, user)): Path<(i64, i64)>,
+    Form(form): Form<PositionForm>,
+) -> Result<Response, PageError> {
+    session.require_csrf(&form.csrf)?;
+    let id = OrganizationId(id);
+    let position = Some(form.position.trim().to_owned()).filter(|p| !p.is_empty());
+    let changes = MembershipChanges {
+        position: Some(position),
+        manager: None,
+    };
+    let member = app
+        .put_member(&session.agent.actor(), id, UserId(user), changes)
+        .await?;
+    let sentence = match &member.position {
+        Some(position) => format!("{} is now {position}.", member.name),
+        None => format!("{} has no position now.", member.name),
+    };
+    Ok(redirect_with_flash(jar, &profile_address(id), sentence))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "agent/confirm_remove_member.html")]
+struct ConfirmRemovePage {
+    chrome: Chrome,
+    id: i64,
+    organization: String,
+    user_id: i64,
+    user: String,
+}
+
+/// Removing a member asks first (a second step, without the script too).
+pub async fn confirm_remove_member(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path((id, user)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    let organization = app.get_organization(OrganizationId(id)).await?;
+    let member = app.get_user(UserId(user)).await?;
+    let confirm = ConfirmRemovePage {
+        chrome: Chrome::new(&session, "organizations", &jar),
+        id,
+        organization: organization.name,
+        user_id: user,
+        user: member.name,
+    };
+    Ok(page(jar, confirm))
+}
+
+pub async fn remove_member(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path((id, user)): Path<(i64, i64)>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    session.require_csrf(&form.csrf)?;
+    let id = OrganizationId(id);
+    let member = app.get_user(UserId(user)).await?;
+    app.remove_member(&session.agent.actor(), id, member.id)
+        .await?;
+    Ok(redirect_with_flash(
+        jar,
+        &profile_address(id),
+        format!("{} is no longer a member.", member.name),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct LinkForm {
+    csrf: String,
+    usergroup_id: i64,
+}
+
+/// Links a usergroup: every member, present and future, is in it (admins only).
+pub async fn link_usergroup(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Form(form): Form<LinkForm>,
+) -> Result<Response, PageError> {
+    session.require_csrf(&form.csrf)?;
+    let id = OrganizationId(id);
+    let group = app.get_usergroup(form.usergroup_id).await?;
+    app.link_usergroup(&session.agent, id, group.id).await?;
+    Ok(redirect_with_flash(
+        jar,
+        &profile_address(id),
+        format!("Every member is now in {}.", group.name),
+    ))
+}
+
+pub async fn unlink_usergroup(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path((id, group)): Path<(i64, i64)>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    session.require_csrf(&form.csrf)?;
+    let id = OrganizationId(id);
+    let group = app.get_usergroup(group).await?;
+    app.unlink_usergroup(&session.agent, id, group.id).await?;
+    Ok(redirect_with_flash(
+        jar,
+        &profile_address(id),
+        format!(
+            "{} is unlinked; members added to it directly stay in it.",
+            group.name
+        ),
+    ))
+}

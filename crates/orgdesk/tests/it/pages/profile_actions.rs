@@ -185,3 +185,104 @@ async fn a_member_is_made_a_manager_and_back_from_the_profile() {
         false
     );
 }
+
+#[tokio::test]
+async fn a_members_position_is_edited_and_removing_a_member_asks_first() {
+    let t = TestApp::start().await;
+    let acme = t.org("Acme", None).await;
+    let jane = t
+        .user(json!({"name": "Jane", "email": "jane@example.com", "organization_id": acme}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let mut browser = Browser::signed_in(&t).await;
+    let profile = browser.get(&format!("/agent/organizations/{acme}")).await;
+    let member = format!("/agent/organizations/{acme}/members/{jane}");
+
+    let positioned = browser
+        .post_form(
+            &format!("{member}/position"),
+            &[("csrf", &csrf(&profile)), ("position", "Head of IT")],
+        )
+        .await;
+    assert!(html(&browser.follow(&positioned).await).contains("Jane is now Head of IT."));
+    assert_eq!(
+        t.get(&format!("/api/v1/users/{jane}")).await.body["position"],
+        "Head of IT"
+    );
+
+    let confirm = browser.get(&format!("{member}/remove")).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(html(&confirm).contains("Remove Jane from Acme?"));
+    assert_eq!(
+        t.get(&format!("/api/v1/users/{jane}")).await.body["organization_id"],
+        acme,
+        "asking changes nothing"
+    );
+    let removed = browser
+        .post_form(&format!("{member}/remove"), &[("csrf", &csrf(&confirm))])
+        .await;
+    assert!(html(&browser.follow(&removed).await).contains("Jane is no longer a member."));
+    assert_eq!(
+        t.get(&format!("/api/v1/users/{jane}")).await.body["organization_id"],
+        json!(null)
+    );
+}
+
+#[tokio::test]
+async fn an_admin_links_and_unlinks_a_usergroup_and_an_agent_is_told_it_is_not_available() {
+    let t = TestApp::start().await;
+    let acme = t.org("Acme", None).await;
+    let vips = t
+        .post("/api/v1/usergroups", json!({"name": "VIPs"}))
+        .await
+        .id();
+    let mut admin = Browser::signed_in(&t).await;
+    let profile = admin.get(&format!("/agent/organizations/{acme}")).await;
+    assert!(html(&profile).contains(r#"<option value=""#));
+    let linked = admin
+        .post_form(
+            &format!("/agent/organizations/{acme}/usergroups"),
+            &[
+                ("csrf", &csrf(&profile)),
+                ("usergroup_id", &vips.to_string()),
+            ],
+        )
+        .await;
+    assert!(html(&admin.follow(&linked).await).contains("Every member is now in VIPs."));
+    assert_eq!(
+        t.get(&format!("/api/v1/organizations/{acme}")).await.body["usergroup_ids"],
+        json!([vips])
+    );
+
+    // An agent who is not an admin gets a page saying so, and nothing changes.
+    t.agent_token("bob@helpdesk.test", "bob password", false)
+        .await;
+    let mut bob = Browser::new(&t);
+    bob.post_form(
+        "/agent/sign-in",
+        &[("email", "bob@helpdesk.test"), ("password", "bob password")],
+    )
+    .await;
+    let bob_profile = bob.get(&format!("/agent/organizations/{acme}")).await;
+    let refused = bob
+        .post_form(
+            &format!("/agent/organizations/{acme}/usergroups/{vips}/unlink"),
+            &[("csrf", &csrf(&bob_profile))],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(html(&refused).contains("Only admins can"));
+
+    let unlinked = admin
+        .post_form(
+            &format!("/agent/organizations/{acme}/usergroups/{vips}/unlink"),
+            &[("csrf", &csrf(&profile))],
+        )
+        .await;
+    assert!(html(&admin.follow(&unlinked).await).contains("VIPs is unlinked"));
+    assert_eq!(
+        t.get(&format!("/api/v1/organizations/{acme}")).await.body["usergroup_ids"],
+        json!([])
+    );
+}
