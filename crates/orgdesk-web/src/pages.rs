@@ -63,6 +63,18 @@ pub fn router() -> Router<AppState> {
             post(profile_actions::add_child),
         )
         .route(
+            "/agent/organizations/{id}/parent",
+            post(profile_actions::set_parent),
+        )
+        .route(
+            "/agent/organizations/{id}/contacts",
+            post(profile_actions::add_contact),
+        )
+        .route(
+            "/agent/organizations/{id}/contacts/{index}/remove",
+            post(profile_actions::remove_contact),
+        )
+        .route(
             "/agent/organizations/{id}/children/{child}/detach",
             post(profile_actions::detach_child),
         )

@@ -2,7 +2,7 @@
 //! all, paged by cursor; and the "New organization" form.
 
 use super::render::Form;
-use super::render::{Chrome, PageError, page, query_escape, redirect_with_flash, sentence};
+use super::render::{Chrome, PageError, page, query_escape, redirect_with_flash, refusal_text};
 use super::session::AgentSession;
 use crate::AppState;
 use askama::Template;
@@ -126,7 +126,7 @@ async fn directory_page(
                 items: Vec::new(),
                 next_cursor: None,
             },
-            Some(sentence(&err.to_string())),
+            Some(refusal_text(&err)),
         ),
         Err(err) => return Err(err.into()),
     };
@@ -214,7 +214,7 @@ pub async fn create(
         )),
         Err(err @ Error::Internal(_)) => Err(err.into()),
         Err(err) => {
-            let refusal = sentence(&err.to_string());
+            let refusal = refusal_text(&err);
             let (_, shown_page) = directory_page(
                 &app,
                 &session,

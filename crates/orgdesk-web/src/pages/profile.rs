@@ -4,7 +4,7 @@
 //! with the form, so a change someone made meanwhile is explained, never overwritten.
 
 use super::render::Form;
-use super::render::{Chrome, PageError, page, redirect_with_flash, sentence};
+use super::render::{Chrome, PageError, page, redirect_with_flash, refusal_text};
 use super::session::AgentSession;
 use super::time_text::{human_time, iso_time};
 use crate::AppState;
@@ -99,7 +99,22 @@ struct ProfilePage {
     offer_force: bool,
     child_typed: String,
     child_error: Option<String>,
+    parent_typed: String,
+    parent_error: Option<String>,
+    contact_kinds: Vec<(&'static str, &'static str, bool)>,
+    contact_label: String,
+    contact_value: String,
+    contact_error: Option<String>,
 }
+
+/// The kinds of contact detail, as (value, label) for the menu.
+const CONTACT_KINDS: [(&str, &str); 5] = [
+    ("phone", "Phone"),
+    ("email", "Email"),
+    ("website", "Website"),
+    ("address", "Address"),
+    ("social", "Social profile"),
+];
 
 fn org_view(org: &Organization) -> OrgView {
     OrgView {
@@ -140,6 +155,11 @@ pub(super) struct Refusal {
     pub offer_force: bool,
     pub child_typed: Option<String>,
     pub child_error: Option<String>,
+    pub parent_typed: Option<String>,
+    pub parent_error: Option<String>,
+    /// (kind, label, value) of a refused new contact detail.
+    pub contact_typed: Option<(String, String, String)>,
+    pub contact_error: Option<String>,
 }
 
 /// The profile again after a refusal, with the status the refusal calls for.
@@ -239,6 +259,29 @@ async fn profile_page(
         offer_force: refusal.offer_force,
         child_typed: refusal.child_typed.unwrap_or_default(),
         child_error: refusal.child_error,
+        parent_typed: refusal.parent_typed.unwrap_or_default(),
+        parent_error: refusal.parent_error,
+        contact_kinds: CONTACT_KINDS
+            .iter()
+            .map(|&(value, label)| {
+                let chosen = refusal
+                    .contact_typed
+                    .as_ref()
+                    .is_some_and(|(kind, _, _)| kind == value);
+                (value, label, chosen)
+            })
+            .collect(),
+        contact_label: refusal
+            .contact_typed
+            .as_ref()
+            .map(|(_, label, _)| label.clone())
+            .unwrap_or_default(),
+        contact_value: refusal
+            .contact_typed
+            .as_ref()
+            .map(|(_, _, value)| value.clone())
+            .unwrap_or_default(),
+        contact_error: refusal.contact_error,
         conflict: refusal.conflict.map(|conflict| Conflict {
             theirs: conflict
                 .theirs
@@ -318,9 +361,9 @@ pub async fn edit(
                     theirs: (what == "summary").then(String::new),
                 });
             } else if what == "name" {
-                refusal.name_error = Some(sentence(&err.to_string()));
+                refusal.name_error = Some(refusal_text(&err));
             } else {
-                refusal.summary_error = Some(sentence(&err.to_string()));
+                refusal.summary_error = Some(refusal_text(&err));
             }
             refused_profile(&app, &session, &jar, id, &err, refusal).await
         }

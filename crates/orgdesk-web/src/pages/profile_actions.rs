@@ -5,7 +5,7 @@
 
 use super::profile::{Refusal, refused_profile};
 use super::render::Form;
-use super::render::{Chrome, PageError, page, query_escape, redirect_with_flash, sentence};
+use super::render::{Chrome, PageError, page, query_escape, redirect_with_flash, refusal_text};
 use super::session::AgentSession;
 use crate::AppState;
 use askama::Template;
@@ -79,8 +79,7 @@ pub async fn add_domain(
             let refusal = Refusal {
                 domain_typed: Some(form.domain),
                 domain_error: Some(
-                    sentence(&err.to_string())
-                        .replace("; send \"force\": true to associate it anyway", ""),
+                    refusal_text(&err).replace("; send \"force\": true to associate it anyway", ""),
                 ),
                 offer_force,
                 ..Default::default()
@@ -239,7 +238,7 @@ pub async fn add_child(
             let err = shown_on_page(err)?;
             let refusal = Refusal {
                 child_typed: Some(form.name),
-                child_error: Some(sentence(&err.to_string())),
+                child_error: Some(refusal_text(&err)),
                 ..Default::default()
             };
             refused_profile(&app, &session, &jar, id, &err, refusal).await
@@ -488,4 +487,188 @@ pub async fn unlink_usergroup(
             group.name
         ),
     ))
+}
+
+#[derive(Deserialize)]
+pub struct ParentForm {
+    csrf: String,
+    version: i64,
+    /// The parent's name; empty makes the organization top-level.
+    #[serde(default)]
+    parent: String,
+}
+
+/// Sets (by name) or clears the parent, against the version the page showed.
+pub async fn set_parent(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Form(form): Form<ParentForm>,
+) -> Result<Response, PageError> {
+    session.require_csrf(&form.csrf)?;
+    let id = OrganizationId(id);
+    let typed = form.parent.trim().to_owned();
+    let parent = if typed.is_empty() {
+        Ok(None)
+    } else {
+        find_by_name(&app, &typed).await.map(Some)
+    };
+    let result = match parent {
+        Ok(parent) => {
+            let changes = orgdesk_app::OrganizationChanges {
+                parent_id: Some(parent.map(|p: orgdesk_app::core::model::Organization| p.id)),
+                expected_version: Some(form.version),
+                ..Default::default()
+            };
+            app.update_organization(&session.agent.actor(), id, changes)
+                .await
+        }
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(org) => {
+            let sentence = match org.parent_id {
+                Some(_) => format!("{} is now under {typed}.", org.name),
+                None => format!("{} is now a top-level organization.", org.name),
+            };
+            Ok(redirect_with_flash(jar, &profile_address(id), sentence))
+        }
+        Err(err) => {
+            let err = shown_on_page(err)?;
+            let refusal = Refusal {
+                parent_typed: Some(typed),
+                parent_error: Some(refusal_text(&err)),
+                ..Default::default()
+            };
+            refused_profile(&app, &session, &jar, id, &err, refusal).await
+        }
+    }
+}
+
+/// The organization with exactly this name (any letter case), or a refusal naming it.
+async fn find_by_name(
+    app: &AppState,
+    name: &str,
+) -> Result<orgdesk_app::core::model::Organization, Error> {
+    let key = orgdesk_app::core::text::name_key(name);
+    app.list_organizations(Some(name), None, None, &PageRequest::first(20))
+        .await?
+        .items
+        .into_iter()
+        .find(|org| orgdesk_app::core::text::name_key(&org.name) == key)
+        .ok_or_else(|| Error::validation("parent", format!("no organization is named \"{name}\"")))
+}
+
+#[derive(Deserialize)]
+pub struct AddContactForm {
+    csrf: String,
+    version: i64,
+    kind: String,
+    #[serde(default)]
+    label: String,
+    value: String,
+}
+
+fn inputs_of(org: &orgdesk_app::core::model::Organization) -> Vec<orgdesk_app::ContactInput> {
+    org.contacts
+        .iter()
+        .map(|c| orgdesk_app::ContactInput {
+            kind: c.kind.as_str().to_owned(),
+            label: c.label.clone(),
+            value: c.value.clone(),
+        })
+        .collect()
+}
+
+/// Adds a contact detail; the list is saved against the version the page showed.
+pub async fn add_contact(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Form(form): Form<AddContactForm>,
+) -> Result<Response, PageError> {
+    session.require_csrf(&form.csrf)?;
+    let id = OrganizationId(id);
+    let current = app.get_organization(id).await?;
+    let mut contacts = inputs_of(&current);
+    contacts.push(orgdesk_app::ContactInput {
+        kind: form.kind.clone(),
+        label: Some(form.label.trim().to_owned()).filter(|l| !l.is_empty()),
+        value: form.value.clone(),
+    });
+    let changes = orgdesk_app::OrganizationChanges {
+        contacts: Some(contacts),
+        expected_version: Some(form.version),
+        ..Default::default()
+    };
+    match app
+        .update_organization(&session.agent.actor(), id, changes)
+        .await
+    {
+        Ok(org) => Ok(redirect_with_flash(
+            jar,
+            &profile_address(id),
+            format!("Contact detail added to {}.", org.name),
+        )),
+        Err(err) => {
+            let err = shown_on_page(err)?;
+            let refusal = Refusal {
+                contact_typed: Some((form.kind, form.label, form.value)),
+                contact_error: Some(refusal_text(&err)),
+                ..Default::default()
+            };
+            refused_profile(&app, &session, &jar, id, &err, refusal).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RemoveContactForm {
+    csrf: String,
+    version: i64,
+}
+
+/// Removes the contact detail at `index`, against the version the page showed.
+pub async fn remove_contact(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path((id, index)): Path<(i64, usize)>,
+    Form(form): Form<RemoveContactForm>,
+) -> Result<Response, PageError> {
+    session.require_csrf(&form.csrf)?;
+    let id = OrganizationId(id);
+    let current = app.get_organization(id).await?;
+    let mut contacts = inputs_of(&current);
+    if index >= contacts.len() {
+        return Err(
+            Error::not_found(orgdesk_app::core::Entity::Route, "that contact detail").into(),
+        );
+    }
+    contacts.remove(index);
+    let changes = orgdesk_app::OrganizationChanges {
+        contacts: Some(contacts),
+        expected_version: Some(form.version),
+        ..Default::default()
+    };
+    match app
+        .update_organization(&session.agent.actor(), id, changes)
+        .await
+    {
+        Ok(org) => Ok(redirect_with_flash(
+            jar,
+            &profile_address(id),
+            format!("Contact detail removed from {}.", org.name),
+        )),
+        Err(err) => {
+            let err = shown_on_page(err)?;
+            let refusal = Refusal {
+                contact_error: Some(refusal_text(&err)),
+                ..Default::default()
+            };
+            refused_profile(&app, &session, &jar, id, &err, refusal).await
+        }
+    }
 }

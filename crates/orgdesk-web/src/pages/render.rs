@@ -128,7 +128,7 @@ impl IntoResponse for PageError {
                 tracing::error!(cause = %failure.chain(), "page failed");
                 "Something went wrong on our side; it has been logged. Try again.".to_owned()
             }
-            other => sentence(&other.to_string()),
+            other => refusal_text(other),
         };
         let page = ErrorPage {
             title,
@@ -137,6 +137,15 @@ impl IntoResponse for PageError {
             back_label: "Back to orgdesk",
         };
         (status, page).into_response()
+    }
+}
+
+/// What a refusal says on a page, as a sentence. A validation message goes without its
+/// field's name: the page marks the field itself.
+pub fn refusal_text(err: &Error) -> String {
+    match err {
+        Error::Validation { message, .. } => sentence(message),
+        other => sentence(&other.to_string()),
     }
 }
 

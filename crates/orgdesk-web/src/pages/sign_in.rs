@@ -1,7 +1,7 @@
 //! Signing in and out of the agent app.
 
 use super::render::Form;
-use super::render::{PageError, flash, page, redirect_with_flash, sentence};
+use super::render::{PageError, flash, page, redirect_with_flash, refusal_text};
 use super::session::{AgentSession, SecureCookies, cleared_cookie, session_cookie};
 use crate::AppState;
 use crate::extract::ClientAddress;
@@ -85,7 +85,7 @@ pub async fn submit(
             let again = SignInPage {
                 email: form.email,
                 next,
-                error: Some(sentence(&err.to_string())),
+                error: Some(refusal_text(&err)),
                 flash: None,
             };
             (status, again).into_response()

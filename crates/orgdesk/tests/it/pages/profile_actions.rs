@@ -286,3 +286,127 @@ async fn an_admin_links_and_unlinks_a_usergroup_and_an_agent_is_told_it_is_not_a
         json!([])
     );
 }
+
+#[tokio::test]
+async fn the_parent_is_set_by_name_and_cleared_and_a_cycle_is_explained() {
+    let t = TestApp::start().await;
+    let holding = t.org("Holding", None).await;
+    let acme = t.org("Acme", None).await;
+    let labs = t.org("Acme Labs", Some(acme)).await;
+    let mut browser = Browser::signed_in(&t).await;
+    let path = format!("/agent/organizations/{acme}");
+    let profile = browser.get(&path).await;
+
+    let set = browser
+        .post_form(
+            &format!("{path}/parent"),
+            &[
+                ("csrf", &csrf(&profile)),
+                ("version", "1"),
+                ("parent", "holding"),
+            ],
+        )
+        .await;
+    assert!(html(&browser.follow(&set).await).contains("Acme is now under holding."));
+    assert_eq!(
+        t.get(&format!("/api/v1/organizations/{acme}")).await.body["parent_id"],
+        holding
+    );
+
+    let profile = browser.get(&path).await;
+    let version = t.get(&format!("/api/v1/organizations/{acme}")).await.body["version"].to_string();
+    let cycle = browser
+        .post_form(
+            &format!("{path}/parent"),
+            &[
+                ("csrf", &csrf(&profile)),
+                ("version", &version),
+                ("parent", "Acme Labs"),
+            ],
+        )
+        .await;
+    assert_eq!(cycle.status, StatusCode::CONFLICT);
+    assert!(html(&cycle).contains("would make a cycle"));
+    let unknown = browser
+        .post_form(
+            &format!("{path}/parent"),
+            &[
+                ("csrf", &csrf(&profile)),
+                ("version", &version),
+                ("parent", "Nobody Inc"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&unknown).contains("No organization is named"));
+
+    let cleared = browser
+        .post_form(
+            &format!("{path}/parent"),
+            &[
+                ("csrf", &csrf(&profile)),
+                ("version", &version),
+                ("parent", ""),
+            ],
+        )
+        .await;
+    assert!(
+        html(&browser.follow(&cleared).await).contains("Acme is now a top-level organization.")
+    );
+    assert_eq!(
+        t.get(&format!("/api/v1/organizations/{labs}")).await.body["parent_id"],
+        acme
+    );
+}
+
+#[tokio::test]
+async fn contact_details_are_added_by_kind_and_removed_and_bad_ones_are_explained() {
+    let t = TestApp::start().await;
+    let acme = t.org("Acme", None).await;
+    let mut browser = Browser::signed_in(&t).await;
+    let path = format!("/agent/organizations/{acme}");
+    let profile = browser.get(&path).await;
+
+    let added = browser
+        .post_form(
+            &format!("{path}/contacts"),
+            &[
+                ("csrf", &csrf(&profile)),
+                ("version", "1"),
+                ("kind", "phone"),
+                ("label", "Front desk"),
+                ("value", "+44 20 7946 0000"),
+            ],
+        )
+        .await;
+    assert!(html(&browser.follow(&added).await).contains("Contact detail added to Acme."));
+    let stored = t.get(&format!("/api/v1/organizations/{acme}")).await;
+    assert_eq!(stored.body["contacts"][0]["label"], "Front desk");
+
+    let profile = browser.get(&path).await;
+    let bad = browser
+        .post_form(
+            &format!("{path}/contacts"),
+            &[
+                ("csrf", &csrf(&profile)),
+                ("version", "2"),
+                ("kind", "website"),
+                ("label", ""),
+                ("value", "ftp://acme"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&bad).contains(r#"value="ftp://acme""#));
+    assert!(html(&bad).contains(r#"<option value="website" selected>"#));
+
+    let removed = browser
+        .post_form(
+            &format!("{path}/contacts/0/remove"),
+            &[("csrf", &csrf(&profile)), ("version", "2")],
+        )
+        .await;
+    assert!(html(&browser.follow(&removed).await).contains("Contact detail removed from Acme."));
+    let stored = t.get(&format!("/api/v1/organizations/{acme}")).await;
+    assert_eq!(stored.body["contacts"], json!([]));
+}
