@@ -21,6 +21,17 @@ pub struct ContactInput {
     pub value: String,
 }
 
+/// A stored contact detail as input again: to send back a list with one changed.
+impl From<&Contact> for ContactInput {
+    fn from(contact: &Contact) -> Self {
+        ContactInput {
+            kind: contact.kind.as_str().to_owned(),
+            label: contact.label.clone(),
+            value: contact.value.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct NewOrganization {
     pub name: String,

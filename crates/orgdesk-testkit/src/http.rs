@@ -266,6 +266,11 @@ impl TestApp {
     }
 
     /// Registers a portal user and signs them in; returns (user, token).
+    /// Creates a user (as [`TestApp::user`]) and gives their id.
+    pub async fn user_id(&self, body: Value) -> i64 {
+        self.user(body).await["id"].as_i64().expect("a user id")
+    }
+
     pub async fn portal_user(&self, name: &str, email: &str, password: &str) -> (Value, String) {
         let registered = self
             .send(

@@ -58,6 +58,21 @@ async fn user_in(app: &App, email: &str, organization: Option<OrganizationId>) -
     .id
 }
 
+/// An admin agent, made from the command line's side.
+async fn admin(app: &App) -> Agent {
+    app.create_agent(
+        None,
+        NewAgent {
+            email: "admin@example.org",
+            name: "Admin",
+            password: "admin password",
+            admin: true,
+        },
+    )
+    .await
+    .unwrap()
+}
+
 /// Runs every future at once: each waits on a shared barrier, so they reach the
 /// database together.
 async fn all_at_once(tasks: Vec<Task>) -> Vec<Result<(), Error>> {
@@ -342,18 +357,7 @@ async fn applying_domain_matches_while_members_move_records_exactly_what_moved()
     let app = App::open(db.url()).await.unwrap();
     let other = organization(&app, "Other").await;
     let elsewhere = organization(&app, "Elsewhere").await;
-    let admin = app
-        .create_agent(
-            None,
-            NewAgent {
-                email: "admin@example.org",
-                name: "Admin",
-                password: "admin password",
-                admin: true,
-            },
-        )
-        .await
-        .unwrap();
+    let admin = admin(&app).await;
     for round in 0..10 {
         let owner = organization(&app, &format!("Owner {round}")).await;
         let domain = format!("owner{round}.com");
@@ -498,18 +502,7 @@ async fn deleting_a_usergroup_while_organizations_link_and_unlink_it_never_fails
 {
     let db = TestDb::new().await;
     let app = App::open(db.url()).await.unwrap();
-    let admin = app
-        .create_agent(
-            None,
-            NewAgent {
-                email: "admin@example.org",
-                name: "Admin",
-                password: "admin password",
-                admin: true,
-            },
-        )
-        .await
-        .unwrap();
+    let admin = admin(&app).await;
     let organizations = [
         organization(&app, "Acme").await,
         organization(&app, "Globex").await,

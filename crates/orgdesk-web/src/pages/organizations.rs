@@ -97,18 +97,9 @@ async fn search(app: &AppState, query: &ShownQuery) -> Result<Page<Organization>
         limit: Some(PAGE_SIZE as i64),
         cursor: query.cursor.clone(),
     };
-    let text = |value: &str| {
-        Some(value.trim())
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
-    app.list_organizations(
-        text(&query.q).as_deref(),
-        parent,
-        text(&query.domain).as_deref(),
-        &page,
-    )
-    .await
+    // Blank boxes mean no filter: the use case trims and drops empty text.
+    app.list_organizations(Some(&query.q), parent, Some(&query.domain), &page)
+        .await
 }
 
 /// The directory page, with the "New organization" form as given (after a refusal).

@@ -63,10 +63,26 @@ struct TicketRow {
     status_text: String,
 }
 
-/// Someone changed the organization after the agent opened it.
-pub(super) struct Conflict {
+/// The field an in-place edit saves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum EditedField {
+    Name,
+    Summary,
+}
+
+impl EditedField {
+    fn word(self) -> &'static str {
+        match self {
+            EditedField::Name => "name",
+            EditedField::Summary => "summary",
+        }
+    }
+}
+
+/// Someone changed the organization after the agent opened it, as the page says it.
+struct Conflict {
     message: String,
-    /// Their summary, when the agent was editing the summary.
+    /// Their summary as stored now, when the agent was editing the summary.
     theirs: Option<String>,
 }
 
@@ -148,7 +164,8 @@ pub(super) struct Refusal {
     pub summary_typed: Option<String>,
     pub name_error: Option<String>,
     pub summary_error: Option<String>,
-    pub conflict: Option<Conflict>,
+    /// The field being saved when someone else had changed the organization.
+    pub conflict: Option<EditedField>,
     pub domain_typed: Option<String>,
     pub domain_error: Option<String>,
     /// The domain is free mail: offer to add it anyway.
@@ -282,11 +299,13 @@ async fn profile_page(
             .map(|(_, _, value)| value.clone())
             .unwrap_or_default(),
         contact_error: refusal.contact_error,
-        conflict: refusal.conflict.map(|conflict| Conflict {
-            theirs: conflict
-                .theirs
-                .map(|_| org.summary.clone().unwrap_or_default()),
-            ..conflict
+        conflict: refusal.conflict.map(|field| Conflict {
+            message: format!(
+                "Someone changed this organization after you opened it ({}). Your text is kept below; save again to replace theirs, or reload to see it.",
+                field.word()
+            ),
+            theirs: (field == EditedField::Summary)
+                .then(|| org.summary.clone().unwrap_or_default()),
         }),
         org: org_view(&org),
     })
@@ -332,10 +351,10 @@ pub async fn edit(
         expected_version: Some(form.version),
         ..Default::default()
     };
-    let what = if form.name.is_some() {
-        "name"
+    let field = if form.name.is_some() {
+        EditedField::Name
     } else {
-        "summary"
+        EditedField::Summary
     };
     match app
         .update_organization(&session.agent.actor(), id, changes)
@@ -344,7 +363,7 @@ pub async fn edit(
         Ok(org) => Ok(redirect_with_flash(
             jar,
             &format!("/agent/organizations/{}", org.id.0),
-            format!("The {what} of {} is saved.", org.name),
+            format!("The {} of {} is saved.", field.word(), org.name),
         )),
         Err(err @ (Error::Internal(_) | Error::NotFound { .. })) => Err(err.into()),
         Err(err) => {
@@ -353,17 +372,10 @@ pub async fn edit(
                 summary_typed: form.summary,
                 ..Default::default()
             };
-            if let Error::VersionConflict { .. } = err {
-                refusal.conflict = Some(Conflict {
-                    message: format!(
-                        "Someone changed this organization after you opened it ({what}). Your text is kept below; save again to replace theirs, or reload to see it."
-                    ),
-                    theirs: (what == "summary").then(String::new),
-                });
-            } else if what == "name" {
-                refusal.name_error = Some(refusal_text(&err));
-            } else {
-                refusal.summary_error = Some(refusal_text(&err));
+            match (&err, field) {
+                (Error::VersionConflict { .. }, _) => refusal.conflict = Some(field),
+                (_, EditedField::Name) => refusal.name_error = Some(refusal_text(&err)),
+                (_, EditedField::Summary) => refusal.summary_error = Some(refusal_text(&err)),
             }
             refused_profile(&app, &session, &jar, id, &err, refusal).await
         }

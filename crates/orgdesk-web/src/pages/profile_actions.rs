@@ -570,18 +570,58 @@ pub struct AddContactForm {
     value: String,
 }
 
-fn inputs_of(org: &orgdesk_app::core::model::Organization) -> Vec<orgdesk_app::ContactInput> {
-    org.contacts
-        .iter()
-        .map(|c| orgdesk_app::ContactInput {
-            kind: c.kind.as_str().to_owned(),
-            label: c.label.clone(),
-            value: c.value.clone(),
-        })
-        .collect()
+/// A change to an organization's list of contact details.
+struct ContactChange<F> {
+    /// Changes the list as stored.
+    edit: F,
+    /// What the flash message says was done: "Contact detail added to".
+    done: &'static str,
+    /// The new detail as typed (kind, label, value), shown again when refused.
+    typed: Option<(String, String, String)>,
 }
 
-/// Adds a contact detail; the list is saved against the version the page showed.
+/// Saves the organization's contact details as the change leaves them, against the
+/// version the page showed: a change made meanwhile is refused, not overwritten.
+async fn save_contacts(
+    app: &AppState,
+    session: &AgentSession,
+    jar: CookieJar,
+    id: OrganizationId,
+    version: i64,
+    change: ContactChange<impl FnOnce(&mut Vec<orgdesk_app::ContactInput>) -> Result<(), Error>>,
+) -> Result<Response, PageError> {
+    let current = app.get_organization(id).await?;
+    let mut contacts: Vec<orgdesk_app::ContactInput> =
+        current.contacts.iter().map(Into::into).collect();
+    (change.edit)(&mut contacts)?;
+    let (done, typed) = (change.done, change.typed);
+    let changes = orgdesk_app::OrganizationChanges {
+        contacts: Some(contacts),
+        expected_version: Some(version),
+        ..Default::default()
+    };
+    match app
+        .update_organization(&session.agent.actor(), id, changes)
+        .await
+    {
+        Ok(org) => Ok(redirect_with_flash(
+            jar,
+            &profile_address(id),
+            format!("{done} {}.", org.name),
+        )),
+        Err(err) => {
+            let err = shown_on_page(err)?;
+            let refusal = Refusal {
+                contact_typed: typed,
+                contact_error: Some(refusal_text(&err)),
+                ..Default::default()
+            };
+            refused_profile(app, session, &jar, id, &err, refusal).await
+        }
+    }
+}
+
+/// Adds a contact detail.
 pub async fn add_contact(
     State(app): State<AppState>,
     session: AgentSession,
@@ -590,38 +630,21 @@ pub async fn add_contact(
     Form(form): Form<AddContactForm>,
 ) -> Result<Response, PageError> {
     session.require_csrf(&form.csrf)?;
-    let id = OrganizationId(id);
-    let current = app.get_organization(id).await?;
-    let mut contacts = inputs_of(&current);
-    contacts.push(orgdesk_app::ContactInput {
+    let added = orgdesk_app::ContactInput {
         kind: form.kind.clone(),
         label: Some(form.label.trim().to_owned()).filter(|l| !l.is_empty()),
         value: form.value.clone(),
-    });
-    let changes = orgdesk_app::OrganizationChanges {
-        contacts: Some(contacts),
-        expected_version: Some(form.version),
-        ..Default::default()
     };
-    match app
-        .update_organization(&session.agent.actor(), id, changes)
-        .await
-    {
-        Ok(org) => Ok(redirect_with_flash(
-            jar,
-            &profile_address(id),
-            format!("Contact detail added to {}.", org.name),
-        )),
-        Err(err) => {
-            let err = shown_on_page(err)?;
-            let refusal = Refusal {
-                contact_typed: Some((form.kind, form.label, form.value)),
-                contact_error: Some(refusal_text(&err)),
-                ..Default::default()
-            };
-            refused_profile(&app, &session, &jar, id, &err, refusal).await
-        }
-    }
+    let change = ContactChange {
+        edit: |contacts: &mut Vec<_>| {
+            contacts.push(added);
+            Ok(())
+        },
+        done: "Contact detail added to",
+        typed: Some((form.kind, form.label, form.value)),
+    };
+    let id = OrganizationId(id);
+    save_contacts(&app, &session, jar, id, form.version, change).await
 }
 
 #[derive(Deserialize)]
@@ -630,7 +653,7 @@ pub struct RemoveContactForm {
     version: i64,
 }
 
-/// Removes the contact detail at `index`, against the version the page showed.
+/// Removes the contact detail at `index`.
 pub async fn remove_contact(
     State(app): State<AppState>,
     session: AgentSession,
@@ -639,36 +662,20 @@ pub async fn remove_contact(
     Form(form): Form<RemoveContactForm>,
 ) -> Result<Response, PageError> {
     session.require_csrf(&form.csrf)?;
-    let id = OrganizationId(id);
-    let current = app.get_organization(id).await?;
-    let mut contacts = inputs_of(&current);
-    if index >= contacts.len() {
-        return Err(
-            Error::not_found(orgdesk_app::core::Entity::Route, "that contact detail").into(),
-        );
-    }
-    contacts.remove(index);
-    let changes = orgdesk_app::OrganizationChanges {
-        contacts: Some(contacts),
-        expected_version: Some(form.version),
-        ..Default::default()
+    let change = ContactChange {
+        edit: |contacts: &mut Vec<_>| {
+            if index >= contacts.len() {
+                return Err(Error::not_found(
+                    orgdesk_app::core::Entity::Route,
+                    "that contact detail",
+                ));
+            }
+            contacts.remove(index);
+            Ok(())
+        },
+        done: "Contact detail removed from",
+        typed: None,
     };
-    match app
-        .update_organization(&session.agent.actor(), id, changes)
-        .await
-    {
-        Ok(org) => Ok(redirect_with_flash(
-            jar,
-            &profile_address(id),
-            format!("Contact detail removed from {}.", org.name),
-        )),
-        Err(err) => {
-            let err = shown_on_page(err)?;
-            let refusal = Refusal {
-                contact_error: Some(refusal_text(&err)),
-                ..Default::default()
-            };
-            refused_profile(&app, &session, &jar, id, &err, refusal).await
-        }
-    }
+    let id = OrganizationId(id);
+    save_contacts(&app, &session, jar, id, form.version, change).await
 }

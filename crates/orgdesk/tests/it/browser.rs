@@ -5,6 +5,7 @@
 //! A failing test leaves a screenshot in `target/browser-screenshots/`.
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use orgdesk_app::core::model::Actor;
 use orgdesk_app::{App, NewAgent};
 use orgdesk_testkit::TestDb;
 use std::io::Write;
@@ -67,6 +68,13 @@ async fn wait_for_http(url: &str) {
             "{url} never answered"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Who the tests' own setup acts as.
+fn setup() -> Actor {
+    Actor::System {
+        name: "test setup".into(),
     }
 }
 
@@ -147,6 +155,26 @@ impl Stage {
             _driver: driver,
             _db: db,
         })
+    }
+
+    /// An organization made directly in the application, as if long there.
+    pub async fn organization(
+        &self,
+        name: &str,
+        summary: Option<&str>,
+    ) -> orgdesk_app::core::OrganizationId {
+        self.app
+            .create_organization(
+                &setup(),
+                orgdesk_app::NewOrganization {
+                    name: name.into(),
+                    summary: summary.map(Into::into),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .id
     }
 
     pub async fn goto(&self, path: &str) {
@@ -284,22 +312,10 @@ async fn a_summary_edited_after_someone_else_changed_it_shows_the_conflict_and_k
     let Some(stage) = Stage::start("conflict").await else {
         return;
     };
-    let acme = stage
-        .app
-        .create_organization(
-            &orgdesk_app::core::model::Actor::System {
-                name: "test".into(),
-            },
-            orgdesk_app::NewOrganization {
-                name: "Acme".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    let acme = stage.organization("Acme", None).await;
     stage.sign_in().await;
     stage
-        .goto(&format!("/agent/organizations/{}", acme.id.0))
+        .goto(&format!("/agent/organizations/{}", acme.0))
         .await;
     stage.wait_for_text("h2", "Summary").await;
 
@@ -307,10 +323,10 @@ async fn a_summary_edited_after_someone_else_changed_it_shows_the_conflict_and_k
     stage
         .app
         .update_organization(
-            &orgdesk_app::core::model::Actor::System {
+            &Actor::System {
                 name: "colleague".into(),
             },
-            acme.id,
+            acme,
             orgdesk_app::OrganizationChanges {
                 summary: Some(Some("Theirs".into())),
                 ..Default::default()
@@ -336,7 +352,7 @@ async fn a_summary_edited_after_someone_else_changed_it_shows_the_conflict_and_k
         .await
         .unwrap();
     assert_eq!(kept.as_deref(), Some("Mine"));
-    let stored = stage.app.get_organization(acme.id).await.unwrap();
+    let stored = stage.app.get_organization(acme).await.unwrap();
     assert_eq!(stored.summary.as_deref(), Some("Theirs"));
     stage.close().await;
 }
@@ -346,21 +362,9 @@ async fn an_agent_adds_a_domain_applies_the_matches_and_makes_a_manager_in_the_b
     let Some(stage) = Stage::start("domains").await else {
         return;
     };
-    let system = orgdesk_app::core::model::Actor::System {
-        name: "test".into(),
-    };
     let acme = stage
-        .app
-        .create_organization(
-            &system,
-            orgdesk_app::NewOrganization {
-                name: "Acme".into(),
-                summary: Some("Our biggest customer, since 2019.".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        .organization("Acme", Some("Our biggest customer, since 2019."))
+        .await;
     for (name, email) in [
         ("Ann Archer", "ann@acme.example"),
         ("Bo Baker", "bo@acme.example"),
@@ -368,7 +372,7 @@ async fn an_agent_adds_a_domain_applies_the_matches_and_makes_a_manager_in_the_b
         stage
             .app
             .create_user(
-                &system,
+                &setup(),
                 orgdesk_app::NewUser {
                     name: name.into(),
                     email: email.into(),
@@ -380,7 +384,7 @@ async fn an_agent_adds_a_domain_applies_the_matches_and_makes_a_manager_in_the_b
     }
     stage.sign_in().await;
     stage
-        .goto(&format!("/agent/organizations/{}", acme.id.0))
+        .goto(&format!("/agent/organizations/{}", acme.0))
         .await;
     stage.fill("#new-domain", "acme.example").await;
     stage
@@ -403,7 +407,7 @@ async fn an_agent_adds_a_domain_applies_the_matches_and_makes_a_manager_in_the_b
     stage.save_screenshot("profile").await;
     stage.browser.set_window_size(375, 800).await.unwrap();
     stage
-        .goto(&format!("/agent/organizations/{}", acme.id.0))
+        .goto(&format!("/agent/organizations/{}", acme.0))
         .await;
     stage.wait_for_text("h2", "Members").await;
     stage.save_screenshot("profile-phone").await;

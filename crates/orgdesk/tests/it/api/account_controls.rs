@@ -525,10 +525,8 @@ async fn usergroup_administration_needs_an_admin() {
     let group = group.id();
     let org = t.org("Acme", None).await;
     let user = t
-        .user(json!({"name": "Pat", "email": "pat@example.org"}))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+        .user_id(json!({"name": "Pat", "email": "pat@example.org"}))
+        .await;
     for (method, path) in [
         (
             Method::PUT,

@@ -40,10 +40,8 @@ async fn control_characters_in_query_parameters_are_refused_naming_the_parameter
     let t = TestApp::start().await;
     let acme = t.org("Acme", None).await;
     let requester = t
-        .user(json!({"name": "Jo", "email": "jo@example.org"}))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+        .user_id(json!({"name": "Jo", "email": "jo@example.org"}))
+        .await;
     let ticket = t
         .post(
             "/api/v1/tickets",
@@ -87,10 +85,8 @@ async fn control_characters_in_bodies_are_refused_and_change_nothing() {
     let t = TestApp::start().await;
     let acme = t.org("Acme", None).await;
     let jo = t
-        .user(json!({"name": "Jo", "email": "jo@example.org"}))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+        .user_id(json!({"name": "Jo", "email": "jo@example.org"}))
+        .await;
     let cases = [
         (
             Method::POST,

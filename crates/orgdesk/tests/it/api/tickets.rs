@@ -4,10 +4,8 @@ use serde_json::{Value, json};
 
 /// A user in `organization` (or none), created by the admin; returns their id.
 async fn user_in(t: &TestApp, name: &str, email: &str, organization: Option<i64>) -> i64 {
-    t.user(json!({"name": name, "email": email, "organization_id": organization}))
-        .await["id"]
-        .as_i64()
-        .unwrap()
+    t.user_id(json!({"name": name, "email": email, "organization_id": organization}))
+        .await
 }
 
 async fn ticket(t: &TestApp, body: Value) -> Value {
@@ -422,10 +420,8 @@ async fn a_user_token_on_agent_ticket_routes_is_forbidden() {
 async fn a_closed_ticket_is_final_no_patch_reopens_or_changes_it() {
     let t = TestApp::start().await;
     let jane = t
-        .user(json!({"name": "Jane", "email": "jane@example.com"}))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+        .user_id(json!({"name": "Jane", "email": "jane@example.com"}))
+        .await;
     let id = t
         .post(
             "/api/v1/tickets",
@@ -467,10 +463,8 @@ async fn a_closed_ticket_is_final_no_patch_reopens_or_changes_it() {
 async fn a_department_id_is_refused_until_departments_exist() {
     let t = TestApp::start().await;
     let jane = t
-        .user(json!({"name": "Jane", "email": "jane@example.com"}))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+        .user_id(json!({"name": "Jane", "email": "jane@example.com"}))
+        .await;
     let refused = t
         .post(
             "/api/v1/tickets",

@@ -256,10 +256,8 @@ async fn a_members_direct_usergroup_changes_appear_in_the_organizations_activity
     let energy = t.org("Energy.io", None).await;
     let vips = usergroup(&t, "VIPs").await;
     let jane = t
-        .user(json!({"name": "Jane", "email": "jane@example.org", "organization_id": energy}))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+        .user_id(json!({"name": "Jane", "email": "jane@example.org", "organization_id": energy}))
+        .await;
     let path = format!("/api/v1/usergroups/{vips}/members/{jane}");
     t.put_empty(&path).await;
     t.put_empty(&path).await; // already a member: nothing recorded
@@ -519,10 +517,8 @@ async fn an_admin_renames_a_usergroup_and_replaces_its_permissions_keeping_its_m
     let group = usergroup(&t, "VIPs").await;
     usergroup(&t, "Partners").await;
     let jane = t
-        .user(json!({"name": "Jane", "email": "jane@example.com"}))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+        .user_id(json!({"name": "Jane", "email": "jane@example.com"}))
+        .await;
     t.put_empty(&format!("/api/v1/usergroups/{group}/members/{jane}"))
         .await;
     let path = format!("/api/v1/usergroups/{group}");
@@ -570,10 +566,8 @@ async fn deleting_a_usergroup_removes_its_links_and_memberships_and_records_them
     let acme = t.org("Acme", None).await;
     let globex = t.org("Globex", None).await;
     let jane = t
-        .user(json!({"name": "Jane", "email": "jane@example.com", "organization_id": globex}))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+        .user_id(json!({"name": "Jane", "email": "jane@example.com", "organization_id": globex}))
+        .await;
     t.put_empty(&format!("/api/v1/organizations/{acme}/usergroups/{group}"))
         .await;
     t.put_empty(&format!("/api/v1/usergroups/{group}/members/{jane}"))

@@ -275,10 +275,8 @@ async fn a_user_has_a_history_of_their_own_from_creation_to_disabling() {
         .await;
     let globex = t.org("Globex", None).await;
     let jane = t
-        .user(json!({"name": "Jane", "email": "jane@acme.com", "position": "CTO"}))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+        .user_id(json!({"name": "Jane", "email": "jane@acme.com", "position": "CTO"}))
+        .await;
     let group = t
         .post("/api/v1/usergroups", json!({"name": "VIPs"}))
         .await
@@ -334,10 +332,8 @@ async fn a_user_has_a_history_of_their_own_from_creation_to_disabling() {
 async fn applying_a_domain_and_deleting_a_usergroup_are_in_each_users_history() {
     let t = TestApp::start().await;
     let dan = t
-        .user(json!({"name": "Dan", "email": "dan@initech.com"}))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+        .user_id(json!({"name": "Dan", "email": "dan@initech.com"}))
+        .await;
     let group = t
         .post("/api/v1/usergroups", json!({"name": "Partners"}))
         .await

@@ -14,11 +14,7 @@ async fn the_profile_shows_the_organization_with_every_section() {
         )
         .await;
     t.org("Acme Labs", Some(acme)).await;
-    let jane = t
-        .user(json!({"name": "Jane Doe", "email": "jane@acme.com", "position": "CTO", "manager": true}))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let jane = t.user_id(json!({"name": "Jane Doe", "email": "jane@acme.com", "position": "CTO", "manager": true})).await;
     let group = t
         .post("/api/v1/usergroups", json!({"name": "VIPs"}))
         .await

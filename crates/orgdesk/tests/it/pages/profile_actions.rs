@@ -159,10 +159,8 @@ async fn a_member_is_made_a_manager_and_back_from_the_profile() {
     let t = TestApp::start().await;
     let acme = t.org("Acme", None).await;
     let jane = t
-        .user(json!({"name": "Jane", "email": "jane@example.com", "organization_id": acme}))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+        .user_id(json!({"name": "Jane", "email": "jane@example.com", "organization_id": acme}))
+        .await;
     let mut browser = Browser::signed_in(&t).await;
     let profile = browser.get(&format!("/agent/organizations/{acme}")).await;
     assert!(html(&profile).contains("Make manager"));
@@ -191,10 +189,8 @@ async fn a_members_position_is_edited_and_removing_a_member_asks_first() {
     let t = TestApp::start().await;
     let acme = t.org("Acme", None).await;
     let jane = t
-        .user(json!({"name": "Jane", "email": "jane@example.com", "organization_id": acme}))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+        .user_id(json!({"name": "Jane", "email": "jane@example.com", "organization_id": acme}))
+        .await;
     let mut browser = Browser::signed_in(&t).await;
     let profile = browser.get(&format!("/agent/organizations/{acme}")).await;
     let member = format!("/agent/organizations/{acme}/members/{jane}");

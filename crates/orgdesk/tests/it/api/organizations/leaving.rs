@@ -10,11 +10,7 @@ use serde_json::{Value, json};
 /// auto-CC on.
 async fn manager_of_from(t: &TestApp, email: &str) -> (i64, i64) {
     let from = t.org(&format!("From {email}"), None).await;
-    let user = t
-        .user(json!({"name": "Morgan", "email": email, "organization_id": from, "position": "Head of IT", "manager": true}))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let user = t.user_id(json!({"name": "Morgan", "email": email, "organization_id": from, "position": "Head of IT", "manager": true})).await;
     let cc = t
         .patch(
             &format!("/api/v1/users/{user}"),
