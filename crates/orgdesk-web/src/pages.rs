@@ -6,6 +6,7 @@
 mod assets;
 mod history;
 mod organizations;
+mod portal;
 mod profile;
 mod profile_actions;
 mod render;
@@ -103,6 +104,7 @@ pub fn router() -> Router<AppState> {
             post(profile_actions::unlink_usergroup),
         )
         .route("/agent/{*rest}", get(render::not_found))
+        .merge(portal::router())
         .route("/assets/{*path}", get(assets::serve))
         .layer(axum::middleware::from_fn(page_headers))
 }

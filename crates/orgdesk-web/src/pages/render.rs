@@ -109,35 +109,38 @@ impl From<Error> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let (status, title) = match &self.0 {
-            Error::NotFound { .. } => (StatusCode::NOT_FOUND, "Not found"),
-            Error::Forbidden(_) => (StatusCode::FORBIDDEN, "Not available"),
-            Error::VersionConflict { .. } => {
-                (StatusCode::PRECONDITION_FAILED, "Changed by someone else")
-            }
-            Error::Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Not accepted"),
-            Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong"),
-            Error::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),
-            Error::Unauthenticated(_) | Error::TokenExpired | Error::AccountDisabled { .. } => {
-                (StatusCode::UNAUTHORIZED, "Sign in again")
-            }
-            _ => (StatusCode::CONFLICT, "Not possible"),
-        };
-        let message = match &self.0 {
-            Error::Internal(failure) => {
-                tracing::error!(cause = %failure.chain(), "page failed");
-                "Something went wrong on our side; it has been logged. Try again.".to_owned()
-            }
-            other => refusal_text(other),
-        };
-        let page = ErrorPage {
-            title,
-            message,
-            back: "/agent",
-            back_label: "Back to orgdesk",
-        };
-        (status, page).into_response()
+        error_page(self.0, "/agent", "Back to orgdesk")
     }
+}
+
+/// A refusal as a page in words, with a link back to `back`.
+pub fn error_page(err: Error, back: &'static str, back_label: &'static str) -> Response {
+    let (status, title) = match &err {
+        Error::NotFound { .. } => (StatusCode::NOT_FOUND, "Not found"),
+        Error::Forbidden(_) => (StatusCode::FORBIDDEN, "Not available"),
+        Error::VersionConflict { .. } => (StatusCode::PRECONDITION_FAILED, "Changed by someone else"),
+        Error::Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Not accepted"),
+        Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong"),
+        Error::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),
+        Error::Unauthenticated(_) | Error::TokenExpired | Error::AccountDisabled { .. } => {
+            (StatusCode::UNAUTHORIZED, "Sign in again")
+        }
+        _ => (StatusCode::CONFLICT, "Not possible"),
+    };
+    let message = match &err {
+        Error::Internal(failure) => {
+            tracing::error!(cause = %failure.chain(), "page failed");
+            "Something went wrong on our side; it has been logged. Try again.".to_owned()
+        }
+        other => refusal_text(other),
+    };
+    let page = ErrorPage {
+        title,
+        message,
+        back,
+        back_label,
+    };
+    (status, page).into_response()
 }
 
 /// What a refusal says on a page, as a sentence. A validation message goes without its

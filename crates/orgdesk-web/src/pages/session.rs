@@ -21,14 +21,16 @@ use sha2::{Digest, Sha256};
 
 /// The agent app's session cookie.
 pub const AGENT_COOKIE: &str = "orgdesk_agent";
+/// The portal's session cookie: a browser may hold both, one per account kind.
+pub const PORTAL_COOKIE: &str = "orgdesk_portal";
 
 /// Whether cookies are marked `Secure` (the site is served over HTTPS).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SecureCookies(pub bool);
 
-/// The cookie that holds a new session's token.
-pub fn session_cookie(token: String, secure: SecureCookies) -> Cookie<'static> {
-    Cookie::build((AGENT_COOKIE, token))
+/// The cookie `name` that holds a new session's token.
+pub fn session_cookie(name: &'static str, token: String, secure: SecureCookies) -> Cookie<'static> {
+    Cookie::build((name, token))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -36,9 +38,31 @@ pub fn session_cookie(token: String, secure: SecureCookies) -> Cookie<'static> {
         .build()
 }
 
-/// The cookie that removes the session from the browser.
-pub fn cleared_cookie() -> Cookie<'static> {
-    Cookie::build((AGENT_COOKIE, "")).path("/").build()
+/// The cookie that removes the session `name` from the browser.
+pub fn cleared_cookie(name: &'static str) -> Cookie<'static> {
+    Cookie::build((name, "")).path("/").build()
+}
+
+/// The session token in cookie `name`, if the browser sent one.
+pub fn session_token(parts: &Parts, name: &str) -> Option<String> {
+    CookieJar::from_headers(&parts.headers)
+        .get(name)
+        .map(|c| c.value().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+/// Where a browser without a session goes: the sign-in page at `sign_in`, which brings
+/// it back to the page it asked for (a GET), or to `home` after a form.
+pub fn to_sign_in(parts: &Parts, sign_in: &str, home: &str) -> Response {
+    let next = match parts.method {
+        axum::http::Method::GET => parts.uri.path_and_query().map_or(home, |p| p.as_str()),
+        _ => home,
+    };
+    Redirect::to(&format!(
+        "{sign_in}?next={}",
+        super::render::query_escape(next)
+    ))
+    .into_response()
 }
 
 /// The CSRF token of a session: forms send it back, and only a page the server
@@ -62,26 +86,28 @@ impl AgentSession {
 
     /// Refuses (403) a form that did not come from a page of this session.
     pub fn require_csrf(&self, submitted: &str) -> Result<(), PageError> {
-        if self.accepts(submitted) {
-            Ok(())
-        } else {
-            Err(PageError(Error::Forbidden(
-                "this form is out of date or came from another site; reload the page and try again"
-                    .into(),
-            )))
-        }
+        check_csrf(&self.token, submitted).map_err(PageError)
     }
+}
 
-    /// Whether a submitted form came from a page of this session.
-    fn accepts(&self, submitted: &str) -> bool {
-        let expected = self.csrf();
-        // Compared in full whatever differs first, so timing tells nothing.
-        expected.len() == submitted.len()
-            && expected
-                .bytes()
-                .zip(submitted.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+/// Refuses (403) a form that did not come from a page rendered for the session whose
+/// token is `session_token`.
+pub fn check_csrf(session_token: &str, submitted: &str) -> Result<(), Error> {
+    let expected = csrf_token(session_token);
+    // Compared in full whatever differs first, so timing tells nothing.
+    let same = expected.len() == submitted.len()
+        && expected
+            .bytes()
+            .zip(submitted.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "this form is out of date or came from another site; reload the page and try again"
+                .into(),
+        ))
     }
 }
 
@@ -92,36 +118,14 @@ impl FromRequestParts<AppState> for AgentSession {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let to_sign_in = || {
-            let here = parts
-                .uri
-                .path_and_query()
-                .map_or("/agent", |p| p.as_str())
-                .to_owned();
-            let next = if parts.method == axum::http::Method::GET {
-                here
-            } else {
-                "/agent".to_owned()
-            };
-            Redirect::to(&format!(
-                "/agent/sign-in?next={}",
-                super::render::query_escape(&next)
-            ))
-            .into_response()
-        };
-        let jar = CookieJar::from_headers(&parts.headers);
-        let Some(token) = jar
-            .get(AGENT_COOKIE)
-            .map(|c| c.value().to_owned())
-            .filter(|t| !t.is_empty())
-        else {
-            return Err(to_sign_in());
+        let Some(token) = session_token(parts, AGENT_COOKIE) else {
+            return Err(to_sign_in(parts, "/agent/sign-in", "/agent"));
         };
         match state.authenticate(&token).await {
             Ok(Principal::Agent(agent)) => Ok(AgentSession { agent, token }),
             Err(err @ Error::Internal(_)) => Err(PageError(err).into_response()),
             // A portal user's token, an expired or revoked one, a disabled agent.
-            _ => Err(to_sign_in()),
+            _ => Err(to_sign_in(parts, "/agent/sign-in", "/agent")),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::render::Form;
 use super::render::{PageError, flash, page, redirect_with_flash, refusal_text};
-use super::session::{AgentSession, SecureCookies, cleared_cookie, session_cookie};
+use super::session::{AGENT_COOKIE, AgentSession, SecureCookies, cleared_cookie, session_cookie};
 use crate::AppState;
 use crate::extract::ClientAddress;
 use askama::Template;
@@ -72,7 +72,7 @@ pub async fn submit(
         .await
     {
         Ok(issued) => (
-            jar.add(session_cookie(issued.token, secure)),
+            jar.add(session_cookie(AGENT_COOKIE, issued.token, secure)),
             Redirect::to(&next),
         )
             .into_response(),
@@ -112,7 +112,7 @@ pub async fn sign_out(
         return PageError(err).into_response();
     }
     redirect_with_flash(
-        jar.remove(cleared_cookie()),
+        jar.remove(cleared_cookie(AGENT_COOKIE)),
         "/agent/sign-in",
         "You are signed out.",
     )

@@ -413,3 +413,92 @@ async fn an_agent_adds_a_domain_applies_the_matches_and_makes_a_manager_in_the_b
     stage.save_screenshot("profile-phone").await;
     stage.close().await;
 }
+
+/// A portal user with a password, placed in `organization`.
+async fn portal_user(
+    stage: &Stage,
+    name: &str,
+    email: &str,
+    organization: orgdesk_app::core::OrganizationId,
+    manager: bool,
+) -> orgdesk_app::core::model::User {
+    stage
+        .app
+        .create_user(
+            &setup(),
+            orgdesk_app::NewUser {
+                name: name.into(),
+                email: email.into(),
+                password: Some(format!("{name}'s password")),
+                organization_id: Some(organization),
+                manager,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+}
+
+async fn portal_sign_in(stage: &Stage, name: &str, email: &str) {
+    stage.goto("/portal/sign-in").await;
+    stage.fill("#email", email).await;
+    stage.fill("#password", &format!("{name}'s password")).await;
+    stage.click("button[type=submit]").await;
+    stage.wait_for_text("h1", "My tickets").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_portal_a_manager_searches_the_organizations_tickets_and_a_colleague_cannot() {
+    let Some(stage) = Stage::start("portal").await else {
+        return;
+    };
+    let acme = stage.organization("Acme", None).await;
+    portal_user(&stage, "Mia", "mia@acme.example", acme, true).await;
+    let jane = portal_user(&stage, "Jane", "jane@acme.example", acme, false).await;
+    for (subject, body) in [
+        ("Printer jammed on floor 2", "Tray 2 again."),
+        ("VPN drops every hour", "Since Monday."),
+        ("New laptop for Sam", "Starts on the 1st."),
+    ] {
+        stage
+            .app
+            .portal_create_ticket(&jane, subject, body)
+            .await
+            .unwrap();
+    }
+
+    portal_sign_in(&stage, "Mia", "mia@acme.example").await;
+    stage.wait_for_text(".who", "Acme").await;
+    stage
+        .click("a[href='/portal/organization-tickets']")
+        .await;
+    stage.wait_for_text("h1", "Organization tickets").await;
+    stage.wait_for_text("table", "VPN drops every hour").await;
+    stage.save_screenshot("portal-tickets").await;
+    stage.fill("#q", "printer").await;
+    stage.click("form[role=search] button").await;
+    stage
+        .wait_for_text("table", "Printer jammed on floor 2")
+        .await;
+    let rows = stage
+        .browser
+        .find_all(Locator::Css("tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "only the printer ticket matches");
+    stage.click(".who button").await;
+    stage.wait_for_text(".flash", "You are signed out.").await;
+
+    portal_sign_in(&stage, "Jane", "jane@acme.example").await;
+    let links = stage
+        .browser
+        .find_all(Locator::Css("a[href='/portal/organization-tickets']"))
+        .await
+        .unwrap();
+    assert!(links.is_empty(), "no Organization tickets link for Jane");
+    stage.goto("/portal/organization-tickets?q=printer").await;
+    stage.wait_for_text("h1", "Not available").await;
+    let page = stage.browser.source().await.unwrap();
+    assert!(!page.contains("Printer jammed"));
+    stage.close().await;
+}

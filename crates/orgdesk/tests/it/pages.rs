@@ -2,6 +2,7 @@
 //! cookie, as a browser without JavaScript uses them.
 
 mod organizations;
+mod portal;
 mod profile;
 mod profile_actions;
 mod sign_in;
@@ -31,6 +32,19 @@ impl<'a> Browser<'a> {
             .post_form(
                 "/agent/sign-in",
                 &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)],
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
+        browser
+    }
+
+    /// A browser signed in to the portal as the user with this email and password.
+    pub async fn in_portal(t: &'a TestApp, email: &str, password: &str) -> Self {
+        let mut browser = Browser::new(t);
+        let response = browser
+            .post_form(
+                "/portal/sign-in",
+                &[("email", email), ("password", password)],
             )
             .await;
         assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
