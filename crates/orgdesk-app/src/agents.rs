@@ -34,6 +34,9 @@ pub struct AgentChanges {
 
 /// Only admins manage agents; `None` is the command line, run by whoever holds the
 /// server and its database.
+/// How many agents [`App::agent_roster`] holds: more than any team this serves.
+pub const AGENT_ROSTER_SIZE: u64 = 500;
+
 fn require_admin_or_console(by: Option<&Agent>, action: &str) -> Result<()> {
     match by {
         Some(by) => require_admin(by, action),
@@ -94,6 +97,13 @@ impl App {
         Ok(crate::cursor::page(agents, limit, "agents", |agent| {
             agent.id.0.to_string()
         }))
+    }
+
+    /// The team as any agent sees it (names on tickets, the assignee menu): the first
+    /// [`AGENT_ROSTER_SIZE`] agents in the order they were added, disabled ones included
+    /// (their past work still names them).
+    pub async fn agent_roster(&self) -> Result<Vec<Agent>> {
+        Ok(agents::list(self.store.reader(), 0, AGENT_ROSTER_SIZE).await?)
     }
 
     /// The agent with this email address (any letter case), for the command line.

@@ -287,6 +287,15 @@ impl App {
             .ok_or_else(|| Error::not_found(Entity::Organization, id))
     }
 
+    /// The organization with exactly this name (names are unique in any letter case).
+    pub async fn find_organization_by_name(&self, name: &str) -> Result<Option<Organization>> {
+        let reader = self.store.reader();
+        match orgs::find_head_by_name_key(reader, &orgdesk_core::text::name_key(name)).await? {
+            Some(head) => Ok(orgs::find(reader, OrganizationId(head.id)).await?),
+            None => Ok(None),
+        }
+    }
+
     /// Organizations in name order, narrowed by a name prefix (`q`), a parent or a domain.
     pub async fn list_organizations(
         &self,

@@ -79,6 +79,8 @@ pub struct TicketQuery {
     pub status: Option<String>,
     pub requester_id: Option<i64>,
     pub assignee_id: Option<i64>,
+    /// Tickets recorded against this organization (not its subsidiaries).
+    pub organization_id: Option<i64>,
     pub q: Option<String>,
 }
 
@@ -618,6 +620,9 @@ impl App {
             status: optional_status(query.status.as_deref())?,
             requester: query.requester_id.map(UserId),
             assignee: query.assignee_id.map(AgentId),
+            organization: query
+                .organization_id
+                .map(|id| OrganizationScope::Only(OrganizationId(id))),
             search: search_filter(query.q.as_deref(), SearchScope::Everything)?,
             ..TicketFilter::default()
         };

@@ -79,6 +79,22 @@ impl App {
         }
     }
 
+    /// The user with this email address (any letter case), if there is one.
+    pub async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let email = EmailAddress::parse(email)?;
+        let reader = self.store.reader();
+        match users::find_id_by_email_key(reader, email.key()).await? {
+            Some(id) => Ok(users::find(reader, id).await?),
+            None => Ok(None),
+        }
+    }
+
+    /// The users with these ids (a ticket's CCs, say), in the order asked; ids that are
+    /// not users are left out.
+    pub async fn users_by_ids(&self, ids: &[UserId]) -> Result<Vec<User>> {
+        Ok(users::get_many(self.store.reader(), ids).await?)
+    }
+
     pub async fn get_user(&self, id: UserId) -> Result<User> {
         self.require_user(self.store.reader(), id).await
     }

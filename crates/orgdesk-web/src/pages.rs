@@ -3,6 +3,8 @@
 //! the app's own small script only enhances them. Every page is sent with a strict
 //! Content-Security-Policy: only this server's scripts and styles, no inline script.
 
+mod admin_agents;
+mod admin_usergroups;
 mod assets;
 mod history;
 mod organizations;
@@ -10,9 +12,13 @@ mod portal;
 mod profile;
 mod profile_actions;
 mod render;
+mod search;
 mod session;
 mod sign_in;
+mod ticket;
+mod tickets;
 mod time_text;
+mod users;
 
 pub use session::SecureCookies;
 
@@ -103,6 +109,48 @@ pub fn router() -> Router<AppState> {
             "/agent/organizations/{id}/usergroups/{group}/unlink",
             post(profile_actions::unlink_usergroup),
         )
+        .route("/agent/tickets", get(tickets::list).post(tickets::create))
+        .route("/agent/tickets/new", get(tickets::new_ticket))
+        .route("/agent/tickets/{id}", get(ticket::show))
+        .route("/agent/tickets/{id}/edit", post(ticket::edit))
+        .route("/agent/tickets/{id}/messages", post(ticket::add_message))
+        .route("/agent/tickets/{id}/ccs", post(ticket::add_cc))
+        .route(
+            "/agent/tickets/{id}/ccs/{user}/remove",
+            post(ticket::remove_cc),
+        )
+        .route("/agent/users", get(users::directory).post(users::create))
+        .route("/agent/users/{id}", get(users::profile))
+        .route(
+            "/agent/admin",
+            get(|| async { Redirect::to("/agent/admin/usergroups") }),
+        )
+        .route(
+            "/agent/admin/usergroups",
+            get(admin_usergroups::list).post(admin_usergroups::create),
+        )
+        .route("/agent/admin/usergroups/{id}", get(admin_usergroups::show))
+        .route(
+            "/agent/admin/usergroups/{id}/edit",
+            post(admin_usergroups::edit),
+        )
+        .route(
+            "/agent/admin/usergroups/{id}/members",
+            post(admin_usergroups::add_member),
+        )
+        .route(
+            "/agent/admin/usergroups/{id}/members/{user}/remove",
+            post(admin_usergroups::remove_member),
+        )
+        .route(
+            "/agent/admin/agents",
+            get(admin_agents::list).post(admin_agents::create),
+        )
+        .route(
+            "/agent/admin/agents/{id}/switch",
+            post(admin_agents::switch),
+        )
+        .route("/agent/search", get(search::search))
         .route("/agent/{*rest}", get(render::not_found))
         .merge(portal::router())
         .route("/assets/{*path}", get(assets::serve))

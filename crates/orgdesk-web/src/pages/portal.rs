@@ -16,7 +16,10 @@ use axum::routing::{get, post};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/portal", get(|| async { Redirect::to("/portal/tickets") }))
-        .route("/portal/", get(|| async { Redirect::to("/portal/tickets") }))
+        .route(
+            "/portal/",
+            get(|| async { Redirect::to("/portal/tickets") }),
+        )
         .route(
             "/portal/sign-in",
             get(account::sign_in_form).post(account::sign_in),

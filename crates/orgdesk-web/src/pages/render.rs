@@ -19,9 +19,13 @@ const FLASH_COOKIE: &str = "orgdesk_flash";
 /// section of the navigation, and a message carried over a redirect.
 pub struct Chrome {
     pub agent_name: String,
+    /// Admins see the Admin section.
+    pub admin: bool,
     pub csrf: String,
     pub section: &'static str,
     pub flash: Option<String>,
+    /// What the header's search box holds (the search page shows its words).
+    pub search: String,
 }
 
 impl Chrome {
@@ -29,9 +33,19 @@ impl Chrome {
     pub fn new(session: &AgentSession, section: &'static str, jar: &CookieJar) -> Self {
         Chrome {
             agent_name: session.agent.name.clone(),
+            admin: session.agent.admin,
             csrf: session.csrf(),
             section,
             flash: flash(jar),
+            search: String::new(),
+        }
+    }
+
+    /// The chrome with `words` in the header's search box.
+    pub fn with_search(self, words: &str) -> Self {
+        Chrome {
+            search: words.to_owned(),
+            ..self
         }
     }
 }
@@ -118,7 +132,9 @@ pub fn error_page(err: Error, back: &'static str, back_label: &'static str) -> R
     let (status, title) = match &err {
         Error::NotFound { .. } => (StatusCode::NOT_FOUND, "Not found"),
         Error::Forbidden(_) => (StatusCode::FORBIDDEN, "Not available"),
-        Error::VersionConflict { .. } => (StatusCode::PRECONDITION_FAILED, "Changed by someone else"),
+        Error::VersionConflict { .. } => {
+            (StatusCode::PRECONDITION_FAILED, "Changed by someone else")
+        }
         Error::Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Not accepted"),
         Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong"),
         Error::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),

@@ -88,6 +88,17 @@ impl AgentSession {
     pub fn require_csrf(&self, submitted: &str) -> Result<(), PageError> {
         check_csrf(&self.token, submitted).map_err(PageError)
     }
+
+    /// Refuses (403) an agent who is not an admin.
+    pub fn require_admin(&self) -> Result<(), PageError> {
+        if self.agent.admin {
+            Ok(())
+        } else {
+            Err(PageError(Error::Forbidden(
+                "only admins can manage usergroups and agents".into(),
+            )))
+        }
+    }
 }
 
 /// Refuses (403) a form that did not come from a page rendered for the session whose

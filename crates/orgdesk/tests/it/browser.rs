@@ -469,9 +469,7 @@ async fn in_the_portal_a_manager_searches_the_organizations_tickets_and_a_collea
 
     portal_sign_in(&stage, "Mia", "mia@acme.example").await;
     stage.wait_for_text(".who", "Acme").await;
-    stage
-        .click("a[href='/portal/organization-tickets']")
-        .await;
+    stage.click("a[href='/portal/organization-tickets']").await;
     stage.wait_for_text("h1", "Organization tickets").await;
     stage.wait_for_text("table", "VPN drops every hour").await;
     stage.save_screenshot("portal-tickets").await;

@@ -1,11 +1,15 @@
 //! The agent app's pages, through the real router: plain HTML forms with a session
 //! cookie, as a browser without JavaScript uses them.
 
+mod admin;
 mod organizations;
 mod portal;
 mod profile;
 mod profile_actions;
+mod search;
 mod sign_in;
+mod tickets;
+mod users;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};

@@ -196,6 +196,9 @@ pub struct TicketListQuery {
     pub status: Option<String>,
     pub requester_id: Option<i64>,
     pub assignee_id: Option<i64>,
+    /// Tickets recorded against this organization (without its subsidiaries; see
+    /// `/organizations/{id}/tickets` for those).
+    pub organization_id: Option<i64>,
     /// Words that must all appear in the subject, replies or internal notes.
     pub q: Option<String>,
     /// Page size, 1–500 (default 50).
@@ -221,6 +224,7 @@ async fn list_tickets(
         status: query.status,
         requester_id: query.requester_id,
         assignee_id: query.assignee_id,
+        organization_id: query.organization_id,
         q: query.q,
     };
     Ok(axum::Json(app.list_tickets(&filter, &page).await?.into()))

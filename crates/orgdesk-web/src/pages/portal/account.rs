@@ -80,7 +80,10 @@ pub async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> Response {
     let next = safe_next(form.next.as_deref());
-    match app.issue_user_token(&form.email, &form.password, from).await {
+    match app
+        .issue_user_token(&form.email, &form.password, from)
+        .await
+    {
         Ok(issued) => (
             jar.add(session_cookie(PORTAL_COOKIE, issued.token, secure)),
             Redirect::to(&next),
@@ -163,7 +166,10 @@ pub async fn register(
         ),
         None => format!("Welcome, {}. Your account is ready.", registered.name),
     };
-    match app.issue_user_token(&form.email, &form.password, from).await {
+    match app
+        .issue_user_token(&form.email, &form.password, from)
+        .await
+    {
         Ok(issued) => redirect_with_flash(
             jar.add(session_cookie(PORTAL_COOKIE, issued.token, secure)),
             "/portal/tickets",

@@ -494,3 +494,32 @@ async fn a_department_id_is_refused_until_departments_exist() {
     assert_eq!(patched.body["error"]["field"], "department_id");
     assert_eq!(t.get(&path).await.body["version"], 1, "nothing changed");
 }
+
+#[tokio::test]
+async fn the_ticket_list_narrows_to_one_organization_without_its_subsidiaries() {
+    let t = TestApp::start().await;
+    let acme = t.org("Acme", None).await;
+    let labs = t.org("Acme Labs", Some(acme)).await;
+    let ann = user_in(&t, "Ann", "ann@acme.test", Some(acme)).await;
+    let lea = user_in(&t, "Lea", "lea@labs.test", Some(labs)).await;
+    let bo = user_in(&t, "Bo", "bo@example.org", None).await;
+    for (requester, subject) in [(ann, "Acme's"), (lea, "Labs'"), (bo, "Nobody's")] {
+        ticket(
+            &t,
+            json!({"requester_id": requester, "subject": subject, "body": "b"}),
+        )
+        .await;
+    }
+    assert_eq!(
+        t.get(&format!("/api/v1/tickets?organization_id={acme}"))
+            .await
+            .strings("subject"),
+        ["Acme's"]
+    );
+    assert_eq!(
+        t.get(&format!("/api/v1/tickets?organization_id={labs}&q=labs"))
+            .await
+            .strings("subject"),
+        ["Labs'"]
+    );
+}

@@ -70,7 +70,11 @@ async fn a_refused_registration_keeps_what_was_typed_and_marks_the_field() {
     let refused = browser
         .post_form(
             "/portal/register",
-            &[("name", "Ann"), ("email", "ann@acme.com"), ("password", "short")],
+            &[
+                ("name", "Ann"),
+                ("email", "ann@acme.com"),
+                ("password", "short"),
+            ],
         )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -82,24 +86,35 @@ async fn a_refused_registration_keeps_what_was_typed_and_marks_the_field() {
     let taken = browser
         .post_form(
             "/portal/register",
-            &[("name", "Bo"), ("email", "BO@acme.com"), ("password", "long enough")],
+            &[
+                ("name", "Bo"),
+                ("email", "BO@acme.com"),
+                ("password", "long enough"),
+            ],
         )
         .await;
     assert_eq!(taken.status, StatusCode::CONFLICT);
     assert!(html(&taken).contains("already exists"));
-    assert!(html(&taken).contains(r#"autocomplete="email" required value="BO@acme.com" aria-invalid="true""#));
+    assert!(
+        html(&taken)
+            .contains(r#"autocomplete="email" required value="BO@acme.com" aria-invalid="true""#)
+    );
 }
 
 #[tokio::test]
 async fn a_user_opens_a_ticket_reads_the_replies_and_answers_but_never_sees_internal_notes() {
     let t = TestApp::start().await;
-    t.portal_user("Ann", "ann@example.org", "ann password").await;
+    t.portal_user("Ann", "ann@example.org", "ann password")
+        .await;
     let mut ann = Browser::in_portal(&t, "ann@example.org", "ann password").await;
     let ticket = open_ticket(&mut ann, "Printer <b>jammed</b>", "Tray 2\nagain.").await;
     let page = ann.get(&format!("/portal/tickets/{ticket}")).await;
     let text = html(&page);
     assert!(text.contains("Your request was sent."));
-    assert!(text.contains("Printer &#60;b&#62;jammed&#60;/b&#62;"), "{text}");
+    assert!(
+        text.contains("Printer &#60;b&#62;jammed&#60;/b&#62;"),
+        "{text}"
+    );
     assert!(text.contains("Tray 2\nagain."));
     assert!(text.contains("Received"));
 
@@ -143,7 +158,8 @@ async fn a_user_opens_a_ticket_reads_the_replies_and_answers_but_never_sees_inte
 #[tokio::test]
 async fn an_empty_reply_is_refused_with_the_thread_shown_again_and_closed_tickets_take_none() {
     let t = TestApp::start().await;
-    t.portal_user("Ann", "ann@example.org", "ann password").await;
+    t.portal_user("Ann", "ann@example.org", "ann password")
+        .await;
     let mut ann = Browser::in_portal(&t, "ann@example.org", "ann password").await;
     let ticket = open_ticket(&mut ann, "Printer", "Tray 2.").await;
     let page = ann.get(&format!("/portal/tickets/{ticket}")).await;
@@ -181,7 +197,8 @@ async fn an_empty_reply_is_refused_with_the_thread_shown_again_and_closed_ticket
 #[tokio::test]
 async fn another_persons_ticket_is_not_found_exactly_like_a_missing_one() {
     let t = TestApp::start().await;
-    t.portal_user("Ann", "ann@example.org", "ann password").await;
+    t.portal_user("Ann", "ann@example.org", "ann password")
+        .await;
     t.portal_user("Bo", "bo@example.org", "bo password").await;
     let mut ann = Browser::in_portal(&t, "ann@example.org", "ann password").await;
     let ticket = open_ticket(&mut ann, "Private", "Only mine.").await;
@@ -211,7 +228,8 @@ async fn a_manager_searches_the_organizations_tickets_while_a_colleague_is_told_
     let acme = t
         .organization(json!({"name": "Acme", "domains": ["acme.com"]}))
         .await;
-    t.portal_user("Jane", "jane@acme.com", "jane password").await;
+    t.portal_user("Jane", "jane@acme.com", "jane password")
+        .await;
     let (mia, _) = t.portal_user("Mia", "mia@acme.com", "mia password").await;
     make_manager(&t, acme, mia["id"].as_i64().unwrap()).await;
     let mut jane = Browser::in_portal(&t, "jane@acme.com", "jane password").await;
@@ -248,7 +266,8 @@ async fn a_manager_chooses_to_be_copied_on_every_new_ticket_and_others_cannot() 
     let acme = t
         .organization(json!({"name": "Acme", "domains": ["acme.com"]}))
         .await;
-    t.portal_user("Jane", "jane@acme.com", "jane password").await;
+    t.portal_user("Jane", "jane@acme.com", "jane password")
+        .await;
     let (mia, _) = t.portal_user("Mia", "mia@acme.com", "mia password").await;
     make_manager(&t, acme, mia["id"].as_i64().unwrap()).await;
     let mut mia = Browser::in_portal(&t, "mia@acme.com", "mia password").await;
@@ -276,7 +295,10 @@ async fn a_manager_chooses_to_be_copied_on_every_new_ticket_and_others_cannot() 
         "Mia is copied"
     );
     let replied = mia.get(&format!("/portal/tickets/{ticket}")).await;
-    assert!(html(&replied).contains("Send reply"), "a CC'd manager takes part");
+    assert!(
+        html(&replied).contains("Send reply"),
+        "a CC'd manager takes part"
+    );
 
     let profile = jane.get("/portal/profile").await;
     assert!(!html(&profile).contains("CC me on every new ticket"));
@@ -297,7 +319,8 @@ async fn a_manager_chooses_to_be_copied_on_every_new_ticket_and_others_cannot() 
 #[tokio::test]
 async fn a_new_password_needs_the_current_one() {
     let t = TestApp::start().await;
-    t.portal_user("Ann", "ann@example.org", "ann password").await;
+    t.portal_user("Ann", "ann@example.org", "ann password")
+        .await;
     let mut ann = Browser::in_portal(&t, "ann@example.org", "ann password").await;
     let profile = ann.get("/portal/profile").await;
     let refused = ann
@@ -332,7 +355,8 @@ async fn a_new_password_needs_the_current_one() {
 #[tokio::test]
 async fn signing_out_ends_the_session_on_the_server_and_forms_need_the_pages_token() {
     let t = TestApp::start().await;
-    t.portal_user("Ann", "ann@example.org", "ann password").await;
+    t.portal_user("Ann", "ann@example.org", "ann password")
+        .await;
     let mut ann = Browser::in_portal(&t, "ann@example.org", "ann password").await;
     let page = ann.get("/portal/tickets/new").await;
     let forged = ann
@@ -353,13 +377,18 @@ async fn signing_out_ends_the_session_on_the_server_and_forms_need_the_pages_tok
     assert_eq!(location(&after), "/portal/sign-in?next=%2Fportal%2Ftickets");
     ann.cookies = stolen;
     let replayed = ann.get("/portal/tickets").await;
-    assert_eq!(replayed.status, StatusCode::SEE_OTHER, "the token is revoked");
+    assert_eq!(
+        replayed.status,
+        StatusCode::SEE_OTHER,
+        "the token is revoked"
+    );
 }
 
 #[tokio::test]
 async fn an_agents_session_does_not_open_the_portal_nor_a_users_the_agent_app() {
     let t = TestApp::start().await;
-    t.portal_user("Ann", "ann@example.org", "ann password").await;
+    t.portal_user("Ann", "ann@example.org", "ann password")
+        .await;
     let mut agent = Browser::signed_in(&t).await;
     let portal = agent.get("/portal/tickets").await;
     assert_eq!(portal.status, StatusCode::SEE_OTHER);
