@@ -17,10 +17,10 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
-  // Add-child suggestions while typing: valid organizations to pick, invalid ones greyed
-  // out with the reason, and "create «name»" when no organization has that name.
+  // Suggestions while typing (add a child, add a member): valid choices to pick as the
+  // form's buttons, invalid ones greyed out with the reason.
   for (const form of document.querySelectorAll("form[data-candidates]")) {
-    const input = form.querySelector('input[name="name"]');
+    const input = form.querySelector("input[data-suggest]");
     const list = form.querySelector(".suggestions");
     let timer = null;
     input.addEventListener("input", () => {

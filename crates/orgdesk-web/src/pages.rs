@@ -3,6 +3,7 @@
 //! the app's own small script only enhances them. Every page is sent with a strict
 //! Content-Security-Policy: only this server's scripts and styles, no inline script.
 
+mod add_member;
 mod admin_agents;
 mod admin_usergroups;
 mod assets;
@@ -11,6 +12,7 @@ mod organizations;
 mod portal;
 mod profile;
 mod profile_actions;
+mod profile_lists;
 mod render;
 mod search;
 mod session;
@@ -78,6 +80,10 @@ pub fn router() -> Router<AppState> {
             post(profile_actions::add_contact),
         )
         .route(
+            "/agent/organizations/{id}/contacts/{index}/edit",
+            post(profile_actions::edit_contact),
+        )
+        .route(
             "/agent/organizations/{id}/contacts/{index}/remove",
             post(profile_actions::remove_contact),
         )
@@ -88,6 +94,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/agent/organizations/{id}/child-candidates",
             get(profile_actions::child_candidates),
+        )
+        .route(
+            "/agent/organizations/{id}/members",
+            post(add_member::add_member),
+        )
+        .route(
+            "/agent/organizations/{id}/member-candidates",
+            get(add_member::member_candidates),
         )
         .route(
             "/agent/organizations/{id}/members/{user}/manager",

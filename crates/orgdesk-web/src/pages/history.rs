@@ -1,4 +1,6 @@
-//! The organization's History tab: the change log, newest first, in words, paged.
+//! The organization's History tab: the change log (who changed what, old → new) or the
+//! activity stream (the same, plus members' new tickets and usergroup changes), newest
+//! first, in words, paged.
 
 use super::render::{Chrome, PageError, page, query_escape};
 use super::session::AgentSession;
@@ -21,7 +23,9 @@ struct EventRow {
     at_text: String,
     actor: String,
     action: String,
-    user: Option<String>,
+    user: Option<(i64, String)>,
+    /// A ticket the event is about: (id, subject).
+    ticket: Option<(i64, String)>,
     changes: Vec<String>,
 }
 
@@ -32,6 +36,7 @@ struct HistoryPage {
     id: i64,
     name: String,
     deleted: bool,
+    activity: bool,
     events: Vec<EventRow>,
     next_page: Option<String>,
 }
@@ -39,6 +44,33 @@ struct HistoryPage {
 #[derive(Deserialize)]
 pub struct HistoryQuery {
     cursor: Option<String>,
+    /// `activity` for the activity stream; anything else shows the change log.
+    #[serde(default)]
+    view: String,
+}
+
+/// What an event did, as a person says it after the actor's name.
+fn action_words(action: &str) -> String {
+    match action {
+        "created" => "created the organization",
+        "updated" => "changed the organization",
+        "deleted" => "deleted the organization",
+        "member_added" => "added a member",
+        "member_removed" => "removed a member",
+        "member_updated" => "changed a member",
+        "child_added" => "added a child organization",
+        "child_removed" => "removed a child organization",
+        "parent_deleted" => "deleted the parent organization",
+        "domain_added" => "added an email domain",
+        "domain_removed" => "removed an email domain",
+        "usergroup_linked" => "linked a usergroup",
+        "usergroup_unlinked" => "unlinked a usergroup",
+        "usergroup_member_added" => "added a member to a usergroup",
+        "usergroup_member_removed" => "removed a member from a usergroup",
+        "ticket_created" => "opened a ticket",
+        other => return other.replace('_', " "),
+    }
+    .to_owned()
 }
 
 /// A value of a change as a person reads it.
@@ -64,13 +96,27 @@ fn change_text(change: &Change) -> String {
 }
 
 fn row(event: OrganizationEvent) -> EventRow {
+    // A new ticket's event holds its number and subject: shown as a link, not as changes.
+    let ticket = (event.action == "ticket_created")
+        .then(|| {
+            let field = |name: &str| event.changes.iter().find(|c| c.field == name);
+            let id = field("ticket")?.new.as_i64()?;
+            let subject = field("subject")?.new.as_str()?.to_owned();
+            Some((id, subject))
+        })
+        .flatten();
     EventRow {
         at_iso: iso_time(event.at),
         at_text: human_time(event.at),
         actor: event.actor.name().to_owned(),
-        action: event.action.replace('_', " "),
-        user: event.user.map(|u| u.name),
-        changes: event.changes.iter().map(change_text).collect(),
+        action: action_words(&event.action),
+        user: event.user.map(|u| (u.id.0, u.name)),
+        changes: if ticket.is_some() {
+            Vec::new()
+        } else {
+            event.changes.iter().map(change_text).collect()
+        },
+        ticket,
     }
 }
 
@@ -86,9 +132,14 @@ pub async fn show(
         limit: Some(PAGE_SIZE as i64),
         cursor: query.cursor,
     };
-    let history = app
+    let mut history = app
         .organization_history_for(&session.agent, id, &request)
         .await?;
+    // The activity stream is of organizations that exist; a deleted one keeps its log.
+    let activity = query.view == "activity" && !history.deleted;
+    if activity {
+        history.events = app.organization_activity(id, &request).await?;
+    }
     let name = if history.deleted {
         "Deleted organization".to_owned()
     } else {
@@ -99,10 +150,12 @@ pub async fn show(
         id: id.0,
         name,
         deleted: history.deleted,
+        activity,
         next_page: history.events.next_cursor.map(|cursor| {
             format!(
-                "/agent/organizations/{}/history?cursor={}",
+                "/agent/organizations/{}/history?{}cursor={}",
                 id.0,
+                if activity { "view=activity&" } else { "" },
                 query_escape(&cursor)
             )
         }),

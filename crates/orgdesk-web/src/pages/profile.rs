@@ -3,24 +3,24 @@
 //! are first pages. The name and summary are edited in place; the version read travels
 //! with the form, so a change someone made meanwhile is explained, never overwritten.
 
+use super::profile_lists::{Pager, ProfileQuery, Section, TicketRow, tickets_section};
 use super::render::Form;
 use super::render::{Chrome, PageError, page, redirect_with_flash, refusal_text};
 use super::session::AgentSession;
+use super::tickets::{Choice, status_choices};
 use super::time_text::{human_time, iso_time};
 use crate::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::extract::Query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use orgdesk_app::core::model::Organization;
 use orgdesk_app::core::{Error, OrganizationId};
-use orgdesk_app::{OrganizationChanges, OrganizationTicketQuery, PageRequest};
+use orgdesk_app::{OrganizationChanges, PageRequest};
 use serde::Deserialize;
-
-/// Rows of each list shown on the profile; the lists' own pages show more.
-const SECTION_ROWS: u64 = 20;
 
 pub struct OrgView {
     id: i64,
@@ -55,14 +55,6 @@ struct MemberRow {
     manager: bool,
 }
 
-struct TicketRow {
-    id: i64,
-    subject: String,
-    requester: String,
-    status: &'static str,
-    status_text: String,
-}
-
 /// The field an in-place edit saves.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum EditedField {
@@ -93,14 +85,22 @@ struct ProfilePage {
     org: OrgView,
     ancestors: Vec<Link>,
     children: Vec<Link>,
-    more_children: bool,
+    children_pager: Pager,
     members: Vec<MemberRow>,
-    more_members: bool,
+    members_pager: Pager,
+    /// The lists' filters and cursors, as the address carries them.
+    query: ProfileQuery,
+    managers_address: String,
+    all_members_address: String,
+    statuses: Vec<Choice>,
     usergroups: Vec<Link>,
     /// Usergroups that could be linked (the first 500 by id; admins link them).
     linkable_usergroups: Vec<Link>,
     tickets: Vec<TicketRow>,
-    more_tickets: bool,
+    tickets_pager: Pager,
+    tickets_error: Option<String>,
+    member_typed: String,
+    member_error: Option<String>,
     /// What the name and summary boxes show: the stored text, or what the agent typed
     /// when it was refused.
     name_typed: String,
@@ -177,6 +177,8 @@ pub(super) struct Refusal {
     /// (kind, label, value) of a refused new contact detail.
     pub contact_typed: Option<(String, String, String)>,
     pub contact_error: Option<String>,
+    pub member_typed: Option<String>,
+    pub member_error: Option<String>,
 }
 
 /// The profile again after a refusal, with the status the refusal calls for.
@@ -193,7 +195,7 @@ pub(super) async fn refused_profile(
         Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::CONFLICT,
     };
-    let profile = profile_page(app, session, jar, id, refusal).await?;
+    let profile = profile_page(app, session, jar, id, &ProfileQuery::default(), refusal).await?;
     Ok((status, profile).into_response())
 }
 
@@ -202,16 +204,29 @@ async fn profile_page(
     session: &AgentSession,
     jar: &CookieJar,
     id: OrganizationId,
+    query: &ProfileQuery,
     refusal: Refusal,
 ) -> Result<ProfilePage, PageError> {
     let org = app.get_organization(id).await?;
-    let first = PageRequest::first(SECTION_ROWS);
     let ancestors = app.list_ancestors(id, &PageRequest::first(500)).await?;
-    let children = app.list_children(id, &first).await?;
-    let members = app.list_members(id, None, &first).await?;
-    let tickets = app
-        .organization_tickets(id, &OrganizationTicketQuery::default(), &first)
+    let children = app
+        .list_children(id, &query.page(Section::Children))
         .await?;
+    let members = app
+        .list_members(
+            id,
+            query.managers_only().then_some(true),
+            &query.page(Section::Members),
+        )
+        .await?;
+    let tickets = tickets_section(app, &org, query).await?;
+    let filtered_members = |members: &str| {
+        ProfileQuery {
+            members: members.to_owned(),
+            ..query.clone()
+        }
+        .address(id.0, Section::Members, None)
+    };
     let usergroups = app.usergroups_by_ids(&org.usergroup_ids).await?;
     let linkable = app.list_usergroups(&PageRequest::first(500)).await?;
     let link = |o: &Organization| Link {
@@ -223,7 +238,12 @@ async fn profile_page(
         // Parent first in the API; the breadcrumb reads from the root down.
         ancestors: ancestors.items.iter().rev().map(link).collect(),
         children: children.items.iter().map(link).collect(),
-        more_children: children.next_cursor.is_some(),
+        children_pager: Pager::new(query, id.0, Section::Children, children.next_cursor.as_deref()),
+        members_pager: Pager::new(query, id.0, Section::Members, members.next_cursor.as_deref()),
+        managers_address: filtered_members("managers"),
+        all_members_address: filtered_members(""),
+        statuses: status_choices(),
+        query: query.clone(),
         members: members
             .items
             .into_iter()
@@ -235,7 +255,6 @@ async fn profile_page(
                 manager: user.manager,
             })
             .collect(),
-        more_members: members.next_cursor.is_some(),
         usergroups: usergroups
             .into_iter()
             .map(|g| Link {
@@ -252,18 +271,11 @@ async fn profile_page(
                 name: g.name,
             })
             .collect(),
-        tickets: tickets
-            .items
-            .into_iter()
-            .map(|ticket| TicketRow {
-                id: ticket.id.0,
-                subject: ticket.subject,
-                requester: ticket.requester.name,
-                status: ticket.status.as_str(),
-                status_text: ticket.status.as_str().replace('_', " "),
-            })
-            .collect(),
-        more_tickets: tickets.next_cursor.is_some(),
+        tickets: tickets.rows,
+        tickets_pager: tickets.pager,
+        tickets_error: tickets.error,
+        member_typed: refusal.member_typed.unwrap_or_default(),
+        member_error: refusal.member_error,
         name_typed: refusal.name_typed.unwrap_or_else(|| org.name.clone()),
         summary_typed: refusal
             .summary_typed
@@ -316,9 +328,17 @@ pub async fn show(
     session: AgentSession,
     jar: CookieJar,
     Path(id): Path<i64>,
+    Query(query): Query<ProfileQuery>,
 ) -> Result<Response, PageError> {
-    let profile =
-        profile_page(&app, &session, &jar, OrganizationId(id), Refusal::default()).await?;
+    let profile = profile_page(
+        &app,
+        &session,
+        &jar,
+        OrganizationId(id),
+        &query,
+        Refusal::default(),
+    )
+    .await?;
     Ok(page(jar, profile))
 }
 

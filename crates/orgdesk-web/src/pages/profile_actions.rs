@@ -679,3 +679,40 @@ pub async fn remove_contact(
     let id = OrganizationId(id);
     save_contacts(&app, &session, jar, id, form.version, change).await
 }
+
+#[derive(Deserialize)]
+pub struct EditContactForm {
+    csrf: String,
+    version: i64,
+    #[serde(default)]
+    label: String,
+    value: String,
+}
+
+/// Changes the label and value of the contact detail at `index` (edited in place).
+pub async fn edit_contact(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path((id, index)): Path<(i64, usize)>,
+    Form(form): Form<EditContactForm>,
+) -> Result<Response, PageError> {
+    session.require_csrf(&form.csrf)?;
+    let change = ContactChange {
+        edit: |contacts: &mut Vec<orgdesk_app::ContactInput>| {
+            let Some(contact) = contacts.get_mut(index) else {
+                return Err(Error::not_found(
+                    orgdesk_app::core::Entity::Route,
+                    "that contact detail",
+                ));
+            };
+            contact.label = Some(form.label.trim().to_owned()).filter(|l| !l.is_empty());
+            contact.value = form.value.clone();
+            Ok(())
+        },
+        done: "Contact detail saved for",
+        typed: None,
+    };
+    let id = OrganizationId(id);
+    save_contacts(&app, &session, jar, id, form.version, change).await
+}

@@ -6,6 +6,7 @@ mod organizations;
 mod portal;
 mod profile;
 mod profile_actions;
+mod profile_lists;
 mod search;
 mod sign_in;
 mod tickets;
