@@ -4,8 +4,8 @@
 use crate::history::{Record, UserRecord, members_moved, record, record_all, record_for_users};
 use crate::locking::{Lockable, lock};
 use crate::organizations::{associate_domain, check_domain_free, parse_owned_domain};
-use crate::{App, now_ms};
-use orgdesk_core::model::{Action, Actor, Change, User};
+use crate::{App, PageRequest, now_ms};
+use orgdesk_core::model::{Action, Actor, Change, Page, User};
 use orgdesk_core::{EmailDomain, Entity, Error, OrganizationId, Result, UserId};
 use orgdesk_store::domains::{self, MatchGroup};
 use orgdesk_store::{ConnectionTrait, organizations as orgs, users};
@@ -27,6 +27,15 @@ pub struct MatchedUsers {
     pub count: i64,
     /// The first [`MATCHES_SHOWN`] of them, in id order.
     pub users: Vec<User>,
+}
+
+/// The two groups of a domain's existing users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DomainMatchGroup {
+    /// Users with no organization.
+    Unaffiliated,
+    /// Users in another organization.
+    OtherOrganization,
 }
 
 #[derive(Debug, Clone)]
@@ -174,6 +183,35 @@ impl App {
 
     /// Brings the matching existing users into the organization, in one transaction of
     /// set-based statements. Returns how many users moved.
+    /// One group of the domain's existing users, a page at a time in id order (the
+    /// dialog's names beyond the first).
+    pub async fn domain_match_page(
+        &self,
+        organization: OrganizationId,
+        input: &str,
+        group: DomainMatchGroup,
+        page: &PageRequest,
+    ) -> Result<Page<User>> {
+        let reader = self.store.reader();
+        let domain = self
+            .require_owned_domain(reader, organization, input)
+            .await?;
+        let (stored, list) = match group {
+            DomainMatchGroup::Unaffiliated => (MatchGroup::Unaffiliated, "matches_unaffiliated"),
+            DomainMatchGroup::OtherOrganization => {
+                (MatchGroup::OtherOrganization, "matches_other_organization")
+            }
+        };
+        let limit = page.limit()?;
+        let after = page.id_position(list)?.unwrap_or(0);
+        let users =
+            domains::list_matches(reader, organization, domain.as_str(), stored, after, limit + 1)
+                .await?;
+        Ok(crate::cursor::page(users, limit, list, |user| {
+            user.id.0.to_string()
+        }))
+    }
+
     pub async fn apply_domain_matches(
         &self,
         actor: &Actor,

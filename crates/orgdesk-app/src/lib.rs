@@ -23,7 +23,7 @@ mod users;
 pub use agents::{AgentChanges, NewAgent};
 pub use auth::{IssuedToken, Principal};
 pub use cursor::PageRequest;
-pub use domains::{DomainAdded, DomainMatches, MatchedUsers};
+pub use domains::{DomainAdded, DomainMatchGroup, DomainMatches, MatchedUsers};
 pub use hierarchy::{ChildCandidate, ChildRef};
 pub use history::OrganizationHistory;
 pub use members::MembershipChanges;

@@ -16,6 +16,7 @@ use axum_extra::extract::CookieJar;
 use orgdesk_app::core::model::User;
 use orgdesk_app::core::{EmailDomain, Error, OrganizationId, UserId};
 use orgdesk_app::{ChildRef, MembershipChanges, PageRequest};
+use orgdesk_app::DomainMatchGroup;
 use serde::Deserialize;
 
 fn profile_address(id: OrganizationId) -> String {
@@ -89,25 +90,22 @@ pub async fn add_domain(
     }
 }
 
+/// One group of the dialog: how many users, and a page of their names.
 struct MatchGroup {
     count: i64,
     names: Vec<String>,
-    more: bool,
+    first: Option<String>,
+    next: Option<String>,
 }
 
-fn group(matched: orgdesk_app::MatchedUsers) -> MatchGroup {
-    let shown = matched.users.len() as i64;
-    MatchGroup {
-        count: matched.count,
-        more: matched.count > shown,
-        names: matched
-            .users
-            .into_iter()
-            .map(|user: User| match user.organization {
-                Some(organization) => format!("{} ({})", user.name, organization.name),
-                None => user.name,
-            })
-            .collect(),
+/// Names per page of each group in the matches dialog.
+const MATCHES_SHOWN: i64 = 50;
+
+/// A user of the dialog's lists, with the organization they are in now.
+fn matched_name(user: User) -> String {
+    match user.organization {
+        Some(organization) => format!("{} ({})", user.name, organization.name),
+        None => user.name,
     }
 }
 
@@ -122,25 +120,77 @@ struct MatchesPage {
     other_organization: MatchGroup,
 }
 
-/// The matches dialog (a page of its own, so it works without the script).
+#[derive(Deserialize, Default)]
+pub struct MatchesQuery {
+    /// Where each group's list of names is.
+    unaffiliated: Option<String>,
+    other_organization: Option<String>,
+}
+
+/// The matches dialog (a page of its own, so it works without the script). Each group
+/// lists its names a page at a time; the counts cover everyone.
 pub async fn matches(
     State(app): State<AppState>,
     session: AgentSession,
     jar: CookieJar,
     Path((id, domain)): Path<(i64, String)>,
+    Query(query): Query<MatchesQuery>,
 ) -> Result<Response, PageError> {
     let id = OrganizationId(id);
     let organization = app.get_organization(id).await?;
     let found = app.domain_matches(id, &domain).await?;
+    let domain = EmailDomain::parse(&domain)
+        .map(|d| d.as_str().to_owned())
+        .unwrap_or(domain);
+    let address = |unaffiliated: Option<&str>, other: Option<&str>| {
+        let mut parts = Vec::new();
+        if let Some(cursor) = unaffiliated {
+            parts.push(format!("unaffiliated={}", query_escape(cursor)));
+        }
+        if let Some(cursor) = other {
+            parts.push(format!("other_organization={}", query_escape(cursor)));
+        }
+        let base = format!("/agent/organizations/{}/domains/{domain}/matches", id.0);
+        if parts.is_empty() { base } else { format!("{base}?{}", parts.join("&")) }
+    };
+    let unaffiliated_cursor = query.unaffiliated.filter(|c| !c.is_empty());
+    let other_cursor = query.other_organization.filter(|c| !c.is_empty());
+    let mut groups = Vec::with_capacity(2);
+    for (group, count, cursor) in [
+        (DomainMatchGroup::Unaffiliated, found.unaffiliated.count, &unaffiliated_cursor),
+        (DomainMatchGroup::OtherOrganization, found.other_organization.count, &other_cursor),
+    ] {
+        let request = PageRequest {
+            limit: Some(MATCHES_SHOWN),
+            cursor: cursor.clone(),
+        };
+        let names = app.domain_match_page(id, &domain, group, &request).await?;
+        let next = names.next_cursor.as_deref().map(|next| match group {
+            DomainMatchGroup::Unaffiliated => address(Some(next), other_cursor.as_deref()),
+            DomainMatchGroup::OtherOrganization => {
+                address(unaffiliated_cursor.as_deref(), Some(next))
+            }
+        });
+        let first = cursor.is_some().then(|| match group {
+            DomainMatchGroup::Unaffiliated => address(None, other_cursor.as_deref()),
+            DomainMatchGroup::OtherOrganization => address(unaffiliated_cursor.as_deref(), None),
+        });
+        groups.push(MatchGroup {
+            count,
+            names: names.items.into_iter().map(matched_name).collect(),
+            first,
+            next,
+        });
+    }
+    let other_organization = groups.pop().expect("two groups");
+    let unaffiliated = groups.pop().expect("two groups");
     let dialog = MatchesPage {
         chrome: Chrome::new(&session, "organizations", &jar),
         id: id.0,
         name: organization.name,
-        domain: EmailDomain::parse(&domain)
-            .map(|d| d.as_str().to_owned())
-            .unwrap_or(domain),
-        unaffiliated: group(found.unaffiliated),
-        other_organization: group(found.other_organization),
+        domain,
+        unaffiliated,
+        other_organization,
     };
     Ok(page(jar, dialog))
 }

@@ -406,3 +406,34 @@ async fn contact_details_are_added_by_kind_and_removed_and_bad_ones_are_explaine
     let stored = t.get(&format!("/api/v1/organizations/{acme}")).await;
     assert_eq!(stored.body["contacts"], json!([]));
 }
+
+#[tokio::test]
+async fn the_matches_dialog_lists_names_fifty_at_a_time_with_the_counts_of_everyone() {
+    let t = TestApp::start().await;
+    let acme = t.org("Acme", None).await;
+    for n in 0..55 {
+        t.user(json!({"name": format!("User {n:02}"), "email": format!("u{n:02}@acme.com")}))
+            .await;
+    }
+    let mut browser = Browser::signed_in(&t).await;
+    let profile = browser.get(&format!("/agent/organizations/{acme}")).await;
+    let added = browser
+        .post_form(
+            &format!("/agent/organizations/{acme}/domains"),
+            &[("csrf", &csrf(&profile)), ("domain", "acme.com")],
+        )
+        .await;
+    let dialog = browser.follow(&added).await;
+    let text = html(&dialog);
+    assert!(text.contains("No organization (55)"));
+    assert!(text.contains("User 49") && !text.contains("User 50"));
+    let more = text
+        .split("href=\"")
+        .filter_map(|rest| rest.split('"').next())
+        .find(|link| link.contains("unaffiliated="))
+        .expect("a More names link")
+        .replace("&amp;", "&");
+    let rest = browser.get(&more).await;
+    assert!(html(&rest).contains("User 54") && !html(&rest).contains("User 49"));
+    assert!(html(&rest).contains("No organization (55)"));
+}
