@@ -204,9 +204,15 @@ impl App {
         };
         let limit = page.limit()?;
         let after = page.id_position(list)?.unwrap_or(0);
-        let users =
-            domains::list_matches(reader, organization, domain.as_str(), stored, after, limit + 1)
-                .await?;
+        let users = domains::list_matches(
+            reader,
+            organization,
+            domain.as_str(),
+            stored,
+            after,
+            limit + 1,
+        )
+        .await?;
         Ok(crate::cursor::page(users, limit, list, |user| {
             user.id.0.to_string()
         }))

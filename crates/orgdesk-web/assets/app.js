@@ -3,10 +3,11 @@
 
 document.documentElement.classList.add("js");
 
-document.addEventListener("DOMContentLoaded", () => {
+// Enhances the controls inside `root` (the page, or a section just reloaded).
+function enhance(root) {
   // Edit in place: a field saves when it loses focus after a change (or on Enter);
   // Escape puts back what was saved.
-  for (const field of document.querySelectorAll("[data-save-on-change]")) {
+  for (const field of root.querySelectorAll("[data-save-on-change]")) {
     const saved = field.value;
     field.addEventListener("change", () => field.form.requestSubmit());
     field.addEventListener("keydown", (event) => {
@@ -19,7 +20,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
   // Suggestions while typing (add a child, add a member): valid choices to pick as the
   // form's buttons, invalid ones greyed out with the reason.
-  for (const form of document.querySelectorAll("form[data-candidates]")) {
+  for (const form of root.querySelectorAll("form[data-candidates]")) {
     const input = form.querySelector("input[data-suggest]");
     const list = form.querySelector(".suggestions");
     let timer = null;
@@ -41,42 +42,116 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   // Times in the viewer's time zone; the exact instant on hover.
-  for (const time of document.querySelectorAll("time[datetime]")) {
+  for (const time of root.querySelectorAll("time[datetime]")) {
     const at = new Date(time.dateTime);
     if (!Number.isNaN(at.getTime())) {
       time.title = time.dateTime;
       time.textContent = at.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
     }
   }
+}
 
-  // Below 760 px the navigation folds into a menu button.
+// The flash message of `doc` in place of this page's.
+function showFlash(doc) {
+  const main = document.querySelector("main");
+  const old = main && main.querySelector(":scope > .flash");
+  const fresh = doc.querySelector("main > .flash");
+  if (old) old.remove();
+  if (main && fresh) main.prepend(document.importNode(fresh, true));
+}
+
+// The whole page replaced by `doc` (a refusal, a dialog, another page).
+function showPage(doc, url) {
+  document.title = doc.title;
+  document.body.replaceWith(document.importNode(doc.body, true));
+  if (url && url !== window.location.href) history.pushState(null, "", url);
+  enhance(document.body);
+  foldNavigation();
+  window.scrollTo(0, 0);
+}
+
+// Whether the person has typed into `field` something not saved yet.
+function typedInto(field) {
+  return (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) && field.value !== field.defaultValue;
+}
+
+// Partial reloads: a form inside a part of the page marked `data-partial` is sent in
+// the background, and the page's parts (with the flash message) are replaced by their
+// counterparts on the page that comes back; the rest (header, scroll) stays. Every part
+// is refreshed, not only the one sent, because each carries the version it shows:
+// a part left stale would be refused as a conflict on its next save. A part holding
+// unsaved typing is left alone. A refusal or another page replaces the whole page, so
+// nothing it says is hidden.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  const part = form.closest("[data-partial][id]");
+  if (!part || form.method.toLowerCase() !== "post") return;
+  event.preventDefault();
+  const body = new URLSearchParams(new FormData(form, event.submitter));
+  let response;
+  try {
+    response = await fetch(form.action, { method: "POST", body, credentials: "same-origin" });
+  } catch {
+    form.submit();
+    return;
+  }
+  const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+  if (!(response.ok && response.redirected && doc.getElementById(part.id))) {
+    showPage(doc, response.redirected ? response.url : null);
+    return;
+  }
+  const focused = document.activeElement;
+  const focusedId = focused && focused.id;
+  for (const old of document.querySelectorAll("[data-partial][id]")) {
+    const fresh = doc.getElementById(old.id);
+    if (!fresh) {
+      old.remove(); // a warning the new page no longer gives
+      continue;
+    }
+    if (old !== part && old.contains(focused) && typedInto(focused)) continue;
+    const replacement = document.importNode(fresh, true);
+    old.replaceWith(replacement);
+    enhance(replacement);
+  }
+  showFlash(doc);
+  history.replaceState(null, "", response.url);
+  const refocus = focusedId && document.getElementById(focusedId);
+  if (refocus && refocus !== document.activeElement) refocus.focus();
+});
+
+// Below 760 px the navigation folds into a menu button.
+function foldNavigation() {
   const button = document.querySelector(".menu-button");
   const nav = document.getElementById("nav");
-  if (button && nav) {
-    const narrow = window.matchMedia("(max-width: 760px)");
-    const fold = () => {
-      nav.classList.toggle("folded", narrow.matches);
-      button.setAttribute("aria-expanded", String(!narrow.matches));
-    };
-    button.hidden = false;
-    button.addEventListener("click", () => {
-      const open = nav.classList.toggle("folded") === false;
-      button.setAttribute("aria-expanded", String(open));
-    });
-    narrow.addEventListener("change", fold);
-    fold();
-  }
-
-  // "/" focuses the page's search box.
-  document.addEventListener("keydown", (event) => {
-    const target = event.target;
-    const typing = target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
-    if (event.key === "/" && !typing) {
-      const search = document.querySelector('input[type="search"]');
-      if (search) {
-        event.preventDefault();
-        search.focus();
-      }
-    }
+  if (!button || !nav) return;
+  const narrow = window.matchMedia("(max-width: 760px)");
+  const fold = () => {
+    nav.classList.toggle("folded", narrow.matches);
+    button.setAttribute("aria-expanded", String(!narrow.matches));
+  };
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    const open = nav.classList.toggle("folded") === false;
+    button.setAttribute("aria-expanded", String(open));
   });
+  narrow.addEventListener("change", fold);
+  fold();
+}
+
+// "/" focuses the header's search box.
+document.addEventListener("keydown", (event) => {
+  const target = event.target;
+  const typing = target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
+  if (event.key === "/" && !typing) {
+    const search = document.querySelector('input[type="search"]');
+    if (search) {
+      event.preventDefault();
+      search.focus();
+    }
+  }
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  enhance(document);
+  foldNavigation();
 });

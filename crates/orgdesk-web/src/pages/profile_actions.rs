@@ -13,10 +13,10 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
+use orgdesk_app::DomainMatchGroup;
 use orgdesk_app::core::model::User;
 use orgdesk_app::core::{EmailDomain, Error, OrganizationId, UserId};
 use orgdesk_app::{ChildRef, MembershipChanges, PageRequest};
-use orgdesk_app::DomainMatchGroup;
 use serde::Deserialize;
 
 fn profile_address(id: OrganizationId) -> String {
@@ -151,14 +151,26 @@ pub async fn matches(
             parts.push(format!("other_organization={}", query_escape(cursor)));
         }
         let base = format!("/agent/organizations/{}/domains/{domain}/matches", id.0);
-        if parts.is_empty() { base } else { format!("{base}?{}", parts.join("&")) }
+        if parts.is_empty() {
+            base
+        } else {
+            format!("{base}?{}", parts.join("&"))
+        }
     };
     let unaffiliated_cursor = query.unaffiliated.filter(|c| !c.is_empty());
     let other_cursor = query.other_organization.filter(|c| !c.is_empty());
     let mut groups = Vec::with_capacity(2);
     for (group, count, cursor) in [
-        (DomainMatchGroup::Unaffiliated, found.unaffiliated.count, &unaffiliated_cursor),
-        (DomainMatchGroup::OtherOrganization, found.other_organization.count, &other_cursor),
+        (
+            DomainMatchGroup::Unaffiliated,
+            found.unaffiliated.count,
+            &unaffiliated_cursor,
+        ),
+        (
+            DomainMatchGroup::OtherOrganization,
+            found.other_organization.count,
+            &other_cursor,
+        ),
     ] {
         let request = PageRequest {
             limit: Some(MATCHES_SHOWN),

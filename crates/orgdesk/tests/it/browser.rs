@@ -272,12 +272,27 @@ async fn an_agent_builds_a_profile_in_the_browser_and_signing_out_closes_it() {
         .await;
     let profile = stage.browser.current_url().await.unwrap().to_string();
 
-    // The summary saves when the box loses focus.
+    // The summary saves when the box loses focus, reloading the page's parts only.
+    stage
+        .browser
+        .execute("window.stayedOnPage = true;", vec![])
+        .await
+        .unwrap();
     stage.fill("#summary", "Our biggest customer").await;
     stage.click("#org-name").await;
     stage
         .wait_for_text(".flash", "The summary of Acme is saved.")
         .await;
+    let stayed = stage
+        .browser
+        .execute("return window.stayedOnPage === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        stayed,
+        serde_json::json!(true),
+        "a partial reload, not a new page"
+    );
 
     // Add a child by typing a new name: the suggestion offers to create it.
     stage.fill("#child-name", "Acme Labs").await;
