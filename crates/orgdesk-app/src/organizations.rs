@@ -287,6 +287,19 @@ impl App {
             .ok_or_else(|| Error::not_found(Entity::Organization, id))
     }
 
+    /// The names of the organizations with these ids that exist (a history page names the
+    /// organizations its changes refer to).
+    pub async fn organization_names(
+        &self,
+        ids: &[OrganizationId],
+    ) -> Result<std::collections::HashMap<OrganizationId, String>> {
+        Ok(orgs::get_many(self.store.reader(), ids)
+            .await?
+            .into_iter()
+            .map(|org| (org.id, org.name))
+            .collect())
+    }
+
     /// The organization with exactly this name (names are unique in any letter case).
     pub async fn find_organization_by_name(&self, name: &str) -> Result<Option<Organization>> {
         let reader = self.store.reader();

@@ -636,20 +636,28 @@ impl App {
         query: &OrganizationTicketQuery,
         page: &PageRequest,
     ) -> Result<Page<Ticket>> {
-        let filter = TicketFilter {
-            organization: Some(if query.include_descendants {
-                OrganizationScope::WithDescendants(id)
-            } else {
-                OrganizationScope::Only(id)
-            }),
-            status: optional_status(query.status.as_deref())?,
-            requester_manager: query.requester_manager,
-            search: search_filter(query.q.as_deref(), SearchScope::Everything)?,
-            ..TicketFilter::default()
-        };
+        let filter = organization_filter(id, query)?;
         self.require_organization(self.store.reader(), id).await?;
         self.tickets_page(&filter, page).await
     }
+}
+
+/// The filter of an organization's ticket list.
+pub(crate) fn organization_filter(
+    id: OrganizationId,
+    query: &OrganizationTicketQuery,
+) -> Result<TicketFilter> {
+    Ok(TicketFilter {
+        organization: Some(if query.include_descendants {
+            OrganizationScope::WithDescendants(id)
+        } else {
+            OrganizationScope::Only(id)
+        }),
+        status: optional_status(query.status.as_deref())?,
+        requester_manager: query.requester_manager,
+        search: search_filter(query.q.as_deref(), SearchScope::Everything)?,
+        ..TicketFilter::default()
+    })
 }
 
 /// The search part of a filter from a `q` parameter (blank: none).

@@ -6,7 +6,11 @@
 //! reads over HTTP with concurrent connections → applying domain matches to a large
 //! group of existing users → linking a usergroup to that group's organization →
 //! tickets opened for members of organizations, then the newest tickets of
-//! organizations (with and without descendants) and managers' portal searches.
+//! organizations (with and without descendants) and managers' portal searches → the
+//! agent app's pages over HTTP with a signed-in session (organization profile of
+//! 20-member, 50-ticket organizations; the directory).
+
+mod http;
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -61,6 +65,10 @@ pub struct BenchArgs {
     /// Reads timed for each ticket figure.
     #[arg(long, default_value_t = 2_000)]
     ticket_samples: usize,
+    /// Organizations of 20 members and 50 tickets whose profile pages are loaded over
+    /// HTTP at the end (0 skips the page phase).
+    #[arg(long, default_value_t = 200)]
+    profile_organizations: usize,
     /// Seed of the generated data, for repeatable runs.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -290,7 +298,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         )
         .await
         .map_err(app_err)?;
-    http_reads(&app, &ids, &args).await?;
+    http::organization_reads(&app, &ids, &args).await?;
 
     // 5. Applying domain matches to a large group of existing users.
     let target = app
@@ -350,6 +358,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     // 7. Tickets, then the reads agents and managers make most.
     if args.tickets > 0 && !members.is_empty() {
         tickets(&app, &members, &ids, &args, &mut rng).await?;
+    }
+
+    // 8. The agent app's pages over HTTP, in the database as full as it now is.
+    if args.profile_organizations > 0 {
+        http::agent_pages(&app, &args, &mut rng).await?;
     }
     Ok(())
 }
@@ -545,88 +558,6 @@ async fn tickets(
         args.ticket_samples,
         found as f64 / args.ticket_samples as f64
     );
-    Ok(())
-}
-
-async fn http_reads(
-    app: &Arc<App>,
-    ids: &[OrganizationId],
-    args: &BenchArgs,
-) -> anyhow::Result<()> {
-    let app = App::clone(app);
-    let token = app
-        .issue_agent_token(
-            BENCH_EMAIL,
-            BENCH_PASSWORD,
-            std::net::Ipv4Addr::LOCALHOST.into(),
-        )
-        .await
-        .map_err(app_err)?
-        .token;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let server = tokio::spawn(
-        axum::serve(
-            listener,
-            orgdesk_web::router(app, &orgdesk_web::WebSettings::default())
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .into_future(),
-    );
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(args.connections)
-        .build()?;
-    let deadline = Instant::now() + Duration::from_secs(args.http_seconds);
-    let mut tasks = Vec::new();
-    for c in 0..args.connections {
-        let (client, token) = (client.clone(), token.clone());
-        let ids: Arc<Vec<OrganizationId>> = Arc::new(ids.to_vec());
-        let mut rng = StdRng::seed_from_u64(args.seed ^ (c as u64 + 100));
-        tasks.push(tokio::spawn(async move {
-            let mut timings = Vec::new();
-            let mut failures = 0usize;
-            while Instant::now() < deadline {
-                let id = ids[rng.random_range(0..ids.len())];
-                let at = Instant::now();
-                let response = client
-                    .get(format!("http://{address}/api/v1/organizations/{id}"))
-                    .bearer_auth(&token)
-                    .send()
-                    .await;
-                match response {
-                    Ok(r) if r.status() == 200 => {
-                        r.bytes().await?;
-                        timings.push(at.elapsed());
-                    }
-                    _ => failures += 1,
-                }
-            }
-            Ok::<_, anyhow::Error>((timings, failures))
-        }));
-    }
-    let mut all = Vec::new();
-    let mut failures = 0;
-    for task in tasks {
-        let (timings, failed) = task.await??;
-        all.extend(timings);
-        failures += failed;
-    }
-    server.abort();
-    let count = all.len();
-    let mut latencies = Latencies(all);
-    println!(
-        "HTTP reads: {} organizations read in {} s over {} connections → {:.0} reads/s, median {:.2} ms, p99 {:.2} ms, {} failed",
-        count,
-        args.http_seconds,
-        args.connections,
-        count as f64 / args.http_seconds as f64,
-        ms(latencies.percentile(0.5)),
-        ms(latencies.percentile(0.99)),
-        failures
-    );
-    if failures > 0 {
-        bail!("{failures} HTTP reads failed");
-    }
     Ok(())
 }
 

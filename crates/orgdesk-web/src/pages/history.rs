@@ -15,6 +15,7 @@ use orgdesk_app::PageRequest;
 use orgdesk_app::core::OrganizationId;
 use orgdesk_app::core::model::{Change, OrganizationEvent};
 use serde::Deserialize;
+use std::collections::HashMap;
 
 const PAGE_SIZE: u64 = 50;
 
@@ -85,17 +86,63 @@ fn shown(value: &serde_json::Value) -> String {
     }
 }
 
-/// `summary: “Old” → “New”`.
-fn change_text(change: &Change) -> String {
-    format!(
-        "{}: {} → {}",
-        change.field.replace('_', " "),
-        shown(&change.old),
-        shown(&change.new)
-    )
+/// Fields whose values are organizations' ids, and the words they are shown under.
+fn organization_field(field: &str) -> Option<&'static str> {
+    match field {
+        "organization_id" => Some("organization"),
+        "parent_id" => Some("parent"),
+        "children" => Some("child"),
+        _ => None,
+    }
 }
 
-fn row(event: OrganizationEvent) -> EventRow {
+/// Names of the organizations the page's changes refer to.
+type Names = HashMap<OrganizationId, String>;
+
+/// An organization's id as its name (or "a deleted organization").
+fn organization_shown(value: &serde_json::Value, names: &Names) -> String {
+    match value.as_i64() {
+        Some(id) => names
+            .get(&OrganizationId(id))
+            .cloned()
+            .unwrap_or_else(|| "a deleted organization".to_owned()),
+        None => shown(value),
+    }
+}
+
+/// `summary: “Old” → “New”`; `organization: nothing → Acme`.
+fn change_text(change: &Change, names: &Names) -> String {
+    match organization_field(&change.field) {
+        Some(label) => format!(
+            "{label}: {} → {}",
+            organization_shown(&change.old, names),
+            organization_shown(&change.new, names)
+        ),
+        None => format!(
+            "{}: {} → {}",
+            change.field.replace('_', " "),
+            shown(&change.old),
+            shown(&change.new)
+        ),
+    }
+}
+
+/// The organizations the events' changes refer to.
+fn referenced_organizations(events: &[OrganizationEvent]) -> Vec<OrganizationId> {
+    let mut ids: Vec<OrganizationId> = events
+        .iter()
+        .flat_map(|event| &event.changes)
+        .filter(|change| organization_field(&change.field).is_some())
+        .flat_map(|change| [change.old.as_i64(), change.new.as_i64()])
+        .flatten()
+        .map(OrganizationId)
+        .collect();
+    ids.sort_by_key(|id| id.0);
+    ids.dedup();
+    ids
+}
+
+fn row(event: OrganizationEvent, names: &Names) -> EventRow {
     // A new ticket's event holds its number and subject: shown as a link, not as changes.
     let ticket = (event.action == "ticket_created")
         .then(|| {
@@ -114,7 +161,11 @@ fn row(event: OrganizationEvent) -> EventRow {
         changes: if ticket.is_some() {
             Vec::new()
         } else {
-            event.changes.iter().map(change_text).collect()
+            event
+                .changes
+                .iter()
+                .map(|c| change_text(c, names))
+                .collect()
         },
         ticket,
     }
@@ -145,6 +196,9 @@ pub async fn show(
     } else {
         app.get_organization(id).await?.name
     };
+    let names = app
+        .organization_names(&referenced_organizations(&history.events.items))
+        .await?;
     let history_page = HistoryPage {
         chrome: Chrome::new(&session, "organizations", &jar),
         id: id.0,
@@ -159,7 +213,12 @@ pub async fn show(
                 query_escape(&cursor)
             )
         }),
-        events: history.events.items.into_iter().map(row).collect(),
+        events: history
+            .events
+            .items
+            .into_iter()
+            .map(|event| row(event, &names))
+            .collect(),
     };
     Ok(page(jar, history_page))
 }
@@ -171,12 +230,20 @@ mod tests {
 
     #[test]
     fn changes_read_as_old_to_new_in_words() {
+        let names = Names::from([(OrganizationId(1), "Acme".to_owned())]);
         let change = Change::new("summary", json!(null), "Our biggest customer");
         assert_eq!(
-            change_text(&change),
+            change_text(&change, &names),
             "summary: nothing → “Our biggest customer”"
         );
         let manager = Change::new("manager", false, true);
-        assert_eq!(change_text(&manager), "manager: no → yes");
+        assert_eq!(change_text(&manager, &names), "manager: no → yes");
+        let joined = Change::new("organization_id", json!(null), 1);
+        assert_eq!(change_text(&joined, &names), "organization: nothing → Acme");
+        let gone = Change::new("parent_id", 7, json!(null));
+        assert_eq!(
+            change_text(&gone, &names),
+            "parent: a deleted organization → nothing"
+        );
     }
 }

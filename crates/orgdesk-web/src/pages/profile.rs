@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use orgdesk_app::core::model::Organization;
 use orgdesk_app::core::{Error, OrganizationId};
-use orgdesk_app::{OrganizationChanges, PageRequest};
+use orgdesk_app::{OrganizationChanges, OrganizationProfile, PageRequest, ProfileRequest};
 use serde::Deserialize;
 
 pub struct OrgView {
@@ -207,18 +207,23 @@ async fn profile_page(
     query: &ProfileQuery,
     refusal: Refusal,
 ) -> Result<ProfilePage, PageError> {
-    let org = app.get_organization(id).await?;
-    let ancestors = app.list_ancestors(id, &PageRequest::first(500)).await?;
-    let children = app
-        .list_children(id, &query.page(Section::Children))
-        .await?;
-    let members = app
-        .list_members(
+    let profile = app
+        .organization_profile(
             id,
-            query.managers_only().then_some(true),
-            &query.page(Section::Members),
+            &ProfileRequest {
+                children: query.page(Section::Children),
+                members: query.page(Section::Members),
+                members_manager: query.managers_only().then_some(true),
+            },
         )
         .await?;
+    let OrganizationProfile {
+        organization: org,
+        ancestors,
+        children,
+        members,
+        usergroups,
+    } = profile;
     let tickets = tickets_section(app, &org, query).await?;
     let filtered_members = |members: &str| {
         ProfileQuery {
@@ -227,16 +232,25 @@ async fn profile_page(
         }
         .address(id.0, Section::Members, None)
     };
-    let usergroups = app.usergroups_by_ids(&org.usergroup_ids).await?;
-    let linkable = app.list_usergroups(&PageRequest::first(500)).await?;
+    // Only admins link usergroups: only they are offered the menu.
+    let linkable = if session.agent.admin {
+        app.list_usergroups(&PageRequest::first(500)).await?.items
+    } else {
+        Vec::new()
+    };
     let link = |o: &Organization| Link {
         id: o.id.0,
         name: o.name.clone(),
     };
     Ok(ProfilePage {
         chrome: Chrome::new(session, "organizations", jar),
-        // Parent first in the API; the breadcrumb reads from the root down.
-        ancestors: ancestors.items.iter().rev().map(link).collect(),
+        ancestors: ancestors
+            .into_iter()
+            .map(|a| Link {
+                id: a.id.0,
+                name: a.name,
+            })
+            .collect(),
         children: children.items.iter().map(link).collect(),
         children_pager: Pager::new(query, id.0, Section::Children, children.next_cursor.as_deref()),
         members_pager: Pager::new(query, id.0, Section::Members, members.next_cursor.as_deref()),
@@ -263,7 +277,6 @@ async fn profile_page(
             })
             .collect(),
         linkable_usergroups: linkable
-            .items
             .into_iter()
             .filter(|g| !org.usergroup_ids.contains(&g.id))
             .map(|g| Link {

@@ -161,7 +161,7 @@ pub async fn tickets_section(
         requester_manager: query.by_manager_only().then_some(true),
     };
     let (found, error) = match app
-        .organization_tickets(org.id, &filter, &query.page(Section::Tickets))
+        .tickets_of(org, &filter, &query.page(Section::Tickets))
         .await
     {
         Ok(found) => (found, None),

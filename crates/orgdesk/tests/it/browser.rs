@@ -245,6 +245,11 @@ impl Stage {
         if std::env::var_os("ORGDESK_UPDATE_SCREENSHOTS").is_none() {
             return;
         }
+        // From the top of the page, whatever the test scrolled to.
+        self.browser
+            .execute("window.scrollTo(0, 0);", vec![])
+            .await
+            .unwrap();
         let png = self.browser.screenshot().await.unwrap();
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
@@ -420,6 +425,11 @@ async fn an_agent_adds_a_domain_applies_the_matches_and_makes_a_manager_in_the_b
     stage.wait_for_text(".flash", "is now a manager.").await;
     stage.wait_for_text(".badge", "Manager").await;
     stage.save_screenshot("profile").await;
+    stage.click("a[href$='/history']").await;
+    stage.wait_for_text(".events", "added a member").await;
+    stage.save_screenshot("history").await;
+    stage.browser.back().await.unwrap();
+    stage.wait_for_text("h2", "Members").await;
     stage.browser.set_window_size(375, 800).await.unwrap();
     stage
         .goto(&format!("/agent/organizations/{}", acme.0))
