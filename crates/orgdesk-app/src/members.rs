@@ -257,16 +257,27 @@ impl App {
         manager: Option<bool>,
         page: &PageRequest,
     ) -> Result<Page<User>> {
-        let limit = page.limit()?;
-        let after = page.id_position("members")?.unwrap_or(0);
-        let filter = UserFilter {
-            prefix: query_text("q", q)?.map(str::to_lowercase),
-            organization_id: organization,
-            manager,
-        };
-        let rows = users::list(self.store.reader(), &filter, after, limit + 1).await?;
-        Ok(crate::cursor::page(rows, limit, "members", |user| {
-            user.id.0.to_string()
-        }))
+        list_users_on(self.store.reader(), q, organization, manager, page).await
     }
+}
+
+/// Users by name or email prefix, organization and manager flag, read on `conn`.
+pub(crate) async fn list_users_on<C: ConnectionTrait>(
+    conn: &C,
+    q: Option<&str>,
+    organization: Option<OrganizationId>,
+    manager: Option<bool>,
+    page: &PageRequest,
+) -> Result<Page<User>> {
+    let limit = page.limit()?;
+    let after = page.id_position("members")?.unwrap_or(0);
+    let filter = UserFilter {
+        prefix: query_text("q", q)?.map(str::to_lowercase),
+        organization_id: organization,
+        manager,
+    };
+    let rows = users::list(conn, &filter, after, limit + 1).await?;
+    Ok(crate::cursor::page(rows, limit, "members", |user| {
+        user.id.0.to_string()
+    }))
 }

@@ -317,22 +317,7 @@ impl App {
         domain: Option<&str>,
         page: &PageRequest,
     ) -> Result<Page<Organization>> {
-        let limit = page.limit()?;
-        let after = page.position("organizations")?;
-        let q = query_text("q", q)?;
-        let domain = match query_text("domain", domain)? {
-            Some(domain) => Some(EmailDomain::parse(domain)?.as_str().to_owned()),
-            None => None,
-        };
-        let filter = OrganizationFilter {
-            name_prefix: q.map(orgdesk_core::text::name_key),
-            parent,
-            domain,
-        };
-        let rows = orgs::list(self.store.reader(), &filter, after.as_deref(), limit + 1).await?;
-        Ok(crate::cursor::page(rows, limit, "organizations", |org| {
-            orgdesk_core::text::name_key(&org.name)
-        }))
+        list_organizations_on(self.store.reader(), q, parent, domain, page).await
     }
 
     pub async fn update_organization(
@@ -547,4 +532,31 @@ impl App {
         orgdesk_store::commit(tx).await?;
         Ok(())
     }
+}
+
+/// Organizations in name order, narrowed by a name prefix, a parent or a domain, read
+/// on `conn`.
+pub(crate) async fn list_organizations_on<C: ConnectionTrait>(
+    conn: &C,
+    q: Option<&str>,
+    parent: Option<Option<OrganizationId>>,
+    domain: Option<&str>,
+    page: &PageRequest,
+) -> Result<Page<Organization>> {
+    let limit = page.limit()?;
+    let after = page.position("organizations")?;
+    let q = query_text("q", q)?;
+    let domain = match query_text("domain", domain)? {
+        Some(domain) => Some(EmailDomain::parse(domain)?.as_str().to_owned()),
+        None => None,
+    };
+    let filter = OrganizationFilter {
+        name_prefix: q.map(orgdesk_core::text::name_key),
+        parent,
+        domain,
+    };
+    let rows = orgs::list(conn, &filter, after.as_deref(), limit + 1).await?;
+    Ok(crate::cursor::page(rows, limit, "organizations", |org| {
+        orgdesk_core::text::name_key(&org.name)
+    }))
 }

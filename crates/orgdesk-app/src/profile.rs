@@ -1,10 +1,11 @@
-//! The organization profile as the agent app shows it, read with a fixed number of
-//! statements whatever the organization's size: the organization (with domains and
-//! usergroup links), its ancestors' names, a page of children, a page of members, its
-//! linked usergroups. Its tickets come from [`App::tickets_of`], whose filters may be
-//! refused on their own without failing the rest of the page.
+//! The organization profile as the agent app shows it, read in one snapshot with a
+//! fixed number of statements whatever the organization's size: the organization (with
+//! domains and usergroup links), its ancestors' names, a page of children, of members
+//! and of tickets, and its linked usergroups.
 
-use crate::tickets::OrganizationTicketQuery;
+use crate::members::list_users_on;
+use crate::organizations::list_organizations_on;
+use crate::tickets::{OrganizationTicketQuery, organization_filter, tickets_page_on};
 use crate::{App, PageRequest};
 use orgdesk_core::hierarchy::ChainLink;
 use orgdesk_core::model::{Organization, Page, Ticket, User, Usergroup};
@@ -18,16 +19,28 @@ pub struct ProfileRequest {
     pub members: PageRequest,
     /// `Some(true)`: managers only.
     pub members_manager: Option<bool>,
+    pub tickets: OrganizationTicketQuery,
+    pub tickets_page: PageRequest,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct OrganizationProfile {
     pub organization: Organization,
     /// From the root down to the parent.
     pub ancestors: Vec<ChainLink>,
     pub children: Page<Organization>,
     pub members: Page<User>,
+    /// The tickets page, or why its filters were refused (the rest of the profile
+    /// stands either way).
+    pub tickets: std::result::Result<Page<Ticket>, Error>,
     pub usergroups: Vec<Usergroup>,
+}
+
+fn empty<T>() -> Page<T> {
+    Page {
+        items: Vec::new(),
+        next_cursor: None,
+    }
 }
 
 impl App {
@@ -37,51 +50,50 @@ impl App {
         id: OrganizationId,
         request: &ProfileRequest,
     ) -> Result<OrganizationProfile> {
-        let reader = self.store.reader();
-        let organization = orgs::find(reader, id)
+        let read = self.store.begin_read().await?;
+        let organization = orgs::find(&read, id)
             .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))?;
         // The chain starts with the organization itself; a cycle (never stored) ends it.
         let mut seen = std::collections::HashSet::new();
-        let mut ancestors: Vec<ChainLink> = orgs::chain(reader, id)
+        let mut ancestors: Vec<ChainLink> = orgs::chain(&read, id)
             .await?
             .into_iter()
             .take_while(|link| seen.insert(link.id))
             .skip(1)
             .collect();
         ancestors.reverse();
-        let children = self
-            .list_organizations(None, Some(Some(id)), None, &request.children)
-            .await?;
+        let children =
+            list_organizations_on(&read, None, Some(Some(id)), None, &request.children).await?;
         let members = if organization.member_count == 0 {
-            // Still checks the page request, as the list would.
             request.members.limit()?;
-            Page {
-                items: Vec::new(),
-                next_cursor: None,
-            }
+            empty()
         } else {
-            self.list_users(None, Some(id), request.members_manager, &request.members)
-                .await?
+            list_users_on(
+                &read,
+                None,
+                Some(id),
+                request.members_manager,
+                &request.members,
+            )
+            .await?
         };
-        let usergroups = usergroups::get_many(reader, &organization.usergroup_ids).await?;
+        let tickets = match organization_filter(id, &request.tickets) {
+            Ok(filter) => match tickets_page_on(&read, &filter, &request.tickets_page).await {
+                Err(err @ Error::Validation { .. }) => Err(err),
+                other => Ok(other?),
+            },
+            Err(err) => Err(err),
+        };
+        let usergroups = usergroups::get_many(&read, &organization.usergroup_ids).await?;
+        orgdesk_store::finish_read(read).await?;
         Ok(OrganizationProfile {
             organization,
             ancestors,
             children,
             members,
+            tickets,
             usergroups,
         })
-    }
-
-    /// The tickets of an organization already read (no second look-up), newest first.
-    pub async fn tickets_of(
-        &self,
-        organization: &Organization,
-        query: &OrganizationTicketQuery,
-        page: &PageRequest,
-    ) -> Result<Page<Ticket>> {
-        let filter = crate::tickets::organization_filter(organization.id, query)?;
-        self.tickets_page(&filter, page).await
     }
 }

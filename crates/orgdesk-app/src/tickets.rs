@@ -601,12 +601,7 @@ impl App {
         filter: &TicketFilter,
         page: &PageRequest,
     ) -> Result<Page<Ticket>> {
-        let limit = page.limit()?;
-        let before = page.id_position("tickets")?.map(TicketId);
-        let found = tickets::list(self.store.reader(), filter, before, limit + 1).await?;
-        Ok(crate::cursor::page(found, limit, "tickets", |t| {
-            t.id.0.to_string()
-        }))
+        tickets_page_on(self.store.reader(), filter, page).await
     }
 
     /// Every ticket, newest first, narrowed by status, requester, assignee and words of
@@ -640,6 +635,20 @@ impl App {
         self.require_organization(self.store.reader(), id).await?;
         self.tickets_page(&filter, page).await
     }
+}
+
+/// A page of tickets, newest first, read on `conn`.
+pub(crate) async fn tickets_page_on<C: ConnectionTrait>(
+    conn: &C,
+    filter: &TicketFilter,
+    page: &PageRequest,
+) -> Result<Page<Ticket>> {
+    let limit = page.limit()?;
+    let before = page.id_position("tickets")?.map(TicketId);
+    let found = tickets::list(conn, filter, before, limit + 1).await?;
+    Ok(crate::cursor::page(found, limit, "tickets", |t| {
+        t.id.0.to_string()
+    }))
 }
 
 /// The filter of an organization's ticket list.

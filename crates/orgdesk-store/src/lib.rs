@@ -135,6 +135,19 @@ impl Store {
         &self.read
     }
 
+    /// Starts a read-only transaction: the statements of one request read one
+    /// consistent snapshot (WAL on SQLite; `REPEATABLE READ, READ ONLY` on PostgreSQL),
+    /// on one connection taken from the pool once. End it with [`finish_read`].
+    pub async fn begin_read(&self) -> Result<DatabaseTransaction, StoreError> {
+        self.read
+            .begin_with_config(
+                Some(sea_orm::IsolationLevel::RepeatableRead),
+                Some(sea_orm::AccessMode::ReadOnly),
+            )
+            .await
+            .map_err(StoreError::from)
+    }
+
     /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite). Dropping it without
     /// `commit()` rolls back.
     pub async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
@@ -151,6 +164,11 @@ impl Store {
         self.read.close().await?;
         Ok(self.write.close().await?)
     }
+}
+
+/// Ends a read transaction (it changed nothing, so committing only releases it).
+pub async fn finish_read(tx: DatabaseTransaction) -> Result<(), StoreError> {
+    Ok(tx.commit().await?)
 }
 
 /// Commits a write transaction.
@@ -206,6 +224,9 @@ fn sqlite_options(url: &DatabaseUrl, connections: u32, cache_mib: i64) -> Connec
         .max_connections(connections)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
+        // A local file cannot drop a connection: checking each one out with a round
+        // trip to its worker thread only doubles every statement's cost.
+        .test_before_acquire(false)
         .map_sqlx_sqlite_opts(move |o| {
             o.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)

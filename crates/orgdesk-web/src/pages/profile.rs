@@ -3,7 +3,9 @@
 //! are first pages. The name and summary are edited in place; the version read travels
 //! with the form, so a change someone made meanwhile is explained, never overwritten.
 
-use super::profile_lists::{Pager, ProfileQuery, Section, TicketRow, tickets_section};
+use super::profile_lists::{
+    Pager, ProfileQuery, Section, TicketRow, ticket_query, tickets_section,
+};
 use super::render::Form;
 use super::render::{Chrome, PageError, page, redirect_with_flash, refusal_text};
 use super::session::AgentSession;
@@ -214,6 +216,8 @@ async fn profile_page(
                 children: query.page(Section::Children),
                 members: query.page(Section::Members),
                 members_manager: query.managers_only().then_some(true),
+                tickets: ticket_query(query),
+                tickets_page: query.page(Section::Tickets),
             },
         )
         .await?;
@@ -222,9 +226,10 @@ async fn profile_page(
         ancestors,
         children,
         members,
+        tickets,
         usergroups,
     } = profile;
-    let tickets = tickets_section(app, &org, query).await?;
+    let tickets = tickets_section(&org, query, tickets)?;
     let filtered_members = |members: &str| {
         ProfileQuery {
             members: members.to_owned(),

@@ -4,7 +4,6 @@
 
 use super::render::{query_escape, refusal_text};
 use super::tickets::status_text;
-use crate::AppState;
 use orgdesk_app::core::model::{Organization, Page, Ticket};
 use orgdesk_app::core::{Error, OrganizationId};
 use orgdesk_app::{OrganizationTicketQuery, PageRequest};
@@ -149,21 +148,14 @@ pub struct TicketsSection {
     pub error: Option<String>,
 }
 
-pub async fn tickets_section(
-    app: &AppState,
+/// The tickets section from the profile's read: a page of rows, or why the filters
+/// were refused.
+pub fn tickets_section(
     org: &Organization,
     query: &ProfileQuery,
+    found: Result<Page<Ticket>, Error>,
 ) -> Result<TicketsSection, Error> {
-    let filter = OrganizationTicketQuery {
-        include_descendants: query.with_subsidiaries(),
-        status: Some(query.status.clone()).filter(|s| !s.is_empty()),
-        q: Some(query.q.clone()),
-        requester_manager: query.by_manager_only().then_some(true),
-    };
-    let (found, error) = match app
-        .tickets_of(org, &filter, &query.page(Section::Tickets))
-        .await
-    {
+    let (found, error) = match found {
         Ok(found) => (found, None),
         Err(err @ Error::Validation { .. }) => (
             Page {
@@ -184,6 +176,16 @@ pub async fn tickets_section(
             .collect(),
         error,
     })
+}
+
+/// The ticket filters of the profile's address.
+pub fn ticket_query(query: &ProfileQuery) -> OrganizationTicketQuery {
+    OrganizationTicketQuery {
+        include_descendants: query.with_subsidiaries(),
+        status: Some(query.status.clone()).filter(|s| !s.is_empty()),
+        q: Some(query.q.clone()),
+        requester_manager: query.by_manager_only().then_some(true),
+    }
 }
 
 /// A row; a subsidiary's ticket names the subsidiary.
