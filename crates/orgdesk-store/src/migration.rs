@@ -8,6 +8,7 @@ mod m0004_tickets;
 mod m0005_lookalike_name_keys;
 mod m0006_account_controls;
 mod m0007_user_events;
+mod m0008_member_counts;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_lookalike_name_keys::Migration),
             Box::new(m0006_account_controls::Migration),
             Box::new(m0007_user_events::Migration),
+            Box::new(m0008_member_counts::Migration),
         ]
     }
 }

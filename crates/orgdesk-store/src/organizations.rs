@@ -8,9 +8,10 @@ use orgdesk_core::{Contact, OrganizationId};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use std::collections::HashMap;
 
-/// Columns of an organization, with its member count.
+/// Columns of an organization, with its member count (kept by [`add_member_counts`]).
 const SELECT: &str = "SELECT o.id, o.name, o.summary, o.parent_id, o.contacts, o.external_id, o.version, o.created_at, o.updated_at, \
-     (SELECT COUNT(*) FROM users u WHERE u.organization_id = o.id) AS member_count FROM organizations o";
+     COALESCE(c.members, 0) AS member_count FROM organizations o \
+     LEFT JOIN organization_member_counts c ON c.organization_id = o.id";
 
 #[derive(Debug, FromQueryResult)]
 struct Row {
@@ -480,6 +481,13 @@ pub async fn detach_children<C: ConnectionTrait>(
 }
 
 pub async fn delete<C: ConnectionTrait>(conn: &C, id: OrganizationId) -> Result<bool, StoreError> {
+    // Its members have left by now; the count row goes with it (no foreign key does it).
+    sql::execute(
+        conn,
+        "DELETE FROM organization_member_counts WHERE organization_id = $1",
+        vec![id.0.into()],
+    )
+    .await?;
     Ok(sql::execute(
         conn,
         "DELETE FROM organizations WHERE id = $1",
@@ -487,4 +495,39 @@ pub async fn delete<C: ConnectionTrait>(conn: &C, id: OrganizationId) -> Result<
     )
     .await?
         == 1)
+}
+
+/// Changes organizations' member counts by these amounts (users joined, left or moved),
+/// in id order: the counts are the last rows a moving transaction locks, always in the
+/// same order, so two moves never wait on each other in a circle.
+pub async fn add_member_counts<C: ConnectionTrait>(
+    conn: &C,
+    deltas: &HashMap<OrganizationId, i64>,
+) -> Result<(), StoreError> {
+    let mut deltas: Vec<(OrganizationId, i64)> = deltas
+        .iter()
+        .filter(|(_, n)| **n != 0)
+        .map(|(id, n)| (*id, *n))
+        .collect();
+    deltas.sort_by_key(|(id, _)| id.0);
+    for chunk in deltas.chunks(sql::IN_CHUNK / 2) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let values: Vec<Value> = chunk
+            .iter()
+            .flat_map(|(id, n)| [Value::from(id.0), Value::from(*n)])
+            .collect();
+        sql::execute(
+            conn,
+            &format!(
+                "INSERT INTO organization_member_counts (organization_id, members) VALUES {} \
+                 ON CONFLICT (organization_id) DO UPDATE SET members = organization_member_counts.members + excluded.members",
+                rows.join(", ")
+            ),
+            values,
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -151,6 +151,11 @@ pub async fn insert_many<C: ConnectionTrait>(
             })?);
         }
     }
+    let mut joined: HashMap<OrganizationId, i64> = HashMap::new();
+    for organization in inserted.iter().filter_map(|user| user.organization_id) {
+        *joined.entry(organization).or_default() += 1;
+    }
+    crate::organizations::add_member_counts(conn, &joined).await?;
     Ok(inserted)
 }
 
@@ -335,17 +340,38 @@ pub async fn change_organization<C: ConnectionTrait>(
         ]
     };
     const SET: &str = "UPDATE users SET organization_id = $1, position = $2, manager = $3, auto_cc = $4, updated_at = $5";
-    match movers {
+    // Member counts change by who left where and how many arrived.
+    let mut counts: HashMap<OrganizationId, i64> = HashMap::new();
+    let changed = match movers {
         Movers::MembersOf(old) => {
             let mut values = new_membership();
             values.push(old.0.into());
-            sql::execute(conn, &format!("{SET} WHERE organization_id = $6"), values).await
+            let moved =
+                sql::execute(conn, &format!("{SET} WHERE organization_id = $6"), values).await?;
+            *counts.entry(old).or_default() -= moved as i64;
+            moved
         }
         Movers::Ids(ids) => {
             let mut changed = 0;
             for chunk in ids.chunks(INSERT_CHUNK * 5) {
+                let ids: Vec<Value> = chunk.iter().map(|id| Value::from(id.0)).collect();
+                let leaving: Vec<MembersOf> = sql::all(
+                    conn,
+                    &format!(
+                        "SELECT organization_id, COUNT(*) AS members FROM users \
+                         WHERE organization_id IS NOT NULL AND id IN ({}) GROUP BY organization_id",
+                        sql::placeholders(1, chunk.len())
+                    ),
+                    ids.clone(),
+                )
+                .await?;
+                for left in leaving {
+                    *counts
+                        .entry(OrganizationId(left.organization_id))
+                        .or_default() -= left.members;
+                }
                 let mut values = new_membership();
-                values.extend(chunk.iter().map(|id| Value::from(id.0)));
+                values.extend(ids);
                 changed += sql::execute(
                     conn,
                     &format!("{SET} WHERE id IN ({})", sql::placeholders(6, chunk.len())),
@@ -353,9 +379,21 @@ pub async fn change_organization<C: ConnectionTrait>(
                 )
                 .await?;
             }
-            Ok(changed)
+            changed
         }
+    };
+    if let Some(organization) = organization {
+        *counts.entry(organization).or_default() += changed as i64;
     }
+    crate::organizations::add_member_counts(conn, &counts).await?;
+    Ok(changed)
+}
+
+/// How many of the moving users an organization had.
+#[derive(FromQueryResult)]
+struct MembersOf {
+    organization_id: i64,
+    members: i64,
 }
 
 /// Changes the position and manager flag of a member staying in their organization.

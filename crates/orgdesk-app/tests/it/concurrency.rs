@@ -219,6 +219,16 @@ async fn parallel_moves_leave_a_history_that_adds_up() {
         for result in all_at_once(tasks).await {
             result.expect("every move succeeds");
         }
+        // The kept member counts agree with where the user is.
+        let now = app.get_user(user).await.unwrap().organization.map(|o| o.id);
+        for &organization in &organizations {
+            let counted = app
+                .get_organization(organization)
+                .await
+                .unwrap()
+                .member_count;
+            assert_eq!(counted, i64::from(now == Some(organization)));
+        }
     }
     assert_membership_history_adds_up(&app, &organizations, user).await;
 }

@@ -199,3 +199,82 @@ async fn unknown_users_and_organizations_are_404_and_bad_positions_422() {
         "nothing changed"
     );
 }
+
+async fn count(t: &TestApp, id: i64) -> i64 {
+    t.get(&format!("/api/v1/organizations/{id}")).await.body["member_count"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn member_counts_follow_every_join_leave_move_and_apply() {
+    let t = TestApp::start().await;
+    let acme = t.org("Acme", None).await;
+    let globex = t.org("Globex", None).await;
+    let ann = t
+        .user_id(json!({"name": "Ann", "email": "ann@acme.com", "organization_id": acme}))
+        .await;
+    let bo = t
+        .user_id(json!({"name": "Bo", "email": "bo@acme.com", "organization_id": globex}))
+        .await;
+    t.user(json!({"name": "Cy", "email": "cy@acme.com"})).await;
+    assert_eq!((count(&t, acme).await, count(&t, globex).await), (1, 1));
+
+    // Bo moves from Globex to Acme.
+    let moved = t
+        .put(
+            &format!("/api/v1/organizations/{acme}/members/{bo}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!((count(&t, acme).await, count(&t, globex).await), (2, 0));
+    // A member put again stays counted once.
+    t.put(
+        &format!("/api/v1/organizations/{acme}/members/{bo}"),
+        json!({"manager": true}),
+    )
+    .await;
+    assert_eq!(count(&t, acme).await, 2);
+
+    // Ann leaves; then Globex takes acme.com and applies both groups (Cy, and Bo from Acme).
+    let left = t
+        .delete(&format!("/api/v1/organizations/{acme}/members/{ann}"))
+        .await;
+    assert_eq!(left.status, StatusCode::NO_CONTENT, "{}", left.body);
+    assert_eq!(count(&t, acme).await, 1);
+    t.delete(&format!("/api/v1/organizations/{acme}/domains/acme.com"))
+        .await;
+    let added = t
+        .post(
+            &format!("/api/v1/organizations/{globex}/domains"),
+            json!({"domain": "acme.com"}),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    let applied = t
+        .post(
+            &format!("/api/v1/organizations/{globex}/domains/acme.com/apply"),
+            json!({"unaffiliated": true, "other_organization": true}),
+        )
+        .await;
+    assert!(applied.status.is_success(), "{}", applied.body);
+    // Ann (no organization now), Bo (from Acme) and Cy join Globex.
+    assert_eq!((count(&t, acme).await, count(&t, globex).await), (0, 3));
+
+    // Deleting Globex leaves its members without one; counts elsewhere are untouched.
+    let members = t
+        .get(&format!("/api/v1/organizations/{globex}/members"))
+        .await;
+    assert_eq!(members.names().len(), 3);
+    let deleted = t.delete(&format!("/api/v1/organizations/{globex}")).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    let joined = t
+        .put(
+            &format!("/api/v1/organizations/{acme}/members/{ann}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(joined.status, StatusCode::OK);
+    assert_eq!(count(&t, acme).await, 1);
+}
