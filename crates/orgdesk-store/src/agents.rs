@@ -8,8 +8,7 @@ use orgdesk_core::AgentId;
 use orgdesk_core::model::Agent;
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-const SELECT: &str =
-    "SELECT id, name, email, admin, disabled_at IS NOT NULL AS disabled, created_at FROM agents";
+const SELECT: &str = "SELECT id, name, email, admin, disabled_at, created_at FROM agents";
 
 #[derive(Debug, FromQueryResult)]
 struct Row {
@@ -17,7 +16,7 @@ struct Row {
     name: String,
     email: String,
     admin: bool,
-    disabled: bool,
+    disabled_at: Option<i64>,
     created_at: i64,
 }
 
@@ -28,7 +27,7 @@ impl From<Row> for Agent {
             name: row.name,
             email: row.email,
             admin: row.admin,
-            disabled: row.disabled,
+            disabled: row.disabled_at.is_some(),
             created_at: row.created_at,
         }
     }
@@ -83,7 +82,7 @@ pub async fn credentials<C: ConnectionTrait>(
 ) -> Result<Option<Credentials<AgentId>>, StoreError> {
     let row: Option<CredentialsRow> = sql::one(
         conn,
-        "SELECT id, password_hash, disabled_at IS NOT NULL AS disabled FROM agents WHERE email_key = $1",
+        "SELECT id, password_hash, disabled_at FROM agents WHERE email_key = $1",
         vec![email_key.into()],
     )
     .await?;

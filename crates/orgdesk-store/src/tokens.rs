@@ -47,7 +47,7 @@ impl<Id> Credentials<Id> {
 pub(crate) struct CredentialsRow {
     id: i64,
     password_hash: Option<String>,
-    disabled: bool,
+    disabled_at: Option<i64>,
 }
 
 impl CredentialsRow {
@@ -55,7 +55,7 @@ impl CredentialsRow {
         Credentials {
             id: id(self.id),
             password_hash: self.password_hash,
-            disabled: self.disabled,
+            disabled: self.disabled_at.is_some(),
         }
     }
 }
@@ -100,19 +100,19 @@ pub async fn holder<C: ConnectionTrait>(
     #[derive(FromQueryResult)]
     struct Row {
         user_id: Option<i64>,
-        user_disabled: Option<bool>,
+        user_disabled_at: Option<i64>,
         agent_id: Option<i64>,
         name: Option<String>,
         email: Option<String>,
         admin: Option<bool>,
-        agent_disabled: Option<bool>,
+        agent_disabled_at: Option<i64>,
         created_at: Option<i64>,
         expires_at: i64,
     }
     let row: Option<Row> = sql::one(
         conn,
-        "SELECT u.id AS user_id, u.disabled_at IS NOT NULL AS user_disabled, \
-         a.id AS agent_id, a.name, a.email, a.admin, a.disabled_at IS NOT NULL AS agent_disabled, a.created_at, t.expires_at \
+        "SELECT u.id AS user_id, u.disabled_at AS user_disabled_at, \
+         a.id AS agent_id, a.name, a.email, a.admin, a.disabled_at AS agent_disabled_at, a.created_at, t.expires_at \
          FROM api_tokens t LEFT JOIN agents a ON a.id = t.agent_id LEFT JOIN users u ON u.id = t.user_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
         vec![token_hash.into()],
@@ -126,30 +126,33 @@ pub async fn holder<C: ConnectionTrait>(
                 name: Some(name),
                 email: Some(email),
                 admin: Some(admin),
-                agent_disabled: Some(disabled),
+                agent_disabled_at,
                 created_at: Some(created_at),
                 ..
-            } => Some(LiveToken {
-                holder: Holder::Agent(Agent {
-                    id: AgentId(id),
-                    name,
-                    email,
-                    admin,
+            } => {
+                let disabled = agent_disabled_at.is_some();
+                Some(LiveToken {
+                    holder: Holder::Agent(Agent {
+                        id: AgentId(id),
+                        name,
+                        email,
+                        admin,
+                        disabled,
+                        created_at,
+                    }),
+                    expires_at,
                     disabled,
-                    created_at,
-                }),
-                expires_at,
-                disabled,
-            }),
+                })
+            }
             Row {
                 agent_id: None,
                 user_id: Some(user),
-                user_disabled: Some(disabled),
+                user_disabled_at,
                 ..
             } => Some(LiveToken {
                 holder: Holder::User(UserId(user)),
                 expires_at,
-                disabled,
+                disabled: user_disabled_at.is_some(),
             }),
             _ => None,
         }

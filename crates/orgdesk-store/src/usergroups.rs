@@ -303,14 +303,15 @@ pub async fn of_user<C: ConnectionTrait>(
         name: String,
         permissions: String,
         created_at: i64,
-        direct: bool,
-        via_organization: bool,
+        /// Counts rather than EXISTS: a number reads the same from every engine.
+        direct: i64,
+        via_organization: i64,
     }
     let rows: Vec<Membership> = sql::all(
         conn,
         "SELECT g.id, g.name, g.permissions, g.created_at, \
-           EXISTS (SELECT 1 FROM usergroup_members d WHERE d.usergroup_id = g.id AND d.user_id = $1) AS direct, \
-           EXISTS (SELECT 1 FROM users u JOIN organization_usergroups l ON l.organization_id = u.organization_id \
+           (SELECT COUNT(*) FROM usergroup_members d WHERE d.usergroup_id = g.id AND d.user_id = $1) AS direct, \
+           (SELECT COUNT(*) FROM users u JOIN organization_usergroups l ON l.organization_id = u.organization_id \
                    WHERE u.id = $1 AND l.usergroup_id = g.id) AS via_organization \
          FROM usergroups g WHERE g.id IN ( \
            SELECT usergroup_id FROM usergroup_members WHERE user_id = $1 \
@@ -323,8 +324,8 @@ pub async fn of_user<C: ConnectionTrait>(
     rows.into_iter()
         .map(|r| {
             let sources = MembershipSources {
-                direct: r.direct,
-                via_organization: r.via_organization,
+                direct: r.direct > 0,
+                via_organization: r.via_organization > 0,
             };
             Row {
                 id: r.id,

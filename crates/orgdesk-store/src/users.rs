@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use std::collections::HashMap;
 
 const SELECT: &str = "SELECT u.id, u.name, u.email, u.organization_id, o.name AS organization_name, u.position, u.manager, \
-     u.auto_cc, u.disabled_at IS NOT NULL AS disabled, u.created_at, u.updated_at FROM users u LEFT JOIN organizations o ON o.id = u.organization_id";
+     u.auto_cc, u.disabled_at, u.created_at, u.updated_at FROM users u LEFT JOIN organizations o ON o.id = u.organization_id";
 
 #[derive(Debug, FromQueryResult)]
 struct Row {
@@ -21,7 +21,7 @@ struct Row {
     position: Option<String>,
     manager: bool,
     auto_cc: bool,
-    disabled: bool,
+    disabled_at: Option<i64>,
     created_at: i64,
     updated_at: i64,
 }
@@ -42,7 +42,7 @@ impl From<Row> for User {
             position: row.position,
             manager: row.manager,
             auto_cc_organization_tickets: row.auto_cc,
-            disabled: row.disabled,
+            disabled: row.disabled_at.is_some(),
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -238,7 +238,7 @@ pub async fn credentials<C: ConnectionTrait>(
 ) -> Result<Option<Credentials<UserId>>, StoreError> {
     let row: Option<CredentialsRow> = sql::one(
         conn,
-        "SELECT id, password_hash, disabled_at IS NOT NULL AS disabled FROM users WHERE email_key = $1",
+        "SELECT id, password_hash, disabled_at FROM users WHERE email_key = $1",
         vec![email_key.into()],
     )
     .await?;
