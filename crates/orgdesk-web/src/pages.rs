@@ -8,6 +8,7 @@ mod admin_agents;
 mod admin_usergroups;
 mod assets;
 mod history;
+mod link_usergroup;
 mod organizations;
 mod portal;
 mod profile;
@@ -117,7 +118,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/agent/organizations/{id}/usergroups",
-            post(profile_actions::link_usergroup),
+            get(link_usergroup::choose).post(profile_actions::link_usergroup),
         )
         .route(
             "/agent/organizations/{id}/usergroups/{group}/unlink",

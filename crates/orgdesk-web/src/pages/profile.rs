@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use orgdesk_app::core::model::Organization;
 use orgdesk_app::core::{Error, OrganizationId};
-use orgdesk_app::{OrganizationChanges, OrganizationProfile, PageRequest, ProfileRequest};
+use orgdesk_app::{OrganizationChanges, OrganizationProfile, ProfileRequest};
 use serde::Deserialize;
 
 pub struct OrgView {
@@ -96,8 +96,6 @@ struct ProfilePage {
     all_members_address: String,
     statuses: Vec<Choice>,
     usergroups: Vec<Link>,
-    /// Usergroups that could be linked (the first 500 by id; admins link them).
-    linkable_usergroups: Vec<Link>,
     tickets: Vec<TicketRow>,
     tickets_pager: Pager,
     tickets_error: Option<String>,
@@ -237,12 +235,6 @@ async fn profile_page(
         }
         .address(id.0, Section::Members, None)
     };
-    // Only admins link usergroups: only they are offered the menu.
-    let linkable = if session.agent.admin {
-        app.list_usergroups(&PageRequest::first(500)).await?.items
-    } else {
-        Vec::new()
-    };
     let link = |o: &Organization| Link {
         id: o.id.0,
         name: o.name.clone(),
@@ -276,14 +268,6 @@ async fn profile_page(
             .collect(),
         usergroups: usergroups
             .into_iter()
-            .map(|g| Link {
-                id: g.id,
-                name: g.name,
-            })
-            .collect(),
-        linkable_usergroups: linkable
-            .into_iter()
-            .filter(|g| !org.usergroup_ids.contains(&g.id))
             .map(|g| Link {
                 id: g.id,
                 name: g.name,

@@ -235,12 +235,15 @@ async fn an_admin_links_and_unlinks_a_usergroup_and_an_agent_is_told_it_is_not_a
         .id();
     let mut admin = Browser::signed_in(&t).await;
     let profile = admin.get(&format!("/agent/organizations/{acme}")).await;
-    assert!(html(&profile).contains(r#"<option value=""#));
+    let choose = format!("/agent/organizations/{acme}/usergroups");
+    assert!(html(&profile).contains(&format!(r#"href="{choose}">Link a usergroup"#)));
+    let choices = admin.get(&choose).await;
+    assert!(html(&choices).contains(&format!(r#"name="usergroup_id" value="{vips}""#)));
     let linked = admin
         .post_form(
-            &format!("/agent/organizations/{acme}/usergroups"),
+            &choose,
             &[
-                ("csrf", &csrf(&profile)),
+                ("csrf", &csrf(&choices)),
                 ("usergroup_id", &vips.to_string()),
             ],
         )
@@ -261,6 +264,17 @@ async fn an_admin_links_and_unlinks_a_usergroup_and_an_agent_is_told_it_is_not_a
     )
     .await;
     let bob_profile = bob.get(&format!("/agent/organizations/{acme}")).await;
+    assert!(!html(&bob_profile).contains("Link a usergroup"));
+    assert!(
+        !html(&bob_profile).contains("/unlink"),
+        "no Unlink buttons for agents"
+    );
+    assert_eq!(bob.get(&choose).await.status, StatusCode::FORBIDDEN);
+    let after_link = admin.get(&choose).await;
+    assert!(
+        !html(&after_link).contains(&format!(r#"value="{vips}""#)),
+        "a linked usergroup is not offered again"
+    );
     let refused = bob
         .post_form(
             &format!("/agent/organizations/{acme}/usergroups/{vips}/unlink"),
