@@ -41,12 +41,21 @@ function enhance(root) {
     });
   }
 
-  // Times in the viewer's time zone; the exact instant on hover.
+  // Times in the viewer's time zone, the exact instant on hover; within the last day,
+  // relative ("3 hours ago").
+  const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
   for (const time of root.querySelectorAll("time[datetime]")) {
     const at = new Date(time.dateTime);
-    if (!Number.isNaN(at.getTime())) {
-      time.title = time.dateTime;
-      time.textContent = at.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    if (Number.isNaN(at.getTime())) continue;
+    const exact = at.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    time.title = exact;
+    const minutes = Math.round((at.getTime() - Date.now()) / 60000);
+    if (minutes <= 0 && minutes > -60) {
+      time.textContent = relative.format(minutes, "minute");
+    } else if (minutes <= -60 && minutes > -24 * 60) {
+      time.textContent = relative.format(Math.round(minutes / 60), "hour");
+    } else {
+      time.textContent = exact;
     }
   }
 }

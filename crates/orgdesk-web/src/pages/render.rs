@@ -106,6 +106,8 @@ pub fn query_escape(value: &str) -> String {
 #[derive(Template, WebTemplate)]
 #[template(path = "error.html")]
 struct ErrorPage {
+    /// The product's name as the part of the site the page belongs to shows it.
+    brand: &'static str,
     title: &'static str,
     message: String,
     back: &'static str,
@@ -151,6 +153,11 @@ pub fn error_page(err: Error, back: &'static str, back_label: &'static str) -> R
         other => refusal_text(other),
     };
     let page = ErrorPage {
+        brand: if back.starts_with("/portal") {
+            "Help Center"
+        } else {
+            "orgdesk"
+        },
         title,
         message,
         back,

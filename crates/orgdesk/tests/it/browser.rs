@@ -427,6 +427,8 @@ async fn an_agent_adds_a_domain_applies_the_matches_and_makes_a_manager_in_the_b
     stage.save_screenshot("profile").await;
     stage.click("a[href$='/history']").await;
     stage.wait_for_text(".events", "added a member").await;
+    // Recent activity reads as relative time, the exact time on hover.
+    stage.wait_for_text(".events time", "this minute").await;
     stage.save_screenshot("history").await;
     stage.browser.back().await.unwrap();
     stage.wait_for_text("h2", "Members").await;

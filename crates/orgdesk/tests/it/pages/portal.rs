@@ -257,6 +257,7 @@ async fn a_manager_searches_the_organizations_tickets_while_a_colleague_is_told_
     let refused = jane.get("/portal/organization-tickets?q=printer").await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(html(&refused).contains("Not available"));
+    assert!(html(&refused).contains(r#"<a class="brand" href="/portal">Help Center</a>"#));
     assert!(!html(&refused).contains("Printer jammed"));
 }
 
