@@ -162,13 +162,17 @@ pub(crate) fn bytewise_collation(backend: DbBackend) -> &'static str {
     }
 }
 
-/// Put before a column in a condition to keep SQLite from answering the condition
-/// through that column's index, so it walks the table in the ORDER BY's order instead
-/// and stops at the LIMIT. PostgreSQL plans from its statistics and needs no hint.
-pub(crate) fn newest_first_hint(backend: DbBackend) -> &'static str {
+/// "The ticket's organization is in the `scope` CTE" for a large tree, written so the
+/// engine walks tickets newest first and checks each against the scope, stopping at
+/// the LIMIT, instead of gathering every ticket of the tree and sorting them. SQLite:
+/// the unary `+` keeps it from answering through the organization index. PostgreSQL
+/// estimates a recursive CTE at a few dozen rows and gathered the tree's tickets
+/// anyway (2.5 s for a tree of 45,000 organizations); `+ 0` hides the index and the
+/// array turns the scope into one value computed once.
+pub(crate) fn ticket_in_large_scope(backend: DbBackend) -> &'static str {
     match backend {
-        DbBackend::Postgres => "",
-        _ => "+",
+        DbBackend::Postgres => "t.organization_id + 0 = ANY(ARRAY(SELECT id FROM scope))",
+        _ => "+t.organization_id IN (SELECT id FROM scope)",
     }
 }
 

@@ -1,6 +1,6 @@
 //! Tickets, their CC'd users and their messages.
 
-use crate::dialect::{SearchPlan, SearchScope, newest_first_hint, ticket_search_condition};
+use crate::dialect::{SearchPlan, SearchScope, ticket_in_large_scope, ticket_search_condition};
 use crate::error::StoreError;
 use crate::sql;
 use orgdesk_core::hierarchy::MAX_DEPTH;
@@ -397,10 +397,7 @@ pub async fn list<C: ConnectionTrait>(
                     "WITH RECURSIVE scope(id, depth) AS (SELECT CAST(${n} AS BIGINT), CAST(0 AS BIGINT) \
                      UNION ALL SELECT o.id, s.depth + 1 FROM organizations o JOIN scope s ON o.parent_id = s.id WHERE s.depth < ${max}) "
                 );
-                conditions.push(format!(
-                    "{}t.organization_id IN (SELECT id FROM scope)",
-                    newest_first_hint(conn.get_database_backend())
-                ));
+                conditions.push(ticket_in_large_scope(conn.get_database_backend()).to_owned());
             }
         }
         None => {}
