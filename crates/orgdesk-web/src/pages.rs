@@ -9,6 +9,7 @@ mod admin_usergroups;
 mod assets;
 mod history;
 mod link_usergroup;
+mod lookup;
 mod organizations;
 mod portal;
 mod profile;

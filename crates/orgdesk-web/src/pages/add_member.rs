@@ -2,6 +2,7 @@
 //! show who is where), and moving someone out of another organization is said — and
 //! confirmed — before it happens.
 
+use super::lookup::user_with_email;
 use super::profile::{Refusal, refused_profile};
 use super::render::Form;
 use super::render::{Chrome, PageError, page, redirect_with_flash, refusal_text};
@@ -41,14 +42,7 @@ async fn chosen_user(app: &AppState, form: &AddMemberForm) -> Result<User, Error
     }
     let typed = form.user.trim();
     if typed.contains('@') {
-        return app
-            .find_user_by_email(typed)
-            .await
-            .map_err(|err| match err {
-                Error::Validation { message, .. } => Error::validation("user", message),
-                other => other,
-            })?
-            .ok_or_else(|| Error::validation("user", format!("no user has the email {typed}")));
+        return user_with_email(app, "user", typed, "").await;
     }
     let key = orgdesk_app::core::text::name_key(typed);
     let same_name: Vec<User> = app

@@ -2,6 +2,7 @@
 //! and manage direct members (members through a linked organization are shown with
 //! where they come from, and leave by leaving the organization or by an unlink).
 
+use super::lookup::user_with_email;
 use super::render::Form;
 use super::render::{Chrome, PageError, page, query_escape, redirect_with_flash, refusal_text};
 use super::session::AgentSession;
@@ -338,12 +339,7 @@ pub async fn add_member(
     session.require_csrf(&form.csrf)?;
     session.require_admin()?;
     let added = async {
-        let user = app.find_user_by_email(&form.email).await?.ok_or_else(|| {
-            Error::validation(
-                "email",
-                format!("no user has the email {}", form.email.trim()),
-            )
-        })?;
+        let user = user_with_email(&app, "email", &form.email, "").await?;
         app.add_usergroup_member(&session.agent, id, user.id)
             .await?;
         Ok::<_, Error>(user.name)

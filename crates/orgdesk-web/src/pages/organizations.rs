@@ -2,6 +2,7 @@
 //! all, paged by cursor; and the "New organization" form.
 
 use super::render::Form;
+use super::render::listed;
 use super::render::{Chrome, PageError, page, query_escape, redirect_with_flash, refusal_text};
 use super::session::AgentSession;
 use crate::AppState;
@@ -110,17 +111,7 @@ async fn directory_page(
     query: ShownQuery,
     new_form: (String, String, Option<String>),
 ) -> Result<(StatusCode, DirectoryPage), PageError> {
-    let (found, query_error) = match search(app, &query).await {
-        Ok(found) => (found, None),
-        Err(err @ Error::Validation { .. }) => (
-            Page {
-                items: Vec::new(),
-                next_cursor: None,
-            },
-            Some(refusal_text(&err)),
-        ),
-        Err(err) => return Err(err.into()),
-    };
+    let (found, query_error) = listed(search(app, &query).await, refusal_text)?;
     let status = match (&query_error, &new_form.2) {
         (None, None) => StatusCode::OK,
         _ => StatusCode::UNPROCESSABLE_ENTITY,

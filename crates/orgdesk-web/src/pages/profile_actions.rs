@@ -3,6 +3,7 @@
 //! with a sentence saying what happened; a refusal shows the profile again with what was
 //! typed and the reason beside the section.
 
+use super::lookup::organization_named;
 use super::profile::{Refusal, refused_profile};
 use super::render::Form;
 use super::render::{Chrome, PageError, page, query_escape, redirect_with_flash, refusal_text};
@@ -571,12 +572,7 @@ pub async fn set_parent(
     session.require_csrf(&form.csrf)?;
     let id = OrganizationId(id);
     let typed = form.parent.trim().to_owned();
-    let parent = if typed.is_empty() {
-        Ok(None)
-    } else {
-        find_by_name(&app, &typed).await.map(Some)
-    };
-    let result = match parent {
+    let result = match organization_named(&app, "parent", &typed).await {
         Ok(parent) => {
             let changes = orgdesk_app::OrganizationChanges {
                 parent_id: Some(parent.map(|p: orgdesk_app::core::model::Organization| p.id)),
@@ -606,20 +602,6 @@ pub async fn set_parent(
             refused_profile(&app, &session, &jar, id, &err, refusal).await
         }
     }
-}
-
-/// The organization with exactly this name (any letter case), or a refusal naming it.
-async fn find_by_name(
-    app: &AppState,
-    name: &str,
-) -> Result<orgdesk_app::core::model::Organization, Error> {
-    let key = orgdesk_app::core::text::name_key(name);
-    app.list_organizations(Some(name), None, None, &PageRequest::first(20))
-        .await?
-        .items
-        .into_iter()
-        .find(|org| orgdesk_app::core::text::name_key(&org.name) == key)
-        .ok_or_else(|| Error::validation("parent", format!("no organization is named \"{name}\"")))
 }
 
 #[derive(Deserialize)]

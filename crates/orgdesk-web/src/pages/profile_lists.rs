@@ -2,6 +2,7 @@
 //! its own: the profile's address carries each list's filters and cursor, so "Next"
 //! pages one section and keeps the others where they were.
 
+use super::render::listed;
 use super::render::{query_escape, refusal_text};
 use super::tickets::status_text;
 use orgdesk_app::core::model::{Organization, Page, Ticket};
@@ -155,17 +156,7 @@ pub fn tickets_section(
     query: &ProfileQuery,
     found: Result<Page<Ticket>, Error>,
 ) -> Result<TicketsSection, Error> {
-    let (found, error) = match found {
-        Ok(found) => (found, None),
-        Err(err @ Error::Validation { .. }) => (
-            Page {
-                items: Vec::new(),
-                next_cursor: None,
-            },
-            Some(refusal_text(&err)),
-        ),
-        Err(other) => return Err(other),
-    };
+    let (found, error) = listed(found, refusal_text)?;
     let own = org.id;
     Ok(TicketsSection {
         pager: Pager::new(query, own.0, Section::Tickets, found.next_cursor.as_deref()),

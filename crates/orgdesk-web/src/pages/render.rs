@@ -96,6 +96,15 @@ impl From<axum::extract::rejection::FormRejection> for PageError {
     }
 }
 
+/// Where to go after signing in: a page under `home` (`/agent`, `/portal`), never
+/// another site.
+pub fn safe_next(next: Option<&str>, home: &str) -> String {
+    match next {
+        Some(next) if next.starts_with(home) && !next.starts_with("//") => next.to_owned(),
+        _ => home.to_owned(),
+    }
+}
+
 /// A value for a URL's query string.
 pub fn query_escape(value: &str) -> String {
     serde_urlencoded::to_string([("", value)])
@@ -164,6 +173,26 @@ pub fn error_page(err: Error, back: &'static str, back_label: &'static str) -> R
         back_label,
     };
     (status, page).into_response()
+}
+
+/// A list as its page shows it: the page found, or — when the filters were refused —
+/// no rows and the reason in words (`words` turns the refusal into text). Anything but
+/// a refusal of the input is an error.
+pub fn listed<T>(
+    found: Result<orgdesk_app::core::model::Page<T>, Error>,
+    words: fn(&Error) -> String,
+) -> Result<(orgdesk_app::core::model::Page<T>, Option<String>), Error> {
+    match found {
+        Ok(found) => Ok((found, None)),
+        Err(err @ Error::Validation { .. }) => Ok((
+            orgdesk_app::core::model::Page {
+                items: Vec::new(),
+                next_cursor: None,
+            },
+            Some(words(&err)),
+        )),
+        Err(other) => Err(other),
+    }
 }
 
 /// What a refusal says on a page, as a sentence. A validation message goes without its

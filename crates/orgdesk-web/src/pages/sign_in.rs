@@ -1,6 +1,6 @@
 //! Signing in and out of the agent app.
 
-use super::render::Form;
+use super::render::{Form, safe_next};
 use super::render::{PageError, flash, page, redirect_with_flash, refusal_text};
 use super::session::{AGENT_COOKIE, AgentSession, SecureCookies, cleared_cookie, session_cookie};
 use crate::AppState;
@@ -29,21 +29,13 @@ pub struct SignInQuery {
     next: Option<String>,
 }
 
-/// Where to go after signing in: a page of the agent app, never another site.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(next) if next.starts_with("/agent") && !next.starts_with("//") => next.to_owned(),
-        _ => "/agent".to_owned(),
-    }
-}
-
 pub async fn form(Query(query): Query<SignInQuery>, jar: CookieJar) -> Response {
     let flash = flash(&jar);
     page(
         jar,
         SignInPage {
             email: String::new(),
-            next: safe_next(query.next.as_deref()),
+            next: safe_next(query.next.as_deref(), "/agent"),
             error: None,
             flash,
         },
@@ -66,7 +58,7 @@ pub async fn submit(
     jar: CookieJar,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    let next = safe_next(form.next.as_deref());
+    let next = safe_next(form.next.as_deref(), "/agent");
     match app
         .issue_agent_token(&form.email, &form.password, from)
         .await

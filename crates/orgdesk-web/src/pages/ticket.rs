@@ -2,6 +2,7 @@
 //! note box, the properties (subject, status, priority, assignee, organization) saved
 //! with the version read, and the CC list. A closed ticket is final and shown read-only.
 
+use super::lookup::{assignee, organization_named, user_with_email};
 use super::render::Form;
 use super::render::{Chrome, PageError, page, query_escape, redirect_with_flash, refusal_text};
 use super::session::AgentSession;
@@ -293,29 +294,11 @@ pub async fn edit(
 }
 
 async fn save_properties(app: &AppState, id: TicketId, form: &EditForm) -> Result<(), Error> {
-    let organization_id = match form.organization.trim() {
-        "" => None,
-        name => Some(
-            app.find_organization_by_name(name)
-                .await?
-                .ok_or_else(|| {
-                    Error::validation(
-                        "organization",
-                        format!("no organization is named \"{name}\""),
-                    )
-                })?
-                .id
-                .0,
-        ),
-    };
+    let organization_id = organization_named(app, "organization", &form.organization)
+        .await?
+        .map(|org| org.id.0);
     let stored = app.get_ticket(id).await?;
-    let assignee_id = match form.assignee.trim() {
-        "" => None,
-        id => Some(
-            id.parse()
-                .map_err(|_| Error::validation("assignee", "choose an agent from the menu"))?,
-        ),
-    };
+    let assignee_id = assignee(&form.assignee)?;
     // Only what differs from the ticket as stored is sent, so an unchanged organization
     // or assignee is not rewritten; the version still guards the whole form.
     let changes = TicketChanges {
@@ -402,19 +385,7 @@ pub async fn add_cc(
     session.require_csrf(&form.csrf)?;
     let id = TicketId(id);
     let added = async {
-        let user = app
-            .find_user_by_email(&form.email)
-            .await
-            .map_err(|err| match err {
-                Error::Validation { message, .. } => Error::validation("email", message),
-                other => other,
-            })?
-            .ok_or_else(|| {
-                Error::validation(
-                    "email",
-                    format!("no user has the email {}", form.email.trim()),
-                )
-            })?;
+        let user = user_with_email(&app, "email", &form.email, "").await?;
         let ticket = app.get_ticket(id).await?;
         let mut ccs: Vec<i64> = ticket.cc_ids.iter().map(|c| c.0).collect();
         ccs.push(user.id.0);

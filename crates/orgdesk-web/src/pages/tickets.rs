@@ -1,7 +1,9 @@
 //! The agents' ticket list (status, assignee, organization, words) and the new-ticket
 //! form, which opens a ticket on behalf of a user found by email.
 
+use super::lookup::{assignee, organization_named, user_with_email};
 use super::render::Form;
+use super::render::listed;
 use super::render::{Chrome, PageError, page, query_escape, redirect_with_flash, refusal_text};
 use super::session::AgentSession;
 use super::time_text::{human_time, iso_time};
@@ -13,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use orgdesk_app::core::Error;
-use orgdesk_app::core::model::{Agent, Page, Ticket};
+use orgdesk_app::core::model::{Agent, Ticket};
 use orgdesk_app::core::ticket::{TicketPriority, TicketStatus};
 use orgdesk_app::{NewTicket, PageRequest, TicketQuery};
 use serde::Deserialize;
@@ -169,26 +171,11 @@ async fn filters(
     let assignee_id = match query.assignee.trim() {
         "" => None,
         "me" => Some(session.agent.id.0),
-        id => Some(
-            id.parse()
-                .map_err(|_| Error::validation("assignee", "choose an agent from the menu"))?,
-        ),
+        typed => assignee(typed)?,
     };
-    let organization_id = match query.organization.trim() {
-        "" => None,
-        name => Some(
-            app.find_organization_by_name(name)
-                .await?
-                .ok_or_else(|| {
-                    Error::validation(
-                        "organization",
-                        format!("no organization is named \"{name}\""),
-                    )
-                })?
-                .id
-                .0,
-        ),
-    };
+    let organization_id = organization_named(app, "organization", &query.organization)
+        .await?
+        .map(|org| org.id.0);
     Ok(TicketQuery {
         status: Some(query.status.trim().to_owned()).filter(|s| !s.is_empty()),
         requester_id: None,
@@ -216,17 +203,7 @@ pub async fn list(
         }
         Err(err) => Err(err),
     };
-    let (found, query_error) = match found {
-        Ok(found) => (found, None),
-        Err(err @ Error::Validation { .. }) => (
-            Page {
-                items: Vec::new(),
-                next_cursor: None,
-            },
-            Some(refusal_text(&err)),
-        ),
-        Err(err) => return Err(err.into()),
-    };
+    let (found, query_error) = listed(found, refusal_text)?;
     let status = if query_error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -358,29 +335,9 @@ async fn open(
     session: &AgentSession,
     form: &NewTicketForm,
 ) -> Result<Ticket, Error> {
-    let requester = app
-        .find_user_by_email(&form.requester)
-        .await
-        .map_err(|err| match err {
-            Error::Validation { message, .. } => Error::validation("requester", message),
-            other => other,
-        })?
-        .ok_or_else(|| {
-            Error::validation(
-                "requester",
-                format!(
-                    "no user has the email {}; create the user first",
-                    form.requester.trim()
-                ),
-            )
-        })?;
-    let assignee_id = match form.assignee.trim() {
-        "" => None,
-        id => Some(
-            id.parse()
-                .map_err(|_| Error::validation("assignee", "choose an agent from the menu"))?,
-        ),
-    };
+    let requester =
+        user_with_email(app, "requester", &form.requester, "; create the user first").await?;
+    let assignee_id = assignee(&form.assignee)?;
     app.create_ticket(
         &session.agent.actor(),
         NewTicket {

@@ -2,7 +2,9 @@
 //! profile (organization, position, manager, usergroups with where each comes from,
 //! their tickets), and "New user", which says which organization the user joined and why.
 
+use super::lookup::organization_named;
 use super::render::Form;
+use super::render::listed;
 use super::render::{Chrome, PageError, page, query_escape, redirect_with_flash, refusal_text};
 use super::session::AgentSession;
 use super::tickets::{TicketRow, ticket_rows};
@@ -14,7 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
-use orgdesk_app::core::model::{Page, User};
+use orgdesk_app::core::model::User;
 use orgdesk_app::core::{Error, UserId};
 use orgdesk_app::{NewUser, PageRequest, TicketQuery};
 use serde::Deserialize;
@@ -76,17 +78,10 @@ async fn directory_page(
         limit: Some(PAGE_SIZE),
         cursor: cursor.clone(),
     };
-    let (found, query_error) = match app.list_users(Some(&query.q), None, None, &request).await {
-        Ok(found) => (found, None),
-        Err(err @ Error::Validation { .. }) => (
-            Page {
-                items: Vec::new(),
-                next_cursor: None,
-            },
-            Some(refusal_text(&err)),
-        ),
-        Err(err) => return Err(err.into()),
-    };
+    let (found, query_error) = listed(
+        app.list_users(Some(&query.q), None, None, &request).await,
+        refusal_text,
+    )?;
     let address = |cursor: Option<&str>| {
         let mut parts = Vec::new();
         if !query.q.is_empty() {
@@ -160,20 +155,9 @@ pub async fn create(
     session.require_csrf(&form.csrf)?;
     let chosen = form.organization.trim().to_owned();
     let created = async {
-        let organization_id = match chosen.as_str() {
-            "" => None,
-            name => Some(
-                app.find_organization_by_name(name)
-                    .await?
-                    .ok_or_else(|| {
-                        Error::validation(
-                            "organization",
-                            format!("no organization is named \"{name}\""),
-                        )
-                    })?
-                    .id,
-            ),
-        };
+        let organization_id = organization_named(&app, "organization", &chosen)
+            .await?
+            .map(|org| org.id);
         app.create_user(
             &session.agent.actor(),
             NewUser {

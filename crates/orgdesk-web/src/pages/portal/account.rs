@@ -5,7 +5,7 @@
 use super::session::{PortalChrome, PortalError, PortalSession, plain_refusal};
 use crate::AppState;
 use crate::extract::ClientAddress;
-use crate::pages::render::{Form, flash, page, redirect_with_flash};
+use crate::pages::render::{Form, flash, page, redirect_with_flash, safe_next};
 use crate::pages::session::{PORTAL_COOKIE, SecureCookies, cleared_cookie, session_cookie};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -17,14 +17,6 @@ use axum_extra::extract::CookieJar;
 use orgdesk_app::OwnProfileChanges;
 use orgdesk_app::core::Error;
 use serde::Deserialize;
-
-/// Where to go after signing in: a portal page, never another site.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(next) if next.starts_with("/portal") && !next.starts_with("//") => next.to_owned(),
-        _ => "/portal".to_owned(),
-    }
-}
 
 /// The status of a refused sign-in or registration.
 fn refusal_status(err: &Error) -> StatusCode {
@@ -56,7 +48,7 @@ pub async fn sign_in_form(Query(query): Query<NextQuery>, jar: CookieJar) -> Res
         jar,
         SignInPage {
             email: String::new(),
-            next: safe_next(query.next.as_deref()),
+            next: safe_next(query.next.as_deref(), "/portal"),
             error: None,
             flash,
         },
@@ -79,7 +71,7 @@ pub async fn sign_in(
     jar: CookieJar,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    let next = safe_next(form.next.as_deref());
+    let next = safe_next(form.next.as_deref(), "/portal");
     match app
         .issue_user_token(&form.email, &form.password, from)
         .await

@@ -4,6 +4,7 @@
 
 use super::session::{PortalChrome, PortalError, PortalSession, plain_refusal};
 use crate::AppState;
+use crate::pages::render::listed;
 use crate::pages::render::{Form, page, query_escape, redirect_with_flash};
 use crate::pages::time_text::{human_time, iso_time};
 use askama::Template;
@@ -12,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
-use orgdesk_app::core::model::{Actor, Page, Ticket, TicketMessage};
+use orgdesk_app::core::model::{Actor, Ticket, TicketMessage};
 use orgdesk_app::core::ticket::TicketStatus;
 use orgdesk_app::core::{Error, TicketId};
 use orgdesk_app::{PageRequest, PortalScope};
@@ -100,20 +101,10 @@ async fn list_page(
         cursor: cursor.clone(),
     };
     let q = query.q.trim().to_owned();
-    let (found, query_error) = match app
+    let found = app
         .portal_tickets(&session.user, scope, Some(&q), &request)
-        .await
-    {
-        Ok(found) => (found, None),
-        Err(err @ Error::Validation { .. }) => (
-            Page {
-                items: Vec::new(),
-                next_cursor: None,
-            },
-            Some(plain_refusal(&err)),
-        ),
-        Err(err) => return Err(err.into()),
-    };
+        .await;
+    let (found, query_error) = listed(found, plain_refusal)?;
     let address = |cursor: &str| {
         let mut parts = Vec::new();
         if !q.is_empty() {
