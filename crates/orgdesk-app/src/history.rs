@@ -229,6 +229,27 @@ impl App {
         id: OrganizationId,
         page: &PageRequest,
     ) -> Result<OrganizationHistory> {
+        self.events_for(viewer, id, true, page).await
+    }
+
+    /// The activity stream (history and members' doings) as `viewer` may read it; a
+    /// deleted organization's, to admins, is its history (activity around it ended).
+    pub async fn organization_activity_for(
+        &self,
+        viewer: &Agent,
+        id: OrganizationId,
+        page: &PageRequest,
+    ) -> Result<OrganizationHistory> {
+        self.events_for(viewer, id, false, page).await
+    }
+
+    async fn events_for(
+        &self,
+        viewer: &Agent,
+        id: OrganizationId,
+        history_only: bool,
+        page: &PageRequest,
+    ) -> Result<OrganizationHistory> {
         let reader = self.store.reader();
         let exists = orgs::find_head(reader, id).await?.is_some();
         let deleted = !exists && viewer.admin && events::any_for(reader, id).await?;
@@ -236,7 +257,7 @@ impl App {
             return Err(Error::not_found(Entity::Organization, id));
         }
         Ok(OrganizationHistory {
-            events: self.events_page(id, true, page).await?,
+            events: self.events_page(id, history_only || deleted, page).await?,
             deleted,
         })
     }

@@ -183,14 +183,15 @@ pub async fn show(
         limit: Some(PAGE_SIZE as i64),
         cursor: query.cursor,
     };
-    let mut history = app
-        .organization_history_for(&session.agent, id, &request)
-        .await?;
+    let history = if query.view == "activity" {
+        app.organization_activity_for(&session.agent, id, &request)
+            .await?
+    } else {
+        app.organization_history_for(&session.agent, id, &request)
+            .await?
+    };
     // The activity stream is of organizations that exist; a deleted one keeps its log.
     let activity = query.view == "activity" && !history.deleted;
-    if activity {
-        history.events = app.organization_activity(id, &request).await?;
-    }
     let name = if history.deleted {
         "Deleted organization".to_owned()
     } else {
