@@ -109,7 +109,7 @@ impl App {
     /// The agent with this email address (any letter case), for the command line.
     pub async fn find_agent_by_email(&self, email: &str) -> Result<Agent> {
         let email = EmailAddress::parse(email)?;
-        let reader = self.store.reader();
+        let reader = &self.store.reads().await?;
         match agents::credentials(reader, email.key()).await? {
             Some(found) => require_agent(reader, found.id).await,
             None => Err(Error::not_found(Entity::Agent, email.as_str())),

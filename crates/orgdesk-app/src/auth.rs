@@ -285,7 +285,7 @@ impl App {
     /// token's expiry forward (written at most once a minute).
     pub async fn authenticate(&self, token: &str) -> Result<Principal> {
         let hash = token_hash(token);
-        let reader = self.store.reader();
+        let reader = &self.store.reads().await?;
         let live = tokens::holder(reader, &hash)
             .await?
             .ok_or_else(refused_token)?;

@@ -233,7 +233,8 @@ impl App {
             ));
         }
         let at = now_ms();
-        let tx = self.store.begin_write().await?;
+        // Moves every matching user: as many as the domain has.
+        let tx = self.store.begin_bulk_write().await?;
         lock(&tx, Lockable::Organization, organization.0).await?;
         let domain = self.require_owned_domain(&tx, organization, input).await?;
         // The users to move, locked, with where each is now: the move and its history

@@ -5,7 +5,7 @@
 //! (A under B, B under A) are checked one after the other and cannot both pass.
 
 use crate::history::{parent_moved, record_all};
-use crate::organizations::NewOrganization;
+use crate::organizations::{NewOrganization, list_organizations_on};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::hierarchy::{CandidateReason, check_new_parent, classify_child_candidate};
 use orgdesk_core::model::{Actor, Change, Organization, Page};
@@ -52,9 +52,9 @@ impl App {
         id: OrganizationId,
         page: &PageRequest,
     ) -> Result<Page<Organization>> {
-        self.require_organization(self.store.reader(), id).await?;
-        self.list_organizations(None, Some(Some(id)), None, page)
-            .await
+        let reads = self.store.reads().await?;
+        self.require_organization(&reads, id).await?;
+        list_organizations_on(&reads, None, Some(Some(id)), None, page).await
     }
 
     /// The parent first, the root last. (Were a cycle ever stored, the list ends where
@@ -64,7 +64,7 @@ impl App {
         id: OrganizationId,
         page: &PageRequest,
     ) -> Result<Page<Organization>> {
-        let reader = self.store.reader();
+        let reader = &self.store.reads().await?;
         self.require_organization(reader, id).await?;
         let limit = page.limit()?;
         let given = page.offset_position("ancestors")?;
@@ -95,7 +95,7 @@ impl App {
         id: OrganizationId,
         page: &PageRequest,
     ) -> Result<Page<Organization>> {
-        let reader = self.store.reader();
+        let reader = &self.store.reads().await?;
         self.require_organization(reader, id).await?;
         let limit = page.limit()?;
         let after = match page.position("descendants")? {
@@ -125,7 +125,7 @@ impl App {
         q: Option<&str>,
         page: &PageRequest,
     ) -> Result<Page<ChildCandidate>> {
-        let reader = self.store.reader();
+        let reader = &self.store.reads().await?;
         self.require_organization(reader, id).await?;
         let limit = page.limit()?;
         let after = page.position("child_candidates")?;

@@ -250,14 +250,14 @@ impl App {
         history_only: bool,
         page: &PageRequest,
     ) -> Result<OrganizationHistory> {
-        let reader = self.store.reader();
+        let reader = &self.store.reads().await?;
         let exists = orgs::find_head(reader, id).await?.is_some();
         let deleted = !exists && viewer.admin && events::any_for(reader, id).await?;
         if !exists && !deleted {
             return Err(Error::not_found(Entity::Organization, id));
         }
         Ok(OrganizationHistory {
-            events: self.events_page(id, history_only || deleted, page).await?,
+            events: events_page(reader, id, history_only || deleted, page).await?,
             deleted,
         })
     }
@@ -265,7 +265,7 @@ impl App {
     /// What happened to a user, newest first: creation, organization moves, position,
     /// manager, direct usergroup membership, name and email, disabling.
     pub async fn user_history(&self, id: UserId, page: &PageRequest) -> Result<Page<UserEvent>> {
-        let reader = self.store.reader();
+        let reader = &self.store.reads().await?;
         self.require_user(reader, id).await?;
         let limit = page.limit()?;
         let before = page.id_position("user_events")?;
@@ -300,21 +300,23 @@ impl App {
         history_only: bool,
         page: &PageRequest,
     ) -> Result<Page<OrganizationEvent>> {
-        self.require_organization(self.store.reader(), id).await?;
-        self.events_page(id, history_only, page).await
+        let reads = self.store.reads().await?;
+        self.require_organization(&reads, id).await?;
+        events_page(&reads, id, history_only, page).await
     }
+}
 
-    async fn events_page(
-        &self,
-        id: OrganizationId,
-        history_only: bool,
-        page: &PageRequest,
-    ) -> Result<Page<OrganizationEvent>> {
-        let limit = page.limit()?;
-        let before = page.id_position("events")?;
-        let events = events::list(self.store.reader(), id, history_only, before, limit + 1).await?;
-        Ok(crate::cursor::page(events, limit, "events", |event| {
-            event.id.to_string()
-        }))
-    }
+/// A page of an organization's events (the change log alone with `history_only`).
+async fn events_page<C: ConnectionTrait>(
+    conn: &C,
+    id: OrganizationId,
+    history_only: bool,
+    page: &PageRequest,
+) -> Result<Page<OrganizationEvent>> {
+    let limit = page.limit()?;
+    let before = page.id_position("events")?;
+    let events = events::list(conn, id, history_only, before, limit + 1).await?;
+    Ok(crate::cursor::page(events, limit, "events", |event| {
+        event.id.to_string()
+    }))
 }

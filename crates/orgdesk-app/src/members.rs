@@ -178,10 +178,9 @@ impl App {
         manager: Option<bool>,
         page: &PageRequest,
     ) -> Result<Page<User>> {
-        self.require_organization(self.store.reader(), organization)
-            .await?;
-        self.list_users(None, Some(organization), manager, page)
-            .await
+        let reads = self.store.reads().await?;
+        self.require_organization(&reads, organization).await?;
+        list_users_on(&reads, None, Some(organization), manager, page).await
     }
 
     /// Adds the user to the organization, moving them from any other; or, when they
@@ -257,7 +256,7 @@ impl App {
         manager: Option<bool>,
         page: &PageRequest,
     ) -> Result<Page<User>> {
-        list_users_on(self.store.reader(), q, organization, manager, page).await
+        list_users_on(&self.store.reads().await?, q, organization, manager, page).await
     }
 }
 

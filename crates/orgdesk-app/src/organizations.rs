@@ -282,7 +282,7 @@ impl App {
     }
 
     pub async fn get_organization(&self, id: OrganizationId) -> Result<Organization> {
-        orgs::find(self.store.reader(), id)
+        orgs::find(&self.store.reads().await?, id)
             .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))
     }
@@ -302,7 +302,7 @@ impl App {
 
     /// The organization with exactly this name (names are unique in any letter case).
     pub async fn find_organization_by_name(&self, name: &str) -> Result<Option<Organization>> {
-        let reader = self.store.reader();
+        let reader = &self.store.reads().await?;
         match orgs::find_head_by_name_key(reader, &orgdesk_core::text::name_key(name)).await? {
             Some(head) => Ok(orgs::find(reader, OrganizationId(head.id)).await?),
             None => Ok(None),
@@ -317,7 +317,7 @@ impl App {
         domain: Option<&str>,
         page: &PageRequest,
     ) -> Result<Page<Organization>> {
-        list_organizations_on(self.store.reader(), q, parent, domain, page).await
+        list_organizations_on(&self.store.reads().await?, q, parent, domain, page).await
     }
 
     pub async fn update_organization(
@@ -477,7 +477,8 @@ impl App {
         crate::auth::require_admin(by, "delete organizations")?;
         let actor = &by.actor();
         let at = now_ms();
-        let tx = self.store.begin_write().await?;
+        // Every member leaves and every child is detached: as many as it has.
+        let tx = self.store.begin_bulk_write().await?;
         lock_hierarchy(&tx).await?;
         lock(&tx, Lockable::Organization, id.0).await?;
         let current = orgs::find(&tx, id)

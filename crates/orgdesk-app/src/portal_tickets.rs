@@ -124,7 +124,8 @@ impl App {
     }
 
     pub async fn portal_ticket(&self, user: &User, id: TicketId) -> Result<Ticket> {
-        self.visible_ticket(self.store.reader(), user, id).await
+        self.visible_ticket(&self.store.reads().await?, user, id)
+            .await
     }
 
     /// The ticket's replies, oldest first; internal notes never appear.

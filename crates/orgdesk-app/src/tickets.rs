@@ -337,7 +337,7 @@ impl App {
             .enumerate()
             .map(|(index, new)| validate(new).map_err(|err| in_batch("tickets", index, err)))
             .collect::<Result<Vec<_>>>()?;
-        let tx = self.store.begin_write().await?;
+        let tx = self.store.begin_write_for(valid.len()).await?;
         let ids = self.insert_tickets(&tx, actor, valid, true).await?;
         orgdesk_store::commit(tx).await?;
         Ok(ids)
@@ -403,7 +403,7 @@ impl App {
     }
 
     pub async fn get_ticket(&self, id: TicketId) -> Result<Ticket> {
-        self.require_ticket(self.store.reader(), id).await
+        self.require_ticket(&self.store.reads().await?, id).await
     }
 
     /// Changes a ticket's fields and CC list; with an expected version, refuses (412)
@@ -601,7 +601,7 @@ impl App {
         filter: &TicketFilter,
         page: &PageRequest,
     ) -> Result<Page<Ticket>> {
-        tickets_page_on(self.store.reader(), filter, page).await
+        tickets_page_on(&self.store.reads().await?, filter, page).await
     }
 
     /// Every ticket, newest first, narrowed by status, requester, assignee and words of
@@ -632,8 +632,9 @@ impl App {
         page: &PageRequest,
     ) -> Result<Page<Ticket>> {
         let filter = organization_filter(id, query)?;
-        self.require_organization(self.store.reader(), id).await?;
-        self.tickets_page(&filter, page).await
+        let reads = self.store.reads().await?;
+        self.require_organization(&reads, id).await?;
+        tickets_page_on(&reads, &filter, page).await
     }
 }
 

@@ -138,7 +138,7 @@ impl App {
             return Ok(Vec::new());
         }
         let at = now_ms();
-        let tx = self.store.begin_write().await?;
+        let tx = self.store.begin_write_for(valid.len()).await?;
 
         // Organizations named explicitly must exist.
         let explicit: Vec<OrganizationId> = valid

@@ -150,7 +150,8 @@ impl App {
         // made between reading them and locking the usergroup shows as a different
         // set: start over, so no organization is changed without its lock.
         let (tx, group, removed) = loop {
-            let tx = self.store.begin_write().await?;
+            // Every direct member's history gains an entry: as many as it has.
+            let tx = self.store.begin_bulk_write().await?;
             let linked = usergroups::linked_organizations(&tx, id).await?;
             lock_all(&tx, Lockable::Organization, linked.iter().map(|o| o.0)).await?;
             lock(&tx, Lockable::Usergroup, id).await?;
@@ -221,7 +222,7 @@ impl App {
         id: i64,
         page: &PageRequest,
     ) -> Result<Page<(User, MembershipSources)>> {
-        let reader = self.store.reader();
+        let reader = &self.store.reads().await?;
         self.require_usergroup(reader, id).await?;
         let limit = page.limit()?;
         let after = page.id_position("usergroup_members")?.unwrap_or(0);
@@ -393,7 +394,7 @@ impl App {
         &self,
         user: UserId,
     ) -> Result<Vec<(Usergroup, MembershipSources)>> {
-        let reader = self.store.reader();
+        let reader = &self.store.reads().await?;
         self.require_user(reader, user).await?;
         Ok(usergroups::of_user(reader, user).await?)
     }

@@ -82,7 +82,7 @@ impl App {
     /// The user with this email address (any letter case), if there is one.
     pub async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
         let email = EmailAddress::parse(email)?;
-        let reader = self.store.reader();
+        let reader = &self.store.reads().await?;
         match users::find_id_by_email_key(reader, email.key()).await? {
             Some(id) => Ok(users::find(reader, id).await?),
             None => Ok(None),
@@ -96,7 +96,7 @@ impl App {
     }
 
     pub async fn get_user(&self, id: UserId) -> Result<User> {
-        self.require_user(self.store.reader(), id).await
+        self.require_user(&self.store.reads().await?, id).await
     }
 
     /// An agent changes a user. Changing the email never re-applies the domain

@@ -131,9 +131,13 @@ pub enum UniqueKey {
 /// (`UNIQUE constraint failed: organizations.name_key`), PostgreSQL the index
 /// (`ux_organizations_name_key`); both contain the table and column.
 pub fn unique_violation(err: &StoreError) -> Option<UniqueKey> {
-    let Some(SqlErr::UniqueConstraintViolation(message)) = err.db_err().sql_err() else {
-        return None;
+    let sqlx_message = match err.db_err().sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(message)) => Some(message),
+        _ => None,
     };
+    let message = sqlx_message
+        .as_deref()
+        .or_else(|| crate::sqlite::unique_violation_message(err.db_err()))?;
     let key = if message.contains("usergroups") && message.contains("name_key") {
         UniqueKey::UsergroupName
     } else if message.contains("organization_domains") {

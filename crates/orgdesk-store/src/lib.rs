@@ -2,9 +2,14 @@
 //!
 //! One implementation serves SQLite and PostgreSQL, chosen at run time from the URL.
 //! Queries are portable SQL with `$N` placeholders (accepted by both engines); the few
-//! lines that differ per engine live in [`dialect`].
+//! lines that differ per engine live in [`dialect`]. Statements reach PostgreSQL through
+//! sqlx (SeaORM) and SQLite through our own executor, which runs them on the calling
+//! task (the `sqlite` module); both sit behind SeaORM's `ConnectionTrait`
+//! ([`Pool`], [`Transaction`], [`Reads`]), so queries never ask which engine is beneath.
+//! `docs/storage.md` says why.
 
 pub mod agents;
+mod connection;
 pub mod dialect;
 pub mod domains;
 mod error;
@@ -12,20 +17,20 @@ pub mod events;
 mod migration;
 pub mod organizations;
 mod sql;
+mod sqlite;
 pub mod tickets;
 pub mod tokens;
 pub mod user_events;
 pub mod usergroups;
 pub mod users;
 
+pub use connection::{Pool, Reads, Transaction};
 pub use error::{StoreError, StoreResult};
-pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr};
+pub use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{
-    ConnectOptions, Database, SqliteTransactionMode, TransactionOptions, TransactionTrait,
-};
+use sea_orm::{ConnectOptions, Database, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
+use sqlite::{Placement, SqlitePool, SqlitePoolOptions, SqliteTransaction};
 use std::fmt;
 use std::time::Duration;
 
@@ -56,6 +61,14 @@ impl DatabaseUrl {
     }
     pub fn is_sqlite(&self) -> bool {
         self.0.starts_with("sqlite:")
+    }
+    /// The file of an SQLite URL (`sqlite://PATH`, `sqlite:PATH`, options after `?`
+    /// ignored: the file is always created when missing).
+    fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        let rest = self.0.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let path = rest.split_once('?').map_or(rest, |(path, _)| path);
+        Some(std::path::PathBuf::from(path))
     }
 }
 
@@ -89,22 +102,42 @@ impl fmt::Debug for DatabaseUrl {
 
 /// Connections to the database: a pool for reads and one for write transactions.
 ///
-/// On SQLite the write pool holds a single connection, so writers queue in the
-/// application instead of spinning on SQLite's busy handler, and every write
-/// transaction starts with `BEGIN IMMEDIATE` so a transaction that reads before it
-/// writes can never fail with "database is locked". On PostgreSQL both are one pool.
+/// On SQLite statements run on the calling task (see the `sqlite` module); the write
+/// pool holds a single connection, so writers queue in the application instead of
+/// spinning on SQLite's busy handler, and every write transaction starts with
+/// `BEGIN IMMEDIATE` so a transaction that reads before it writes can never fail with
+/// "database is locked". On PostgreSQL both are one sqlx pool.
 #[derive(Clone, Debug)]
 pub struct Store {
-    read: DatabaseConnection,
-    write: DatabaseConnection,
+    read: Pool,
+    write: Pool,
 }
+
+/// SQLite readers: statements run on the request's own thread, so a handful covers a
+/// runtime's worker threads plus statements sent to the blocking pool.
+const SQLITE_READERS: usize = 8;
+
+/// Rows above which a write is a bulk write ([`Store::begin_write_for`]): a
+/// multi-row statement of this many takes about a millisecond on SQLite.
+pub const BULK_ROWS: usize = 50;
 
 impl Store {
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, StoreError> {
-        if url.is_sqlite() {
-            let read = Database::connect(sqlite_options(url, 4, 16)).await?;
-            let write = Database::connect(sqlite_options(url, 1, 64)).await?;
-            Ok(Self { read, write })
+        if let Some(path) = url.sqlite_path() {
+            let open = |max_connections, cache_mib| {
+                SqlitePool::open(SqlitePoolOptions {
+                    path: path.clone(),
+                    max_connections,
+                    cache_mib,
+                })
+            };
+            // The writer first: it is the connection that turns WAL on for a new file.
+            let write = open(1, 64)?;
+            let read = open(SQLITE_READERS, 16)?;
+            Ok(Self {
+                read: Pool::sqlite(read),
+                write: Pool::sqlite(write),
+            })
         } else {
             probe_postgres(url).await?;
             let mut options = ConnectOptions::new(url.expose());
@@ -112,7 +145,7 @@ impl Store {
                 .sqlx_logging(false)
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(30));
-            let pool = Database::connect(options).await?;
+            let pool = Pool::postgres(Database::connect(options).await?);
             Ok(Self {
                 read: pool.clone(),
                 write: pool,
@@ -120,10 +153,16 @@ impl Store {
         }
     }
 
-    /// Brings the schema up to date. Runs over the single write connection on SQLite
-    /// (migrations toggle per-connection pragmas).
+    /// Brings the schema up to date, over the single write connection on SQLite.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        Ok(migration::Migrator::up(&self.write, None).await?)
+        match (self.write.as_sqlite(), self.write.as_postgres()) {
+            (Some(sqlite), _) => {
+                let conn = sqlite::migration_connection(sqlite).await?;
+                Ok(migration::Migrator::up(&conn, None).await?)
+            }
+            (None, Some(postgres)) => Ok(migration::Migrator::up(postgres, None).await?),
+            (None, None) => unreachable!("a pool is SQLite or PostgreSQL"),
+        }
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -131,33 +170,73 @@ impl Store {
     }
 
     /// The connection for reads outside a transaction.
-    pub fn reader(&self) -> &DatabaseConnection {
+    pub fn reader(&self) -> &Pool {
         &self.read
+    }
+
+    /// The statements of one request's read: one snapshot on SQLite, the pool on
+    /// PostgreSQL (see [`Reads`]).
+    pub async fn reads(&self) -> Result<Reads, StoreError> {
+        match self.read.as_sqlite() {
+            Some(sqlite) => Ok(Reads::snapshot(Transaction::sqlite(
+                SqliteTransaction::begin(sqlite, false, Placement::Inline).await?,
+            ))),
+            None => Ok(Reads::pool(self.read.clone())),
+        }
     }
 
     /// Starts a read-only transaction: the statements of one request read one
     /// consistent snapshot (WAL on SQLite; `REPEATABLE READ, READ ONLY` on PostgreSQL),
     /// on one connection taken from the pool once. End it with [`finish_read`].
-    pub async fn begin_read(&self) -> Result<DatabaseTransaction, StoreError> {
-        self.read
-            .begin_with_config(
-                Some(sea_orm::IsolationLevel::RepeatableRead),
-                Some(sea_orm::AccessMode::ReadOnly),
-            )
-            .await
-            .map_err(StoreError::from)
+    pub async fn begin_read(&self) -> Result<Transaction, StoreError> {
+        match (self.read.as_sqlite(), self.read.as_postgres()) {
+            (Some(sqlite), _) => Ok(Transaction::sqlite(
+                SqliteTransaction::begin(sqlite, false, Placement::Inline).await?,
+            )),
+            (None, Some(postgres)) => Ok(Transaction::postgres(
+                postgres
+                    .begin_with_config(
+                        Some(sea_orm::IsolationLevel::RepeatableRead),
+                        Some(sea_orm::AccessMode::ReadOnly),
+                    )
+                    .await?,
+            )),
+            (None, None) => unreachable!("a pool is SQLite or PostgreSQL"),
+        }
     }
 
     /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite). Dropping it without
-    /// `commit()` rolls back.
-    pub async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
-        self.write
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..Default::default()
-            })
-            .await
-            .map_err(StoreError::from)
+    /// [`commit`] rolls back.
+    pub async fn begin_write(&self) -> Result<Transaction, StoreError> {
+        self.begin_write_placed(Placement::Inline).await
+    }
+
+    /// Starts a write transaction for a change whose size grows with its input or the
+    /// data — a batch, a change to every member of an organization. On SQLite its
+    /// statements run on the blocking pool, so it never holds a runtime thread for
+    /// its whole length; otherwise it is [`begin_write`](Self::begin_write).
+    pub async fn begin_bulk_write(&self) -> Result<Transaction, StoreError> {
+        self.begin_write_placed(Placement::Blocking).await
+    }
+
+    /// [`begin_write`](Self::begin_write) for a change of `rows` rows: a bulk write
+    /// above [`BULK_ROWS`].
+    pub async fn begin_write_for(&self, rows: usize) -> Result<Transaction, StoreError> {
+        if rows > BULK_ROWS {
+            self.begin_bulk_write().await
+        } else {
+            self.begin_write().await
+        }
+    }
+
+    async fn begin_write_placed(&self, placement: Placement) -> Result<Transaction, StoreError> {
+        match (self.write.as_sqlite(), self.write.as_postgres()) {
+            (Some(sqlite), _) => Ok(Transaction::sqlite(
+                SqliteTransaction::begin(sqlite, true, placement).await?,
+            )),
+            (None, Some(postgres)) => Ok(Transaction::postgres(postgres.begin().await?)),
+            (None, None) => unreachable!("a pool is SQLite or PostgreSQL"),
+        }
     }
 
     pub async fn close(self) -> Result<(), StoreError> {
@@ -167,12 +246,12 @@ impl Store {
 }
 
 /// Ends a read transaction (it changed nothing, so committing only releases it).
-pub async fn finish_read(tx: DatabaseTransaction) -> Result<(), StoreError> {
+pub async fn finish_read(tx: Transaction) -> Result<(), StoreError> {
     Ok(tx.commit().await?)
 }
 
 /// Commits a write transaction.
-pub async fn commit(tx: DatabaseTransaction) -> Result<(), StoreError> {
+pub async fn commit(tx: Transaction) -> Result<(), StoreError> {
     Ok(tx.commit().await?)
 }
 
@@ -212,30 +291,6 @@ async fn probe_postgres(url: &DatabaseUrl) -> Result<(), StoreError> {
 
 fn unreachable_error(message: String) -> StoreError {
     StoreError::from(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal(message)))
-}
-
-/// Options of an SQLite pool. `cache_mib` is each connection's page cache: SQLite's
-/// default (2 MiB) lets index pages of a large database fall out between writes, which
-/// cost a fifth of bulk-insert throughput at a million users.
-fn sqlite_options(url: &DatabaseUrl, connections: u32, cache_mib: i64) -> ConnectOptions {
-    let mut options = ConnectOptions::new(url.expose());
-    options
-        .sqlx_logging(false)
-        .max_connections(connections)
-        .min_connections(1)
-        .acquire_timeout(Duration::from_secs(30))
-        // A local file cannot drop a connection: checking each one out with a round
-        // trip to its worker thread only doubles every statement's cost.
-        .test_before_acquire(false)
-        .map_sqlx_sqlite_opts(move |o| {
-            o.create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-                .pragma("cache_size", (-cache_mib * 1024).to_string())
-        });
-    options
 }
 
 #[cfg(test)]

@@ -52,14 +52,14 @@ struct Name {
 #[derive(Debug, FromQueryResult)]
 struct SqliteColumn {
     name: String,
-    notnull: i32,
-    pk: i32,
+    notnull: i64,
+    pk: i64,
 }
 
 #[derive(Debug, FromQueryResult)]
 struct SqliteIndex {
     name: String,
-    unique: i32,
+    unique: i64,
     origin: String,
 }
 

@@ -76,34 +76,37 @@ impl TestDb {
     /// Runs one SQL statement on the database directly, for what no interface can do
     /// (ageing a token past its expiry, say). Returns the rows it changed.
     pub async fn execute(&self, sql: &str) -> u64 {
-        let conn = Database::connect(self.url.expose())
-            .await
-            .expect("connect to the test database");
-        let changed = conn
+        let store = self.store().await;
+        let changed = store
+            .reader()
             .execute_unprepared(sql)
             .await
             .unwrap_or_else(|err| panic!("{sql}: {err}"))
             .rows_affected();
-        conn.close().await.ok();
+        store.close().await.ok();
         changed
     }
 
     /// The first column of the first row of a query, as a number.
     pub async fn number(&self, sql: &str) -> i64 {
-        let conn = Database::connect(self.url.expose())
-            .await
-            .expect("connect to the test database");
-        let row = conn
-            .query_one_raw(sea_orm::Statement::from_string(
-                conn.get_database_backend(),
-                sql,
-            ))
+        let store = self.store().await;
+        let row = store
+            .reader()
+            .query_one_raw(sea_orm::Statement::from_string(store.backend(), sql))
             .await
             .unwrap_or_else(|err| panic!("{sql}: {err}"))
             .unwrap_or_else(|| panic!("{sql}: no row"));
         let value: i64 = row.try_get_by_index(0).expect("a number");
-        conn.close().await.ok();
+        store.close().await.ok();
         value
+    }
+
+    /// orgdesk's own connections to this database (the engine's driver as the server
+    /// uses it).
+    async fn store(&self) -> orgdesk_store::Store {
+        orgdesk_store::Store::connect(&self.url)
+            .await
+            .expect("connect to the test database")
     }
 }
 

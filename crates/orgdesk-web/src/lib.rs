@@ -16,7 +16,7 @@ use axum::Router;
 use axum::routing::get;
 use orgdesk_app::App;
 use std::time::Duration;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use utoipa_swagger_ui::SwaggerUi;
 
 /// Shared state of every handler.
@@ -74,11 +74,12 @@ pub fn router(app: App, settings: &WebSettings) -> Router {
         .layer(axum::Extension(settings.secure_cookies))
         // Read by the body extractors, which answer with the JSON error body (413).
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(layers::enforce_deadline))
-        .layer(axum::middleware::from_fn(layers::limit_uri_length))
-        .layer(axum::middleware::from_fn(layers::log_request))
+        .layer(axum::middleware::from_fn(layers::frame_request))
         .layer(PropagateRequestIdLayer::new(layers::REQUEST_ID))
-        .layer(SetRequestIdLayer::new(layers::REQUEST_ID, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(
+            layers::REQUEST_ID,
+            layers::RandomRequestId,
+        ))
 }
 
 /// `GET /about`: what this server offers and where (`/` leads to the agent app).

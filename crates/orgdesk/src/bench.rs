@@ -518,6 +518,8 @@ async fn tickets(
         ms(latencies.percentile(0.5)),
         ms(latencies.percentile(0.99)),
     );
+    http::organization_reads_beside_long_reads(app, organizations, organizations[0], 2, args)
+        .await?;
 
     // Managers search their organization's tickets from the portal.
     let mut managers = Vec::new();

@@ -52,8 +52,8 @@ pub struct ServeSettings {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Runs the server: the agent app at /agent (signing in and the organization
-    /// directory so far), the REST API under /api/v1 with its documentation at /api/docs.
+    /// Runs the server: the agent app at /agent, the Help Center portal at /portal, and
+    /// the REST API under /api/v1 with its documentation at /api/docs.
     Serve {
         /// Address to listen on.
         #[arg(long, env = "ORGDESK_LISTEN", default_value = "127.0.0.1:8080")]

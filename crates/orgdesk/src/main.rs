@@ -10,6 +10,11 @@ mod telemetry;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// Small blocks come and go on every request (rows, JSON, headers); mimalloc serves
+/// them from per-thread pages where glibc's allocator took a tenth of a read's time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = cli::Cli::parse();

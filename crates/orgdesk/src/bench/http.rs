@@ -150,6 +150,68 @@ pub async fn organization_reads(
     ids: &[OrganizationId],
     args: &BenchArgs,
 ) -> anyhow::Result<()> {
+    organization_reads_as("HTTP reads (organizations over the API)", app, ids, args).await
+}
+
+/// [`organization_reads`] while `long_tasks` tasks keep running the ticket list of
+/// the largest tree with its subsidiaries (a recursive walk of thousands of
+/// organizations, tens of milliseconds each): point reads must not queue behind them.
+pub async fn organization_reads_beside_long_reads(
+    app: &App,
+    ids: &[OrganizationId],
+    largest_tree: OrganizationId,
+    long_tasks: usize,
+    args: &BenchArgs,
+) -> anyhow::Result<()> {
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for _ in 0..long_tasks {
+        let (app, stop) = (app.clone(), Arc::clone(&stop));
+        tasks.push(tokio::spawn(async move {
+            let query = orgdesk_app::OrganizationTicketQuery {
+                include_descendants: true,
+                ..Default::default()
+            };
+            let first_page = orgdesk_app::PageRequest::first(50);
+            let mut timings = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let at = Instant::now();
+                app.organization_tickets(largest_tree, &query, &first_page)
+                    .await
+                    .map_err(app_err)?;
+                timings.push(at.elapsed());
+            }
+            Ok::<_, anyhow::Error>(timings)
+        }));
+    }
+    let reads = organization_reads_as(
+        &format!("HTTP reads beside {long_tasks} tasks listing the largest tree's tickets"),
+        app,
+        ids,
+        args,
+    )
+    .await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut long = Vec::new();
+    for task in tasks {
+        long.extend(task.await??);
+    }
+    reads?;
+    let count = long.len();
+    let mut long = Latencies(long);
+    println!(
+        "  meanwhile: {count} largest-tree ticket lists, median {:.1} ms",
+        ms(long.percentile(0.5))
+    );
+    Ok(())
+}
+
+async fn organization_reads_as(
+    what: &str,
+    app: &App,
+    ids: &[OrganizationId],
+    args: &BenchArgs,
+) -> anyhow::Result<()> {
     let token = bench_token(app).await?;
     let server = Server::start(app).await?;
     let ids: Arc<Vec<OrganizationId>> = Arc::new(ids.to_vec());
@@ -168,7 +230,7 @@ pub async fn organization_reads(
         "\"id\"",
     )
     .await?;
-    report("HTTP reads (organizations over the API)", args, load)
+    report(what, args, load)
 }
 
 /// Members and tickets of each organization whose profile page is loaded.
