@@ -40,10 +40,21 @@ pub struct DatabaseUrl(String);
 
 impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<Self, String> {
-        if url.starts_with("sqlite:")
-            || url.starts_with("postgres://")
-            || url.starts_with("postgresql://")
-        {
+        if url.starts_with("sqlite:") {
+            let parsed = Self(url.to_owned());
+            match parsed.sqlite_path() {
+                // Each SQLite connection would get a database of its own.
+                Some(path) if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" => {
+                    Err(format!(
+                        "{url}: orgdesk needs an SQLite file (its connections share it), not an in-memory database"
+                    ))
+                }
+                _ if url.contains("mode=memory") => Err(format!(
+                    "{url}: orgdesk needs an SQLite file (its connections share it), not an in-memory database"
+                )),
+                _ => Ok(parsed),
+            }
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Self(url.to_owned()))
         } else {
             Err(format!(
@@ -64,7 +75,7 @@ impl DatabaseUrl {
     }
     /// The file of an SQLite URL (`sqlite://PATH`, `sqlite:PATH`, options after `?`
     /// ignored: the file is always created when missing).
-    fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
         let rest = self.0.strip_prefix("sqlite:")?;
         let rest = rest.strip_prefix("//").unwrap_or(rest);
         let path = rest.split_once('?').map_or(rest, |(path, _)| path);
@@ -303,5 +314,28 @@ mod tests {
         assert_eq!(url.to_string(), "postgres://orgdesk:***@db:5432/orgdesk");
         assert!(!format!("{url:?}").contains("s3cret"));
         assert!(DatabaseUrl::parse("mysql://x").is_err());
+    }
+
+    #[test]
+    fn an_sqlite_url_names_a_file_never_an_in_memory_database() {
+        for url in [
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "sqlite://",
+            "sqlite://x.db?mode=memory",
+        ] {
+            let err = DatabaseUrl::parse(url).unwrap_err();
+            assert!(err.contains("needs an SQLite file"), "{url}: {err}");
+        }
+        let url = DatabaseUrl::parse("sqlite:///var/lib/orgdesk/orgdesk.db?mode=rwc").unwrap();
+        assert_eq!(
+            url.sqlite_path(),
+            Some(std::path::PathBuf::from("/var/lib/orgdesk/orgdesk.db"))
+        );
+        let url = DatabaseUrl::parse("sqlite://orgdesk-data/orgdesk.db").unwrap();
+        assert_eq!(
+            url.sqlite_path(),
+            Some(std::path::PathBuf::from("orgdesk-data/orgdesk.db"))
+        );
     }
 }

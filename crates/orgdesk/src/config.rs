@@ -15,7 +15,8 @@ pub fn database_url(given: Option<&str>) -> anyhow::Result<DatabaseUrl> {
         Some(url) => {
             let url = DatabaseUrl::parse(url).map_err(|err| anyhow::anyhow!(err))?;
             if url.is_sqlite()
-                && let Some(parent) = sqlite_path(url.expose()).and_then(|p| Path::new(p).parent())
+                && let Some(path) = url.sqlite_path()
+                && let Some(parent) = path.parent()
                 && !parent.as_os_str().is_empty()
                 && !parent.is_dir()
             {
@@ -39,28 +40,5 @@ pub fn database_url(given: Option<&str>) -> anyhow::Result<DatabaseUrl> {
                 &Path::new(DEFAULT_DATA_DIR).join("orgdesk.db"),
             ))
         }
-    }
-}
-
-/// The file path of an `sqlite://PATH?options` URL.
-fn sqlite_path(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    Some(rest.split('?').next().unwrap_or(rest)).filter(|p| !p.is_empty() && *p != ":memory:")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlite_path_drops_scheme_and_options() {
-        assert_eq!(
-            sqlite_path("sqlite://data/x.db?mode=rwc"),
-            Some("data/x.db")
-        );
-        assert_eq!(sqlite_path("sqlite:x.db"), Some("x.db"));
-        assert_eq!(sqlite_path("sqlite::memory:"), None);
     }
 }
