@@ -285,8 +285,8 @@ impl App {
     /// token's expiry forward (written at most once a minute).
     pub async fn authenticate(&self, token: &str) -> Result<Principal> {
         let hash = token_hash(token);
-        let reader = &self.store.reads().await?;
-        let live = tokens::holder(reader, &hash)
+        let reads = self.store.reads().await?;
+        let live = tokens::holder(&reads, &hash)
             .await?
             .ok_or_else(refused_token)?;
         let now = now_ms();
@@ -302,16 +302,20 @@ impl App {
                 account: account.name(),
             });
         }
+        let principal = match live.holder {
+            Holder::Agent(agent) => Principal::Agent(agent),
+            Holder::User(id) => {
+                Principal::User(users::find(&reads, id).await?.ok_or_else(refused_token)?)
+            }
+        };
+        // The read ends before the write below waits for the writer, so a request
+        // never holds a reader connection while it queues behind other writes.
+        drop(reads);
         let expires_at = now.saturating_add(self.token_lifetime_ms());
         if live.expires_at < expires_at - EXTEND_AT_MOST_EVERY_MS {
             self.extend_token(&hash, expires_at).await?;
         }
-        match live.holder {
-            Holder::Agent(agent) => Ok(Principal::Agent(agent)),
-            Holder::User(id) => Ok(Principal::User(
-                users::find(reader, id).await?.ok_or_else(refused_token)?,
-            )),
-        }
+        Ok(principal)
     }
 
     async fn extend_token(&self, hash: &str, expires_at: i64) -> Result<()> {
