@@ -14,7 +14,7 @@ use sea_orm::{
 pub struct Pool(PoolEngine);
 
 #[derive(Clone, Debug)]
-enum PoolEngine {
+pub(crate) enum PoolEngine {
     Sqlite(SqlitePool),
     Postgres(DatabaseConnection),
 }
@@ -28,18 +28,10 @@ impl Pool {
         Pool(PoolEngine::Postgres(pool))
     }
 
-    pub(crate) fn as_sqlite(&self) -> Option<&SqlitePool> {
-        match &self.0 {
-            PoolEngine::Sqlite(pool) => Some(pool),
-            PoolEngine::Postgres(_) => None,
-        }
-    }
-
-    pub(crate) fn as_postgres(&self) -> Option<&DatabaseConnection> {
-        match &self.0 {
-            PoolEngine::Postgres(pool) => Some(pool),
-            PoolEngine::Sqlite(_) => None,
-        }
+    /// The engine beneath, for what differs per engine: opening transactions,
+    /// migrations.
+    pub(crate) fn engine(&self) -> &PoolEngine {
+        &self.0
     }
 
     pub(crate) async fn close(&self) -> Result<(), DbErr> {

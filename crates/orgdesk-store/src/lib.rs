@@ -24,6 +24,7 @@ pub mod user_events;
 pub mod usergroups;
 pub mod users;
 
+use connection::PoolEngine;
 pub use connection::{Pool, Reads, Transaction};
 pub use error::{StoreError, StoreResult};
 pub use sea_orm::{ConnectionTrait, DbBackend, DbErr};
@@ -42,17 +43,17 @@ impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<Self, String> {
         if url.starts_with("sqlite:") {
             let parsed = Self(url.to_owned());
-            match parsed.sqlite_path() {
+            let in_memory = url.contains("mode=memory")
+                || parsed.sqlite_path().is_some_and(|path| {
+                    path.as_os_str().is_empty() || path.as_os_str() == ":memory:"
+                });
+            if in_memory {
                 // Each SQLite connection would get a database of its own.
-                Some(path) if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" => {
-                    Err(format!(
-                        "{url}: orgdesk needs an SQLite file (its connections share it), not an in-memory database"
-                    ))
-                }
-                _ if url.contains("mode=memory") => Err(format!(
+                Err(format!(
                     "{url}: orgdesk needs an SQLite file (its connections share it), not an in-memory database"
-                )),
-                _ => Ok(parsed),
+                ))
+            } else {
+                Ok(parsed)
             }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Self(url.to_owned()))
@@ -166,13 +167,12 @@ impl Store {
 
     /// Brings the schema up to date, over the single write connection on SQLite.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match (self.write.as_sqlite(), self.write.as_postgres()) {
-            (Some(sqlite), _) => {
+        match self.write.engine() {
+            PoolEngine::Sqlite(sqlite) => {
                 let conn = sqlite::migration_connection(sqlite).await?;
                 Ok(migration::Migrator::up(&conn, None).await?)
             }
-            (None, Some(postgres)) => Ok(migration::Migrator::up(postgres, None).await?),
-            (None, None) => unreachable!("a pool is SQLite or PostgreSQL"),
+            PoolEngine::Postgres(postgres) => Ok(migration::Migrator::up(postgres, None).await?),
         }
     }
 
@@ -188,11 +188,9 @@ impl Store {
     /// The statements of one request's read: one snapshot on SQLite, the pool on
     /// PostgreSQL (see [`Reads`]).
     pub async fn reads(&self) -> Result<Reads, StoreError> {
-        match self.read.as_sqlite() {
-            Some(sqlite) => Ok(Reads::snapshot(Transaction::sqlite(
-                SqliteTransaction::begin(sqlite, false, Placement::Inline).await?,
-            ))),
-            None => Ok(Reads::pool(self.read.clone())),
+        match self.read.engine() {
+            PoolEngine::Sqlite(_) => Ok(Reads::snapshot(self.begin_read().await?)),
+            PoolEngine::Postgres(_) => Ok(Reads::pool(self.read.clone())),
         }
     }
 
@@ -200,11 +198,11 @@ impl Store {
     /// consistent snapshot (WAL on SQLite; `REPEATABLE READ, READ ONLY` on PostgreSQL),
     /// on one connection taken from the pool once. End it with [`finish_read`].
     pub async fn begin_read(&self) -> Result<Transaction, StoreError> {
-        match (self.read.as_sqlite(), self.read.as_postgres()) {
-            (Some(sqlite), _) => Ok(Transaction::sqlite(
+        match self.read.engine() {
+            PoolEngine::Sqlite(sqlite) => Ok(Transaction::sqlite(
                 SqliteTransaction::begin(sqlite, false, Placement::Inline).await?,
             )),
-            (None, Some(postgres)) => Ok(Transaction::postgres(
+            PoolEngine::Postgres(postgres) => Ok(Transaction::postgres(
                 postgres
                     .begin_with_config(
                         Some(sea_orm::IsolationLevel::RepeatableRead),
@@ -212,7 +210,6 @@ impl Store {
                     )
                     .await?,
             )),
-            (None, None) => unreachable!("a pool is SQLite or PostgreSQL"),
         }
     }
 
@@ -241,12 +238,11 @@ impl Store {
     }
 
     async fn begin_write_placed(&self, placement: Placement) -> Result<Transaction, StoreError> {
-        match (self.write.as_sqlite(), self.write.as_postgres()) {
-            (Some(sqlite), _) => Ok(Transaction::sqlite(
+        match self.write.engine() {
+            PoolEngine::Sqlite(sqlite) => Ok(Transaction::sqlite(
                 SqliteTransaction::begin(sqlite, true, placement).await?,
             )),
-            (None, Some(postgres)) => Ok(Transaction::postgres(postgres.begin().await?)),
-            (None, None) => unreachable!("a pool is SQLite or PostgreSQL"),
+            PoolEngine::Postgres(postgres) => Ok(Transaction::postgres(postgres.begin().await?)),
         }
     }
 
@@ -337,5 +333,7 @@ mod tests {
             url.sqlite_path(),
             Some(std::path::PathBuf::from("orgdesk-data/orgdesk.db"))
         );
+        let url = DatabaseUrl::parse("sqlite:x.db").unwrap();
+        assert_eq!(url.sqlite_path(), Some(std::path::PathBuf::from("x.db")));
     }
 }

@@ -14,8 +14,7 @@ pub fn database_url(given: Option<&str>) -> anyhow::Result<DatabaseUrl> {
     match given.map(str::trim).filter(|url| !url.is_empty()) {
         Some(url) => {
             let url = DatabaseUrl::parse(url).map_err(|err| anyhow::anyhow!(err))?;
-            if url.is_sqlite()
-                && let Some(path) = url.sqlite_path()
+            if let Some(path) = url.sqlite_path()
                 && let Some(parent) = path.parent()
                 && !parent.as_os_str().is_empty()
                 && !parent.is_dir()

@@ -6,8 +6,6 @@ use sea_orm::{DbErr, ExecResult, ProxyExecResult, ProxyRow, QueryResult, Stateme
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
-#[cfg(test)]
-use std::time::Instant;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// How long a request may wait for a free connection before it fails.
@@ -175,12 +173,12 @@ impl PooledConnection {
                 Err(err) => return Err(query_error(err)),
             }
         }
-        let conn = Arc::clone(self.shared());
-        tokio::task::spawn_blocking(move || {
-            rows::query(&lock(&conn), &statement, limit).map_err(query_error)
-        })
+        self.run(
+            Placement::Blocking,
+            move |conn| rows::query(conn, &statement, limit),
+            query_error,
+        )
         .await
-        .map_err(|err| connection_error(format!("an SQLite statement failed: {err}")))?
     }
 
     pub(super) async fn execute_rows(
@@ -337,6 +335,7 @@ impl Drop for SqliteTransaction {
 mod tests {
     use super::*;
     use sea_orm::DbBackend;
+    use std::time::Instant;
 
     /// A pool over a new file holding `schema`.
     async fn pool(dir: &tempfile::TempDir, max_connections: usize, schema: &str) -> SqlitePool {

@@ -101,10 +101,7 @@ pub(super) fn execute(
     let mut rows = prepared.raw_query();
     while rows.next()?.is_some() {}
     drop(rows);
-    Ok(ProxyExecResult::new(
-        u64::try_from(conn.last_insert_rowid()).unwrap_or(0),
-        conn.changes(),
-    ))
+    Ok(outcome(conn))
 }
 
 /// Runs SQL text of one or more statements without parameters.
@@ -113,10 +110,15 @@ pub(super) fn execute_unprepared(
     sql: &str,
 ) -> rusqlite::Result<ProxyExecResult> {
     conn.execute_batch(sql)?;
-    Ok(ProxyExecResult::new(
+    Ok(outcome(conn))
+}
+
+/// What the last statement on `conn` did: its inserted row id and the rows it changed.
+fn outcome(conn: &rusqlite::Connection) -> ProxyExecResult {
+    ProxyExecResult::new(
         u64::try_from(conn.last_insert_rowid()).unwrap_or(0),
         conn.changes(),
-    ))
+    )
 }
 
 fn values_of(statement: &Statement) -> &[Value] {

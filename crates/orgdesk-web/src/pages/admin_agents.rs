@@ -2,7 +2,9 @@
 //! enabling an agent (which ends a disabled agent's sessions at once).
 
 use super::render::Form;
-use super::render::{Chrome, PageError, page, query_escape, redirect_with_flash, refusal_text};
+use super::render::{
+    Chrome, CursorQuery, PageError, page, query_escape, redirect_with_flash, refusal_text,
+};
 use super::session::AgentSession;
 use super::time_text::{human_time, iso_time};
 use crate::AppState;
@@ -50,11 +52,6 @@ struct AgentsPage {
     error: Option<String>,
     error_field: String,
     row_error: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct CursorQuery {
-    cursor: Option<String>,
 }
 
 async fn agents_page(

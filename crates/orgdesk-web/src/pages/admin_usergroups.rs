@@ -4,7 +4,9 @@
 
 use super::lookup::user_with_email;
 use super::render::Form;
-use super::render::{Chrome, PageError, page, query_escape, redirect_with_flash, refusal_text};
+use super::render::{
+    Chrome, CursorQuery, PageError, page, query_escape, redirect_with_flash, refusal_text,
+};
 use super::session::AgentSession;
 use crate::AppState;
 use askama::Template;
@@ -82,11 +84,6 @@ struct ListPage {
     new_name: String,
     boxes: Vec<PermissionBox>,
     new_error: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct CursorQuery {
-    cursor: Option<String>,
 }
 
 async fn list_page(

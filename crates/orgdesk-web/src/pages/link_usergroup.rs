@@ -2,7 +2,7 @@
 //! not yet linked, paged, each with its Link button. The profile only links here, so
 //! it never carries the whole list of usergroups.
 
-use super::render::{Chrome, PageError, page, query_escape};
+use super::render::{Chrome, CursorQuery, PageError, page, query_escape};
 use super::session::AgentSession;
 use crate::AppState;
 use askama::Template;
@@ -12,7 +12,6 @@ use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use orgdesk_app::PageRequest;
 use orgdesk_app::core::OrganizationId;
-use serde::Deserialize;
 
 /// Usergroups per page.
 const PAGE_SIZE: i64 = 50;
@@ -32,11 +31,6 @@ struct LinkPage {
     choices: Vec<Choice>,
     first_page: Option<String>,
     next_page: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-pub struct CursorQuery {
-    cursor: Option<String>,
 }
 
 pub async fn choose(

@@ -12,6 +12,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use orgdesk_app::core::Error;
+use serde::Deserialize;
 
 const FLASH_COOKIE: &str = "orgdesk_flash";
 
@@ -48,6 +49,12 @@ impl Chrome {
             ..self
         }
     }
+}
+
+/// The query of a page whose list continues page by page: where it continues.
+#[derive(Debug, Default, Deserialize)]
+pub struct CursorQuery {
+    pub cursor: Option<String>,
 }
 
 /// The message a redirect carried here, if any.
