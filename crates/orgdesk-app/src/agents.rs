@@ -66,7 +66,7 @@ impl App {
         let name = PersonName::parse(new.name)?;
         check_password(new.password)?;
         let hash = hash_password(new.password).await?;
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         if agents::credentials(&tx, email.key()).await?.is_some() {
             return Err(email_taken(&email));
         }
@@ -93,7 +93,7 @@ impl App {
         require_admin_or_console(by, "list agents")?;
         let limit = page.limit()?;
         let after = page.id_position("agents")?.unwrap_or(0);
-        let agents = agents::list(self.store.reader(), after, limit + 1).await?;
+        let agents = agents::list(self.store().reader(), after, limit + 1).await?;
         Ok(crate::cursor::page(agents, limit, "agents", |agent| {
             agent.id.0.to_string()
         }))
@@ -103,13 +103,13 @@ impl App {
     /// [`AGENT_ROSTER_SIZE`] agents in the order they were added, disabled ones included
     /// (their past work still names them).
     pub async fn agent_roster(&self) -> Result<Vec<Agent>> {
-        Ok(agents::list(self.store.reader(), 0, AGENT_ROSTER_SIZE).await?)
+        Ok(agents::list(self.store().reader(), 0, AGENT_ROSTER_SIZE).await?)
     }
 
     /// The agent with this email address (any letter case), for the command line.
     pub async fn find_agent_by_email(&self, email: &str) -> Result<Agent> {
         let email = EmailAddress::parse(email)?;
-        let reader = &self.store.reads().await?;
+        let reader = &self.store().reads().await?;
         match agents::credentials(reader, email.key()).await? {
             Some(found) => require_agent(reader, found.id).await,
             None => Err(Error::not_found(Entity::Agent, email.as_str())),
@@ -121,7 +121,7 @@ impl App {
         if by.id != id {
             require_admin(by, "see other agents")?;
         }
-        require_agent(self.store.reader(), id).await
+        require_agent(self.store().reader(), id).await
     }
 
     /// An admin (or the command line) changes an agent. Disabling or a new password
@@ -149,7 +149,7 @@ impl App {
             .map(EmailAddress::parse)
             .transpose()?;
         let at = now_ms();
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         let steps_down = changes.admin == Some(false) || changes.disabled == Some(true);
         let enabled_admins = if steps_down {
             agents::lock_enabled_admins(&tx).await?

@@ -130,7 +130,7 @@ async fn verify_password(password: &str, stored: Option<String>) -> Result<bool>
 
 pub(crate) fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    hex::encode(digest)
 }
 
 fn new_token() -> String {
@@ -174,7 +174,7 @@ fn refused_token() -> Error {
 impl App {
     /// The token lifetime in milliseconds.
     fn token_lifetime_ms(&self) -> i64 {
-        i64::try_from(self.settings.token_lifetime.as_millis()).unwrap_or(i64::MAX / 2)
+        i64::try_from(self.settings().token_lifetime.as_millis()).unwrap_or(i64::MAX / 2)
     }
 
     /// Exchanges an agent's email and password for a new API token.
@@ -243,9 +243,9 @@ impl App {
         from: IpAddr,
     ) -> Result<Option<TokenOwner>> {
         let key = account_key(email);
-        self.throttle
+        self.throttle()
             .sign_in(throttle_key(kind, email, key.as_deref()), from)?;
-        let reader = self.store.reader();
+        let reader = self.store().reader();
         let found: Option<Credentials<TokenOwner>> = match (&key, kind) {
             (None, _) => None,
             (Some(key), AccountKind::Agent) => agents::credentials(reader, key)
@@ -274,7 +274,7 @@ impl App {
         let token = new_token();
         let at = now_ms();
         let expires_at = at.saturating_add(self.token_lifetime_ms());
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         tokens::insert(&tx, &token_hash(&token), owner, at, expires_at).await?;
         orgdesk_store::commit(tx).await?;
         Ok(IssuedToken { token, expires_at })
@@ -285,8 +285,11 @@ impl App {
     /// token's expiry forward (written at most once a minute).
     pub async fn authenticate(&self, token: &str) -> Result<Principal> {
         let hash = token_hash(token);
-        let reads = self.store.reads().await?;
-        let live = tokens::holder(&reads, &hash)
+        // One statement for an agent's token, so no transaction of its own: inside a
+        // web request it joins the request's snapshot (`one_snapshot`), which the
+        // use case's reads then share.
+        let reader = self.store().reader();
+        let live = tokens::holder(reader, &hash)
             .await?
             .ok_or_else(refused_token)?;
         let now = now_ms();
@@ -305,12 +308,9 @@ impl App {
         let principal = match live.holder {
             Holder::Agent(agent) => Principal::Agent(agent),
             Holder::User(id) => {
-                Principal::User(users::find(&reads, id).await?.ok_or_else(refused_token)?)
+                Principal::User(users::find(reader, id).await?.ok_or_else(refused_token)?)
             }
         };
-        // The read ends before the write below waits for the writer, so a request
-        // never holds a reader connection while it queues behind other writes.
-        drop(reads);
         let expires_at = now.saturating_add(self.token_lifetime_ms());
         if live.expires_at < expires_at - EXTEND_AT_MOST_EVERY_MS {
             self.extend_token(&hash, expires_at).await?;
@@ -319,14 +319,14 @@ impl App {
     }
 
     async fn extend_token(&self, hash: &str, expires_at: i64) -> Result<()> {
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         tokens::extend(&tx, hash, expires_at, EXTEND_AT_MOST_EVERY_MS).await?;
         Ok(orgdesk_store::commit(tx).await?)
     }
 
     /// Revokes a token so it can never be used again.
     pub async fn revoke_token(&self, token: &str) -> Result<()> {
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         let revoked = tokens::revoke(&tx, &token_hash(token), now_ms()).await?;
         orgdesk_store::commit(tx).await?;
         if revoked {

@@ -76,7 +76,7 @@ impl App {
     ) -> Result<DomainAdded> {
         let domain = parse_owned_domain(input, force)?;
         let at = now_ms();
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         lock(&tx, Lockable::Organization, organization.0).await?;
         self.require_organization(&tx, organization).await?;
         check_domain_free(&tx, &domain).await?;
@@ -97,7 +97,7 @@ impl App {
         orgdesk_store::commit(tx).await?;
         // The report is read after commit, so counting a large domain's users never
         // holds the write lock.
-        let reader = self.store.reader();
+        let reader = self.store().reader();
         let unaffiliated = domains::count_matches(
             reader,
             organization,
@@ -127,7 +127,7 @@ impl App {
         input: &str,
     ) -> Result<()> {
         let at = now_ms();
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         lock(&tx, Lockable::Organization, organization.0).await?;
         let domain = self.require_owned_domain(&tx, organization, input).await?;
         domains::delete(&tx, organization, domain.as_str()).await?;
@@ -154,7 +154,7 @@ impl App {
         organization: OrganizationId,
         input: &str,
     ) -> Result<DomainMatches> {
-        let reader = self.store.reader();
+        let reader = self.store().reader();
         let domain = self
             .require_owned_domain(reader, organization, input)
             .await?;
@@ -192,7 +192,7 @@ impl App {
         group: DomainMatchGroup,
         page: &PageRequest,
     ) -> Result<Page<User>> {
-        let reader = self.store.reader();
+        let reader = self.store().reader();
         let domain = self
             .require_owned_domain(reader, organization, input)
             .await?;
@@ -234,7 +234,7 @@ impl App {
         }
         let at = now_ms();
         // Moves every matching user: as many as the domain has.
-        let tx = self.store.begin_bulk_write().await?;
+        let tx = self.store().begin_bulk_write().await?;
         lock(&tx, Lockable::Organization, organization.0).await?;
         let domain = self.require_owned_domain(&tx, organization, input).await?;
         // The users to move, locked, with where each is now: the move and its history

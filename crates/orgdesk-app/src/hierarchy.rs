@@ -52,7 +52,7 @@ impl App {
         id: OrganizationId,
         page: &PageRequest,
     ) -> Result<Page<Organization>> {
-        let reads = self.store.reads().await?;
+        let reads = self.store().reads().await?;
         self.require_organization(&reads, id).await?;
         list_organizations_on(&reads, None, Some(Some(id)), None, page).await
     }
@@ -64,7 +64,7 @@ impl App {
         id: OrganizationId,
         page: &PageRequest,
     ) -> Result<Page<Organization>> {
-        let reader = &self.store.reads().await?;
+        let reader = &self.store().reads().await?;
         self.require_organization(reader, id).await?;
         let limit = page.limit()?;
         let given = page.offset_position("ancestors")?;
@@ -95,7 +95,7 @@ impl App {
         id: OrganizationId,
         page: &PageRequest,
     ) -> Result<Page<Organization>> {
-        let reader = &self.store.reads().await?;
+        let reader = &self.store().reads().await?;
         self.require_organization(reader, id).await?;
         let limit = page.limit()?;
         let after = match page.position("descendants")? {
@@ -125,7 +125,7 @@ impl App {
         q: Option<&str>,
         page: &PageRequest,
     ) -> Result<Page<ChildCandidate>> {
-        let reader = &self.store.reads().await?;
+        let reader = &self.store().reads().await?;
         self.require_organization(reader, id).await?;
         let limit = page.limit()?;
         let after = page.position("child_candidates")?;
@@ -177,10 +177,10 @@ impl App {
             ChildRef::Existing(id) => id,
             ChildRef::Named(name) => {
                 let name = OrganizationName::parse(&name)?;
-                match orgs::find_head_by_name_key(self.store.reader(), name.key()).await? {
+                match orgs::find_head_by_name_key(self.store().reader(), name.key()).await? {
                     Some(head) => OrganizationId(head.id),
                     None => {
-                        self.require_organization(self.store.reader(), parent)
+                        self.require_organization(self.store().reader(), parent)
                             .await?;
                         let new = NewOrganization {
                             name: name.as_str().to_owned(),
@@ -192,7 +192,7 @@ impl App {
                             // Created concurrently under that name: attach that one instead.
                             Err(Error::NameTaken { .. }) => {
                                 let head =
-                                    orgs::find_head_by_name_key(self.store.reader(), name.key())
+                                    orgs::find_head_by_name_key(self.store().reader(), name.key())
                                         .await?
                                         .ok_or_else(|| Error::NameTaken {
                                             name: name.as_str().to_owned(),
@@ -209,7 +209,7 @@ impl App {
                 }
             }
         };
-        self.require_organization(self.store.reader(), parent)
+        self.require_organization(self.store().reader(), parent)
             .await?;
         Ok((self.set_parent(actor, child_id, Some(parent)).await?, false))
     }
@@ -221,9 +221,9 @@ impl App {
         parent: OrganizationId,
         child: OrganizationId,
     ) -> Result<()> {
-        self.require_organization(self.store.reader(), parent)
+        self.require_organization(self.store().reader(), parent)
             .await?;
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         lock_hierarchy(&tx).await?;
         let head = orgs::find_head(&tx, child).await?;
         if head.as_ref().and_then(|h| h.parent_id) != Some(parent.0) {
@@ -250,7 +250,7 @@ impl App {
         parent: Option<OrganizationId>,
     ) -> Result<Organization> {
         let at = now_ms();
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         lock_hierarchy(&tx).await?;
         let head = self
             .require_referenced_organization(&tx, "organization_id", child)
@@ -273,7 +273,7 @@ impl App {
             .await?;
         }
         orgdesk_store::commit(tx).await?;
-        let organization = orgs::find(self.store.reader(), child)
+        let organization = orgs::find(self.store().reader(), child)
             .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, child))?;
         Ok(organization)

@@ -250,7 +250,7 @@ impl App {
         history_only: bool,
         page: &PageRequest,
     ) -> Result<OrganizationHistory> {
-        let reader = &self.store.reads().await?;
+        let reader = &self.store().reads().await?;
         let exists = orgs::find_head(reader, id).await?.is_some();
         let deleted = !exists && viewer.admin && events::any_for(reader, id).await?;
         if !exists && !deleted {
@@ -265,7 +265,7 @@ impl App {
     /// What happened to a user, newest first: creation, organization moves, position,
     /// manager, direct usergroup membership, name and email, disabling.
     pub async fn user_history(&self, id: UserId, page: &PageRequest) -> Result<Page<UserEvent>> {
-        let reader = &self.store.reads().await?;
+        let reader = &self.store().reads().await?;
         self.require_user(reader, id).await?;
         let limit = page.limit()?;
         let before = page.id_position("user_events")?;
@@ -300,7 +300,7 @@ impl App {
         history_only: bool,
         page: &PageRequest,
     ) -> Result<Page<OrganizationEvent>> {
-        let reads = self.store.reads().await?;
+        let reads = self.store().reads().await?;
         self.require_organization(&reads, id).await?;
         events_page(&reads, id, history_only, page).await
     }

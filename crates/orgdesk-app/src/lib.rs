@@ -30,7 +30,7 @@ pub use history::OrganizationHistory;
 pub use members::MembershipChanges;
 pub use organizations::{ContactInput, NewOrganization, OrganizationChanges};
 pub use orgdesk_core as core;
-pub use orgdesk_store::DatabaseUrl;
+pub use orgdesk_store::{DatabaseUrl, one_snapshot};
 pub use portal_tickets::PortalScope;
 pub use profile::{OrganizationProfile, ProfileRequest};
 pub use tickets::{NewMessage, NewTicket, OrganizationTicketQuery, TicketChanges, TicketQuery};
@@ -61,11 +61,15 @@ impl Default for Settings {
     }
 }
 
-/// The running application: storage plus settings. Cheap to clone.
+/// The running application: storage plus settings. Cloning it is one reference count:
+/// the web layer clones its state for every request.
 #[derive(Clone, Debug)]
-pub struct App {
+pub struct App(std::sync::Arc<Parts>);
+
+#[derive(Debug)]
+struct Parts {
     store: Store,
-    settings: std::sync::Arc<Settings>,
+    settings: Settings,
     throttle: std::sync::Arc<throttle::Throttle>,
 }
 
@@ -74,34 +78,43 @@ impl App {
     pub async fn open(url: &DatabaseUrl) -> Result<Self> {
         let store = Store::connect(url).await?;
         store.migrate().await?;
-        Ok(Self {
+        Ok(Self(std::sync::Arc::new(Parts {
             store,
-            settings: std::sync::Arc::new(Settings::default()),
+            settings: Settings::default(),
             throttle: std::sync::Arc::new(throttle::Throttle::new()),
-        })
+        })))
     }
 
-    /// The same application with other settings.
+    /// The same application (its storage and sign-in throttle) with other settings.
     pub fn with_settings(self, settings: Settings) -> Self {
-        Self {
-            settings: std::sync::Arc::new(settings),
-            ..self
-        }
+        Self(std::sync::Arc::new(Parts {
+            store: self.0.store.clone(),
+            settings,
+            throttle: self.0.throttle.clone(),
+        }))
     }
 
     pub fn settings(&self) -> &Settings {
-        &self.settings
+        &self.0.settings
+    }
+
+    fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    fn throttle(&self) -> &throttle::Throttle {
+        &self.0.throttle
     }
 
     pub fn backend_name(&self) -> &'static str {
-        match self.store.backend() {
+        match self.store().backend() {
             orgdesk_store::DbBackend::Postgres => "postgres",
             _ => "sqlite",
         }
     }
 
     pub async fn close(self) -> Result<()> {
-        Ok(self.store.close().await?)
+        Ok(self.store().close().await?)
     }
 }
 

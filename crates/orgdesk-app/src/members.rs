@@ -178,7 +178,7 @@ impl App {
         manager: Option<bool>,
         page: &PageRequest,
     ) -> Result<Page<User>> {
-        let reads = self.store.reads().await?;
+        let reads = self.store().reads().await?;
         self.require_organization(&reads, organization).await?;
         list_users_on(&reads, None, Some(organization), manager, page).await
     }
@@ -197,7 +197,7 @@ impl App {
             .as_ref()
             .map(|p| parse_position(p.as_deref()))
             .transpose()?;
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         lock(&tx, Lockable::Organization, organization.0).await?;
         lock(&tx, Lockable::User, user.0).await?;
         self.require_organization(&tx, organization).await?;
@@ -233,7 +233,7 @@ impl App {
         organization: OrganizationId,
         user: UserId,
     ) -> Result<()> {
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         lock(&tx, Lockable::Organization, organization.0).await?;
         lock(&tx, Lockable::User, user.0).await?;
         self.require_organization(&tx, organization).await?;
@@ -256,7 +256,7 @@ impl App {
         manager: Option<bool>,
         page: &PageRequest,
     ) -> Result<Page<User>> {
-        list_users_on(&self.store.reads().await?, q, organization, manager, page).await
+        list_users_on(&self.store().reads().await?, q, organization, manager, page).await
     }
 }
 

@@ -200,7 +200,7 @@ impl App {
         }
         let at = now_ms();
 
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         check_name_free(&tx, &name, None).await?;
         check_external_id_free(&tx, external_id.as_deref(), None).await?;
         if let Some(parent) = new.parent_id {
@@ -282,7 +282,7 @@ impl App {
     }
 
     pub async fn get_organization(&self, id: OrganizationId) -> Result<Organization> {
-        orgs::find(&self.store.reads().await?, id)
+        orgs::find(&self.store().reads().await?, id)
             .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))
     }
@@ -293,7 +293,7 @@ impl App {
         &self,
         ids: &[OrganizationId],
     ) -> Result<std::collections::HashMap<OrganizationId, String>> {
-        Ok(orgs::get_many(self.store.reader(), ids)
+        Ok(orgs::get_many(self.store().reader(), ids)
             .await?
             .into_iter()
             .map(|org| (org.id, org.name))
@@ -302,7 +302,7 @@ impl App {
 
     /// The organization with exactly this name (names are unique in any letter case).
     pub async fn find_organization_by_name(&self, name: &str) -> Result<Option<Organization>> {
-        let reader = &self.store.reads().await?;
+        let reader = &self.store().reads().await?;
         match orgs::find_head_by_name_key(reader, &orgdesk_core::text::name_key(name)).await? {
             Some(head) => Ok(orgs::find(reader, OrganizationId(head.id)).await?),
             None => Ok(None),
@@ -317,7 +317,7 @@ impl App {
         domain: Option<&str>,
         page: &PageRequest,
     ) -> Result<Page<Organization>> {
-        list_organizations_on(&self.store.reads().await?, q, parent, domain, page).await
+        list_organizations_on(&self.store().reads().await?, q, parent, domain, page).await
     }
 
     pub async fn update_organization(
@@ -348,7 +348,7 @@ impl App {
             .transpose()?;
         let at = now_ms();
 
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         if changes.parent_id.is_some() {
             lock_hierarchy(&tx).await?;
         }
@@ -478,7 +478,7 @@ impl App {
         let actor = &by.actor();
         let at = now_ms();
         // Every member leaves and every child is detached: as many as it has.
-        let tx = self.store.begin_bulk_write().await?;
+        let tx = self.store().begin_bulk_write().await?;
         lock_hierarchy(&tx).await?;
         lock(&tx, Lockable::Organization, id.0).await?;
         let current = orgs::find(&tx, id)

@@ -66,7 +66,7 @@ impl App {
         let subject = parse_subject(subject)?;
         let body = parse_body(body)?;
         let author = user.actor();
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         // The user as stored now, not as the token's request began: their organization
         // decides where the ticket belongs.
         lock(&tx, Lockable::User, user.id.0).await?;
@@ -124,7 +124,7 @@ impl App {
     }
 
     pub async fn portal_ticket(&self, user: &User, id: TicketId) -> Result<Ticket> {
-        self.visible_ticket(&self.store.reads().await?, user, id)
+        self.visible_ticket(&self.store().reads().await?, user, id)
             .await
     }
 
@@ -135,7 +135,7 @@ impl App {
         id: TicketId,
         page: &PageRequest,
     ) -> Result<Page<TicketMessage>> {
-        self.visible_ticket(self.store.reader(), user, id).await?;
+        self.visible_ticket(self.store().reader(), user, id).await?;
         self.messages_page(id, false, page).await
     }
 
@@ -148,7 +148,7 @@ impl App {
         body: &str,
     ) -> Result<TicketMessage> {
         let body = parse_body(body)?;
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         lock(&tx, Lockable::Ticket, id.0).await?;
         let ticket = self.visible_ticket(&tx, user, id).await?;
         if !viewer(user).takes_part(&audience(&ticket)) {

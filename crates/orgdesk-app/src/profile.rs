@@ -50,7 +50,7 @@ impl App {
         id: OrganizationId,
         request: &ProfileRequest,
     ) -> Result<OrganizationProfile> {
-        let read = self.store.begin_read().await?;
+        let read = self.store().begin_read().await?;
         let organization = orgs::find(&read, id)
             .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))?;

@@ -317,7 +317,7 @@ impl App {
     /// An agent opens a ticket on behalf of a user.
     pub async fn create_ticket(&self, actor: &Actor, new: NewTicket) -> Result<Ticket> {
         let valid = validate(new)?;
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         let ids = self.insert_tickets(&tx, actor, vec![valid], false).await?;
         let ticket = self.require_ticket(&tx, ids[0]).await?;
         orgdesk_store::commit(tx).await?;
@@ -337,7 +337,7 @@ impl App {
             .enumerate()
             .map(|(index, new)| validate(new).map_err(|err| in_batch("tickets", index, err)))
             .collect::<Result<Vec<_>>>()?;
-        let tx = self.store.begin_write_for(valid.len()).await?;
+        let tx = self.store().begin_write_for(valid.len()).await?;
         let ids = self.insert_tickets(&tx, actor, valid, true).await?;
         orgdesk_store::commit(tx).await?;
         Ok(ids)
@@ -403,7 +403,7 @@ impl App {
     }
 
     pub async fn get_ticket(&self, id: TicketId) -> Result<Ticket> {
-        self.require_ticket(&self.store.reads().await?, id).await
+        self.require_ticket(&self.store().reads().await?, id).await
     }
 
     /// Changes a ticket's fields and CC list; with an expected version, refuses (412)
@@ -418,7 +418,7 @@ impl App {
             .transpose()?;
         let department_id = changes.department_id.map(department).transpose()?;
 
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         lock(&tx, Lockable::Ticket, id.0).await?;
         let current = self.require_ticket(&tx, id).await?;
         if let Some(expected) = changes.expected_version
@@ -556,7 +556,7 @@ impl App {
     ) -> Result<TicketMessage> {
         let body = parse_body(&message.body)?;
         let status = optional_status(message.status.as_deref())?;
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         lock(&tx, Lockable::Ticket, id.0).await?;
         let ticket = self.require_ticket(&tx, id).await?;
         let status = status.unwrap_or(match ticket.status {
@@ -576,7 +576,7 @@ impl App {
         id: TicketId,
         page: &PageRequest,
     ) -> Result<Page<TicketMessage>> {
-        self.require_ticket(self.store.reader(), id).await?;
+        self.require_ticket(self.store().reader(), id).await?;
         self.messages_page(id, true, page).await
     }
 
@@ -589,7 +589,7 @@ impl App {
         let limit = page.limit()?;
         let after = page.id_position("messages")?.unwrap_or(0);
         let messages =
-            tickets::messages(self.store.reader(), id, with_internal, after, limit + 1).await?;
+            tickets::messages(self.store().reader(), id, with_internal, after, limit + 1).await?;
         Ok(crate::cursor::page(messages, limit, "messages", |m| {
             m.id.to_string()
         }))
@@ -601,7 +601,7 @@ impl App {
         filter: &TicketFilter,
         page: &PageRequest,
     ) -> Result<Page<Ticket>> {
-        tickets_page_on(&self.store.reads().await?, filter, page).await
+        tickets_page_on(&self.store().reads().await?, filter, page).await
     }
 
     /// Every ticket, newest first, narrowed by status, requester, assignee and words of
@@ -632,7 +632,7 @@ impl App {
         page: &PageRequest,
     ) -> Result<Page<Ticket>> {
         let filter = organization_filter(id, query)?;
-        let reads = self.store.reads().await?;
+        let reads = self.store().reads().await?;
         self.require_organization(&reads, id).await?;
         tickets_page_on(&reads, &filter, page).await
     }

@@ -117,7 +117,7 @@ impl App {
         password: &str,
         from: std::net::IpAddr,
     ) -> Result<User> {
-        self.throttle.registration(from)?;
+        self.throttle().registration(from)?;
         let actor = Actor::System {
             name: "portal registration".into(),
         };
@@ -138,7 +138,7 @@ impl App {
             return Ok(Vec::new());
         }
         let at = now_ms();
-        let tx = self.store.begin_write_for(valid.len()).await?;
+        let tx = self.store().begin_write_for(valid.len()).await?;
 
         // Organizations named explicitly must exist.
         let explicit: Vec<OrganizationId> = valid
@@ -290,7 +290,7 @@ impl App {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let names: HashMap<OrganizationId, String> = orgs::heads(self.store.reader(), &placed)
+        let names: HashMap<OrganizationId, String> = orgs::heads(self.store().reader(), &placed)
             .await?
             .into_iter()
             .map(|h| (OrganizationId(h.id), h.name))

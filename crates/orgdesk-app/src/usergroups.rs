@@ -90,7 +90,7 @@ impl App {
         let taken = || Error::UsergroupNameTaken {
             name: name.as_str().to_owned(),
         };
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         if usergroups::find_id_by_name_key(&tx, &key).await?.is_some() {
             return Err(taken());
         }
@@ -117,7 +117,7 @@ impl App {
             .as_deref()
             .map(parse_permissions)
             .transpose()?;
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         lock(&tx, Lockable::Usergroup, id).await?;
         let current = self.require_usergroup(&tx, id).await?;
         let name = name.map_or(current.name, PersonName::into_string);
@@ -151,7 +151,7 @@ impl App {
         // set: start over, so no organization is changed without its lock.
         let (tx, group, removed) = loop {
             // Every direct member's history gains an entry: as many as it has.
-            let tx = self.store.begin_bulk_write().await?;
+            let tx = self.store().begin_bulk_write().await?;
             let linked = usergroups::linked_organizations(&tx, id).await?;
             lock_all(&tx, Lockable::Organization, linked.iter().map(|o| o.0)).await?;
             lock(&tx, Lockable::Usergroup, id).await?;
@@ -200,17 +200,17 @@ impl App {
 
     /// The usergroups with these ids (an organization's links, say), in id order.
     pub async fn usergroups_by_ids(&self, ids: &[i64]) -> Result<Vec<Usergroup>> {
-        Ok(usergroups::get_many(self.store.reader(), ids).await?)
+        Ok(usergroups::get_many(self.store().reader(), ids).await?)
     }
 
     pub async fn get_usergroup(&self, id: i64) -> Result<Usergroup> {
-        self.require_usergroup(self.store.reader(), id).await
+        self.require_usergroup(self.store().reader(), id).await
     }
 
     pub async fn list_usergroups(&self, page: &PageRequest) -> Result<Page<Usergroup>> {
         let limit = page.limit()?;
         let after = page.id_position("usergroups")?.unwrap_or(0);
-        let rows = usergroups::list(self.store.reader(), after, limit + 1).await?;
+        let rows = usergroups::list(self.store().reader(), after, limit + 1).await?;
         Ok(crate::cursor::page(rows, limit, "usergroups", |g| {
             g.id.to_string()
         }))
@@ -222,7 +222,7 @@ impl App {
         id: i64,
         page: &PageRequest,
     ) -> Result<Page<(User, MembershipSources)>> {
-        let reader = &self.store.reads().await?;
+        let reader = &self.store().reads().await?;
         self.require_usergroup(reader, id).await?;
         let limit = page.limit()?;
         let after = page.id_position("usergroup_members")?.unwrap_or(0);
@@ -251,7 +251,7 @@ impl App {
         require_admin(by, "add usergroup members")?;
         let actor = &by.actor();
         let at = now_ms();
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         lock(&tx, Lockable::Usergroup, usergroup).await?;
         lock(&tx, Lockable::User, user.0).await?;
         let group = self.require_usergroup(&tx, usergroup).await?;
@@ -282,7 +282,7 @@ impl App {
         require_admin(by, "remove usergroup members")?;
         let actor = &by.actor();
         let at = now_ms();
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         lock(&tx, Lockable::Usergroup, usergroup).await?;
         lock(&tx, Lockable::User, user.0).await?;
         let group = self.require_usergroup(&tx, usergroup).await?;
@@ -326,7 +326,7 @@ impl App {
         require_admin(by, "link usergroups")?;
         let actor = &by.actor();
         let at = now_ms();
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         lock(&tx, Lockable::Organization, organization.0).await?;
         lock(&tx, Lockable::Usergroup, usergroup).await?;
         self.require_organization(&tx, organization).await?;
@@ -361,7 +361,7 @@ impl App {
         require_admin(by, "unlink usergroups")?;
         let actor = &by.actor();
         let at = now_ms();
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         lock(&tx, Lockable::Organization, organization.0).await?;
         lock(&tx, Lockable::Usergroup, usergroup).await?;
         self.require_organization(&tx, organization).await?;
@@ -394,7 +394,7 @@ impl App {
         &self,
         user: UserId,
     ) -> Result<Vec<(Usergroup, MembershipSources)>> {
-        let reader = &self.store.reads().await?;
+        let reader = &self.store().reads().await?;
         self.require_user(reader, user).await?;
         Ok(usergroups::of_user(reader, user).await?)
     }

@@ -82,7 +82,7 @@ impl App {
     /// The user with this email address (any letter case), if there is one.
     pub async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
         let email = EmailAddress::parse(email)?;
-        let reader = &self.store.reads().await?;
+        let reader = &self.store().reads().await?;
         match users::find_id_by_email_key(reader, email.key()).await? {
             Some(id) => Ok(users::find(reader, id).await?),
             None => Ok(None),
@@ -92,11 +92,11 @@ impl App {
     /// The users with these ids (a ticket's CCs, say), in the order asked; ids that are
     /// not users are left out.
     pub async fn users_by_ids(&self, ids: &[UserId]) -> Result<Vec<User>> {
-        Ok(users::get_many(self.store.reader(), ids).await?)
+        Ok(users::get_many(self.store().reader(), ids).await?)
     }
 
     pub async fn get_user(&self, id: UserId) -> Result<User> {
-        self.require_user(&self.store.reads().await?, id).await
+        self.require_user(&self.store().reads().await?, id).await
     }
 
     /// An agent changes a user. Changing the email never re-applies the domain
@@ -135,7 +135,7 @@ impl App {
             .transpose()?;
         let hash = hash_new_password(changes.password.as_deref()).await?;
         let at = now_ms();
-        let tx = self.store.begin_write().await?;
+        let tx = self.store().begin_write().await?;
         if let Some(Some(organization)) = changes.organization_id {
             lock(&tx, Lockable::Organization, organization.0).await?;
         }

@@ -3,13 +3,16 @@
 //! PostgreSQL (sqlx through SeaORM). Both implement SeaORM's `ConnectionTrait`, so the
 //! store's functions take either and never ask which engine is beneath.
 
+use crate::request_snapshot;
 use crate::sqlite::{Placement, SqlitePool, SqliteTransaction};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
     QueryResult, Statement,
 };
+use std::sync::Arc;
 
-/// Statements outside a transaction: each takes a connection for itself.
+/// Statements outside a transaction: each takes a connection for itself (on SQLite,
+/// reads inside [`crate::one_snapshot`] join the request's snapshot instead).
 #[derive(Clone, Debug)]
 pub struct Pool(PoolEngine);
 
@@ -57,6 +60,7 @@ impl ConnectionTrait for Pool {
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         match &self.0 {
             PoolEngine::Sqlite(pool) => {
+                request_snapshot::close();
                 pool.acquire().await?.execute(Placement::Inline, stmt).await
             }
             PoolEngine::Postgres(pool) => pool.execute_raw(stmt).await,
@@ -66,6 +70,7 @@ impl ConnectionTrait for Pool {
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         match &self.0 {
             PoolEngine::Sqlite(pool) => {
+                request_snapshot::close();
                 pool.acquire()
                     .await?
                     .execute_unprepared(Placement::Inline, sql)
@@ -77,24 +82,30 @@ impl ConnectionTrait for Pool {
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         match &self.0 {
-            PoolEngine::Sqlite(pool) => {
-                pool.acquire()
-                    .await?
-                    .query_one(Placement::Inline, stmt)
-                    .await
-            }
+            PoolEngine::Sqlite(pool) => match request_snapshot::joined(pool).await? {
+                Some(snapshot) => snapshot.query_one(stmt).await,
+                None => {
+                    pool.acquire()
+                        .await?
+                        .query_one(Placement::Inline, stmt)
+                        .await
+                }
+            },
             PoolEngine::Postgres(pool) => pool.query_one_raw(stmt).await,
         }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         match &self.0 {
-            PoolEngine::Sqlite(pool) => {
-                pool.acquire()
-                    .await?
-                    .query_all(Placement::Inline, stmt)
-                    .await
-            }
+            PoolEngine::Sqlite(pool) => match request_snapshot::joined(pool).await? {
+                Some(snapshot) => snapshot.query_all(stmt).await,
+                None => {
+                    pool.acquire()
+                        .await?
+                        .query_all(Placement::Inline, stmt)
+                        .await
+                }
+            },
             PoolEngine::Postgres(pool) => pool.query_all_raw(stmt).await,
         }
     }
@@ -106,6 +117,9 @@ pub struct Transaction(TransactionEngine);
 
 enum TransactionEngine {
     Sqlite(SqliteTransaction),
+    /// The request's read snapshot ([`crate::one_snapshot`]), which ends with the
+    /// request, not with this handle.
+    SqliteRequestSnapshot(Arc<SqliteTransaction>),
     Postgres(DatabaseTransaction),
 }
 
@@ -113,6 +127,9 @@ impl std::fmt::Debug for Transaction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self.0 {
             TransactionEngine::Sqlite(_) => "Transaction(SQLite)",
+            TransactionEngine::SqliteRequestSnapshot(_) => {
+                "Transaction(SQLite, the request's snapshot)"
+            }
             TransactionEngine::Postgres(_) => "Transaction(PostgreSQL)",
         })
     }
@@ -127,11 +144,18 @@ impl Transaction {
         Transaction(TransactionEngine::Postgres(tx))
     }
 
+    pub(crate) fn request_snapshot(snapshot: Arc<SqliteTransaction>) -> Self {
+        Transaction(TransactionEngine::SqliteRequestSnapshot(snapshot))
+    }
+
     /// Commits; a COMMIT the database refuses is reported, and nothing of the
     /// transaction stays.
     pub async fn commit(self) -> Result<(), DbErr> {
         match self.0 {
             TransactionEngine::Sqlite(tx) => tx.commit(),
+            // Only reads join it: there is nothing to commit, and the snapshot stays
+            // for the request's other reads.
+            TransactionEngine::SqliteRequestSnapshot(_) => Ok(()),
             TransactionEngine::Postgres(tx) => tx.commit().await,
         }
     }
@@ -141,7 +165,9 @@ impl Transaction {
 impl ConnectionTrait for Transaction {
     fn get_database_backend(&self) -> DbBackend {
         match &self.0 {
-            TransactionEngine::Sqlite(_) => DbBackend::Sqlite,
+            TransactionEngine::Sqlite(_) | TransactionEngine::SqliteRequestSnapshot(_) => {
+                DbBackend::Sqlite
+            }
             TransactionEngine::Postgres(_) => DbBackend::Postgres,
         }
     }
@@ -149,6 +175,7 @@ impl ConnectionTrait for Transaction {
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         match &self.0 {
             TransactionEngine::Sqlite(tx) => tx.execute(stmt).await,
+            TransactionEngine::SqliteRequestSnapshot(tx) => tx.execute(stmt).await,
             TransactionEngine::Postgres(tx) => tx.execute_raw(stmt).await,
         }
     }
@@ -156,6 +183,7 @@ impl ConnectionTrait for Transaction {
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         match &self.0 {
             TransactionEngine::Sqlite(tx) => tx.execute_unprepared(sql).await,
+            TransactionEngine::SqliteRequestSnapshot(tx) => tx.execute_unprepared(sql).await,
             TransactionEngine::Postgres(tx) => tx.execute_unprepared(sql).await,
         }
     }
@@ -163,6 +191,7 @@ impl ConnectionTrait for Transaction {
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         match &self.0 {
             TransactionEngine::Sqlite(tx) => tx.query_one(stmt).await,
+            TransactionEngine::SqliteRequestSnapshot(tx) => tx.query_one(stmt).await,
             TransactionEngine::Postgres(tx) => tx.query_one_raw(stmt).await,
         }
     }
@@ -170,6 +199,7 @@ impl ConnectionTrait for Transaction {
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         match &self.0 {
             TransactionEngine::Sqlite(tx) => tx.query_all(stmt).await,
+            TransactionEngine::SqliteRequestSnapshot(tx) => tx.query_all(stmt).await,
             TransactionEngine::Postgres(tx) => tx.query_all_raw(stmt).await,
         }
     }

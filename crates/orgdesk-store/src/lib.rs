@@ -16,6 +16,7 @@ mod error;
 pub mod events;
 mod migration;
 pub mod organizations;
+mod request_snapshot;
 mod sql;
 mod sqlite;
 pub mod tickets;
@@ -27,6 +28,7 @@ pub mod users;
 use connection::PoolEngine;
 pub use connection::{Pool, Reads, Transaction};
 pub use error::{StoreError, StoreResult};
+pub use request_snapshot::one_snapshot;
 pub use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 
 use sea_orm::{ConnectOptions, Database, TransactionTrait};
@@ -185,8 +187,8 @@ impl Store {
         &self.read
     }
 
-    /// The statements of one request's read: one snapshot on SQLite, the pool on
-    /// PostgreSQL (see [`Reads`]).
+    /// The statements of one request's read: one snapshot on SQLite (inside
+    /// [`one_snapshot`], the request's), the pool on PostgreSQL (see [`Reads`]).
     pub async fn reads(&self) -> Result<Reads, StoreError> {
         match self.read.engine() {
             PoolEngine::Sqlite(_) => Ok(Reads::snapshot(self.begin_read().await?)),
@@ -196,12 +198,16 @@ impl Store {
 
     /// Starts a read-only transaction: the statements of one request read one
     /// consistent snapshot (WAL on SQLite; `REPEATABLE READ, READ ONLY` on PostgreSQL),
-    /// on one connection taken from the pool once. End it with [`finish_read`].
+    /// on one connection taken from the pool once. Inside [`one_snapshot`] on SQLite it
+    /// is the request's snapshot. End it with [`finish_read`].
     pub async fn begin_read(&self) -> Result<Transaction, StoreError> {
         match self.read.engine() {
-            PoolEngine::Sqlite(sqlite) => Ok(Transaction::sqlite(
-                SqliteTransaction::begin(sqlite, false, Placement::Inline).await?,
-            )),
+            PoolEngine::Sqlite(sqlite) => match request_snapshot::joined(sqlite).await? {
+                Some(snapshot) => Ok(Transaction::request_snapshot(snapshot)),
+                None => Ok(Transaction::sqlite(
+                    SqliteTransaction::begin(sqlite, false, Placement::Inline).await?,
+                )),
+            },
             PoolEngine::Postgres(postgres) => Ok(Transaction::postgres(
                 postgres
                     .begin_with_config(
@@ -238,6 +244,8 @@ impl Store {
     }
 
     async fn begin_write_placed(&self, placement: Placement) -> Result<Transaction, StoreError> {
+        // The request's reads from here on must see what it writes.
+        request_snapshot::close();
         match self.write.engine() {
             PoolEngine::Sqlite(sqlite) => Ok(Transaction::sqlite(
                 SqliteTransaction::begin(sqlite, true, placement).await?,
@@ -246,7 +254,7 @@ impl Store {
         }
     }
 
-    pub async fn close(self) -> Result<(), StoreError> {
+    pub async fn close(&self) -> Result<(), StoreError> {
         self.read.close().await?;
         Ok(self.write.close().await?)
     }

@@ -141,7 +141,7 @@ where
 /// Addresses of the reverse proxies whose `X-Forwarded-For` is believed. Empty (the
 /// default) believes no header: the address is the connection's peer.
 #[derive(Debug, Clone, Default)]
-pub struct TrustedProxies(pub Vec<IpAddr>);
+pub struct TrustedProxies(pub std::sync::Arc<[IpAddr]>);
 
 /// Where the request comes from, as sign-in and registration throttling count it: the
 /// connection's peer, or, when that peer is a trusted proxy, the right-most address in
@@ -165,7 +165,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
         let trusted = parts
             .extensions
             .get::<TrustedProxies>()
-            .map(|proxies| proxies.0.as_slice())
+            .map(|proxies| &*proxies.0)
             .unwrap_or_default();
         Ok(ClientAddress(client_address(peer, &parts.headers, trusted)))
     }

@@ -16,7 +16,6 @@ use axum::Router;
 use axum::routing::get;
 use orgdesk_app::App;
 use std::time::Duration;
-use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use utoipa_swagger_ui::SwaggerUi;
 
 /// Shared state of every handler.
@@ -61,7 +60,7 @@ pub fn router(app: App, settings: &WebSettings) -> Router {
         .merge(api)
         .merge(pages::router())
         .merge(SwaggerUi::new(API_DOCS_PATH).url(OPENAPI_PATH, openapi))
-        .route_layer(axum::middleware::from_fn(layers::remember_route))
+        .route_layer(layers::RememberRouteLayer)
         .method_not_allowed_fallback(layers::method_not_allowed)
         .fallback(|uri: axum::http::Uri| async move {
             ApiError::from(orgdesk_app::core::Error::not_found(
@@ -70,16 +69,9 @@ pub fn router(app: App, settings: &WebSettings) -> Router {
             ))
         })
         .with_state(app)
-        .layer(axum::Extension(settings.trusted_proxies.clone()))
-        .layer(axum::Extension(settings.secure_cookies))
         // Read by the body extractors, which answer with the JSON error body (413).
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(layers::frame_request))
-        .layer(PropagateRequestIdLayer::new(layers::REQUEST_ID))
-        .layer(SetRequestIdLayer::new(
-            layers::REQUEST_ID,
-            layers::RandomRequestId,
-        ))
+        .layer(layers::FrameLayer::new(settings))
 }
 
 /// `GET /about`: what this server offers and where (`/` leads to the agent app).

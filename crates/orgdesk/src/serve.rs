@@ -20,7 +20,7 @@ pub async fn serve(
             token_lifetime: Duration::from_secs(u64::from(settings.token_lifetime_days) * 86_400),
         });
     let web = WebSettings {
-        trusted_proxies: TrustedProxies(settings.trusted_proxies),
+        trusted_proxies: TrustedProxies(settings.trusted_proxies.into()),
         secure_cookies: SecureCookies(settings.secure_cookies),
     };
     tracing::info!(database = %url, backend = app.backend_name(), "database ready");

@@ -53,6 +53,11 @@ impl std::fmt::Debug for SqlitePool {
 }
 
 impl SqlitePool {
+    /// The same pool (a clone of it), not merely one over the same file.
+    pub(crate) fn same_as(&self, other: &SqlitePool) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// Opens the first connection at once, so a file that cannot be opened says so at
     /// start-up.
     pub(crate) fn open(options: SqlitePoolOptions) -> Result<Self, DbErr> {

@@ -25,13 +25,9 @@ pub async fn serve(Path(path): Path<String>) -> Response {
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     // Revalidated by ETag: a new release's assets are picked up at once.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..8]));
+    let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..8]));
     if let Ok(value) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, value);
     }
     response
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
