@@ -228,6 +228,28 @@ impl Stage {
         }
     }
 
+    /// Waits until exactly `count` elements match `css` (the page may still be the one
+    /// before a click when the wait starts).
+    pub async fn wait_for_count(&self, css: &str, count: usize) {
+        let started = Instant::now();
+        loop {
+            let found = self
+                .browser
+                .find_all(Locator::Css(css))
+                .await
+                .map_or(usize::MAX, |found| found.len());
+            if found == count {
+                return;
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                self.screenshot().await;
+                let page = self.browser.source().await.unwrap_or_default();
+                panic!("{found} elements match {css}, not {count}, on the page:\n{page}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn screenshot(&self) {
         if let Ok(png) = self.browser.screenshot().await {
             let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -502,15 +524,11 @@ async fn in_the_portal_a_manager_searches_the_organizations_tickets_and_a_collea
     stage.save_screenshot("portal-tickets").await;
     stage.fill("#q", "printer").await;
     stage.click("form[role=search] button").await;
+    // Only the printer ticket matches (the list before the search had all three).
+    stage.wait_for_count("tbody tr", 1).await;
     stage
         .wait_for_text("table", "Printer jammed on floor 2")
         .await;
-    let rows = stage
-        .browser
-        .find_all(Locator::Css("tbody tr"))
-        .await
-        .unwrap();
-    assert_eq!(rows.len(), 1, "only the printer ticket matches");
     stage.click(".who button").await;
     stage.wait_for_text(".flash", "You are signed out.").await;
 
