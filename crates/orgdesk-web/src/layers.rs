@@ -84,11 +84,11 @@ where
         extensions.insert(self.settings.secure_cookies);
         Box::pin(async move {
             let method = request.method().clone();
+            let id_text = id.to_str().unwrap_or("-");
             let mut response = if uri_too_long(&request) {
                 ApiError::UriTooLong.into_response()
             } else {
-                let id = id.to_str().unwrap_or("-");
-                let span = tracing::info_span!("request", request_id = %id);
+                let span = tracing::info_span!("request", request_id = %id_text);
                 // A request without a body reads one snapshot (a request with one
                 // would hold it while the client sends the body).
                 let reads_once = matches!(*request.method(), Method::GET | Method::HEAD);
@@ -116,7 +116,7 @@ where
                 route,
                 status = response.status().as_u16(),
                 duration_ms = started.elapsed().as_secs_f64() * 1000.0,
-                request_id = id.to_str().unwrap_or("-"),
+                request_id = id_text,
                 "request"
             );
             response.headers_mut().entry(REQUEST_ID).or_insert(id);

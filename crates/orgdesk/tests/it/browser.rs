@@ -210,41 +210,50 @@ impl Stage {
 
     /// Waits until an element matching `css` contains `text`.
     pub async fn wait_for_text(&self, css: &str, text: &str) {
-        let started = Instant::now();
-        loop {
+        self.wait_until(async || {
             if let Ok(found) = self.browser.find_all(Locator::Css(css)).await {
                 for element in found {
                     if element.text().await.unwrap_or_default().contains(text) {
-                        return;
+                        return Ok(());
                     }
                 }
             }
-            if started.elapsed() > Duration::from_secs(10) {
-                self.screenshot().await;
-                let page = self.browser.source().await.unwrap_or_default();
-                panic!("no {css} containing {text:?} on the page:\n{page}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            Err(format!("no {css} containing {text:?}"))
+        })
+        .await;
     }
 
     /// Waits until exactly `count` elements match `css` (the page may still be the one
     /// before a click when the wait starts).
     pub async fn wait_for_count(&self, css: &str, count: usize) {
-        let started = Instant::now();
-        loop {
+        self.wait_until(async || {
             let found = self
                 .browser
                 .find_all(Locator::Css(css))
                 .await
                 .map_or(usize::MAX, |found| found.len());
             if found == count {
-                return;
+                Ok(())
+            } else {
+                Err(format!("{found} elements match {css}, not {count},"))
             }
+        })
+        .await;
+    }
+
+    /// Looks at the page every 100 ms until `check` is satisfied; after 10 s saves a
+    /// screenshot and fails with what `check` last saw and the page.
+    async fn wait_until(&self, check: impl AsyncFn() -> Result<(), String>) {
+        let started = Instant::now();
+        loop {
+            let seen = match check().await {
+                Ok(()) => return,
+                Err(seen) => seen,
+            };
             if started.elapsed() > Duration::from_secs(10) {
                 self.screenshot().await;
                 let page = self.browser.source().await.unwrap_or_default();
-                panic!("{found} elements match {css}, not {count}, on the page:\n{page}");
+                panic!("{seen} on the page:\n{page}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
