@@ -152,7 +152,7 @@ impl Transaction {
     /// transaction stays.
     pub async fn commit(self) -> Result<(), DbErr> {
         match self.0 {
-            TransactionEngine::Sqlite(tx) => tx.commit(),
+            TransactionEngine::Sqlite(tx) => tx.commit().await,
             // Only reads join it: there is nothing to commit, and the snapshot stays
             // for the request's other reads.
             TransactionEngine::SqliteRequestSnapshot(_) => Ok(()),

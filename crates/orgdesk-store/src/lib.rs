@@ -138,16 +138,18 @@ pub const BULK_ROWS: usize = 50;
 impl Store {
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, StoreError> {
         if let Some(path) = url.sqlite_path() {
-            let open = |max_connections, cache_mib| {
+            let open = |max_connections, cache_mib, checkpoint_in_background| {
                 SqlitePool::open(SqlitePoolOptions {
                     path: path.clone(),
                     max_connections,
                     cache_mib,
+                    checkpoint_in_background,
                 })
             };
             // The writer first: it is the connection that turns WAL on for a new file.
-            let write = open(1, 64)?;
-            let read = open(SQLITE_READERS, 16)?;
+            let write = open(1, 64, true)?;
+            let read = open(SQLITE_READERS, 16, false)?;
+            sqlite::start_checkpoints(&write, read.clone());
             Ok(Self {
                 read: Pool::sqlite(read),
                 write: Pool::sqlite(write),
@@ -205,7 +207,7 @@ impl Store {
             PoolEngine::Sqlite(sqlite) => match request_snapshot::joined(sqlite).await? {
                 Some(snapshot) => Ok(Transaction::request_snapshot(snapshot)),
                 None => Ok(Transaction::sqlite(
-                    SqliteTransaction::begin(sqlite, false, Placement::Inline).await?,
+                    SqliteTransaction::begin_read(sqlite).await?,
                 )),
             },
             PoolEngine::Postgres(postgres) => Ok(Transaction::postgres(
@@ -248,7 +250,7 @@ impl Store {
         request_snapshot::close();
         match self.write.engine() {
             PoolEngine::Sqlite(sqlite) => Ok(Transaction::sqlite(
-                SqliteTransaction::begin(sqlite, true, placement).await?,
+                SqliteTransaction::begin_write(sqlite, placement).await?,
             )),
             PoolEngine::Postgres(postgres) => Ok(Transaction::postgres(postgres.begin().await?)),
         }

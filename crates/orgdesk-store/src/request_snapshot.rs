@@ -16,7 +16,7 @@
 //! The web layer wraps requests without a body (GET, HEAD) in it, so no snapshot is
 //! held while a client sends a body. PostgreSQL reads are untouched.
 
-use crate::sqlite::{Placement, SqlitePool, SqliteTransaction};
+use crate::sqlite::{SqlitePool, SqliteTransaction};
 use sea_orm::DbErr;
 use std::cell::RefCell;
 use std::future::Future;
@@ -57,8 +57,7 @@ pub(crate) async fn joined(pool: &SqlitePool) -> Result<Option<Arc<SqliteTransac
     match held {
         Ok(Some(Some(snapshot))) => Ok(Some(snapshot)),
         Ok(Some(None)) => {
-            let snapshot =
-                Arc::new(SqliteTransaction::begin(pool, false, Placement::Inline).await?);
+            let snapshot = Arc::new(SqliteTransaction::begin_read(pool).await?);
             SLOT.with(|slot| {
                 let mut slot = slot.borrow_mut();
                 // Unless a write began meanwhile (a future of the same task), the
@@ -100,6 +99,7 @@ mod tests {
                 path: dir.path().join("snapshot.db"),
                 max_connections,
                 cache_mib: 2,
+                checkpoint_in_background: false,
             })
             .unwrap()
         };

@@ -15,10 +15,13 @@
 //! [`QueryResult`]s, so `FromQueryResult` row types read them unchanged.
 
 mod bind;
+mod checkpoint;
+mod group_commit;
 mod migrate;
 mod pool;
 mod rows;
 
+pub(crate) use checkpoint::start as start_checkpoints;
 pub(crate) use migrate::migration_connection;
 pub(crate) use pool::{SqlitePool, SqlitePoolOptions, SqliteTransaction};
 
@@ -53,6 +56,10 @@ pub(crate) fn unique_violation_message(err: &DbErr) -> Option<&str> {
 
 fn exec_error(err: rusqlite::Error) -> DbErr {
     DbErr::Exec(RuntimeErr::Internal(err.to_string()))
+}
+
+fn exec_error_message(message: &str) -> DbErr {
+    DbErr::Exec(RuntimeErr::Internal(message.to_owned()))
 }
 
 fn query_error(err: rusqlite::Error) -> DbErr {

@@ -1,12 +1,17 @@
 //! A pool of SQLite connections, and the statements and transactions run on one.
 
+use super::checkpoint::{self, CheckpointWanted};
+use super::group_commit::{
+    CommitGroup, GROUP_STALL, LOST, Outcome, RELEASE, ROLLBACK_TO, SAVEPOINT,
+};
 use super::rows::{self, Budgeted};
-use super::{Placement, connection_error, exec_error, query_error};
+use super::{Placement, connection_error, exec_error, exec_error_message, query_error};
 use sea_orm::{DbErr, ExecResult, ProxyExecResult, ProxyRow, QueryResult, Statement};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 /// How long a request may wait for a free connection before it fails.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -28,9 +33,75 @@ pub(crate) struct SqlitePoolOptions {
     /// large database fall out between writes, which cost a fifth of bulk-insert
     /// throughput at a million users.
     pub(crate) cache_mib: i64,
+    /// Whether the log is checkpointed by [`checkpoint::start`]'s task instead of by
+    /// the COMMIT that fills it (the writer's pool, in a server).
+    pub(crate) checkpoint_in_background: bool,
 }
 
-type Shared = Arc<Mutex<rusqlite::Connection>>;
+/// A connection and, on the writer, the writes waiting for its open transaction's
+/// COMMIT (see [`group_commit`](super::group_commit)).
+pub(super) struct Connection {
+    sqlite: rusqlite::Connection,
+    group: CommitGroup,
+    /// Told when a COMMIT leaves the log large (checkpoints in the background).
+    checkpoint_wanted: Option<CheckpointWanted>,
+}
+
+type Shared = Arc<Mutex<Connection>>;
+
+impl Connection {
+    /// Transaction control (BEGIN, SAVEPOINT, COMMIT, ROLLBACK): always here, always
+    /// short, prepared once per connection like every other statement.
+    fn control(&self, sql: &str) -> Result<(), DbErr> {
+        let mut statement = self.sqlite.prepare_cached(sql).map_err(exec_error)?;
+        statement.raw_execute().map_err(exec_error)?;
+        Ok(())
+    }
+
+    /// COMMIT, asking for a checkpoint when it left the log large.
+    fn commit(&self) -> Result<(), DbErr> {
+        self.control("COMMIT")?;
+        if let Some(wanted) = &self.checkpoint_wanted
+            && checkpoint::log_wants_checkpoint()
+        {
+            wanted.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Whether the open transaction holds the work of writes waiting for its COMMIT.
+    fn holds_waiting_writes(&self) -> bool {
+        !self.group.is_empty()
+    }
+
+    /// Ends the transaction left open by earlier writes, if any, with a COMMIT (a
+    /// ROLLBACK when that fails) and tells them the outcome, which it returns.
+    fn commit_open(&mut self) -> Result<(), DbErr> {
+        if self.sqlite.is_autocommit() {
+            // SQLite ended the transaction itself: some errors (a full disk, an I/O
+            // error) roll back the whole of it, whatever savepoint failed.
+            if self.holds_waiting_writes() {
+                self.group.settle(&Err(LOST.to_owned()));
+                return Err(exec_error_message(LOST));
+            }
+            return Ok(());
+        }
+        let committed = self.commit();
+        if committed.is_err() {
+            let _ = self.control("ROLLBACK");
+        }
+        self.group
+            .settle(&committed.as_ref().map_err(ToString::to_string).copied());
+        committed
+    }
+
+    /// Rolls back the whole open transaction; the writes waiting for it learn their work
+    /// was lost.
+    fn abandon(&mut self) {
+        let _ = self.control("ROLLBACK");
+        self.group.settle(&Err(LOST.to_owned()));
+    }
+}
 
 /// Connections to one SQLite file, opened as needed up to a maximum and kept open.
 #[derive(Clone)]
@@ -42,6 +113,17 @@ struct PoolInner {
     options: SqlitePoolOptions,
     idle: Mutex<Vec<Shared>>,
     permits: Arc<Semaphore>,
+    /// Tasks waiting for a connection: on the writer, those a finished write may
+    /// leave its transaction open for.
+    queued: AtomicUsize,
+    checkpoint_wanted: CheckpointWanted,
+}
+
+impl Drop for PoolInner {
+    fn drop(&mut self) {
+        // The checkpoint task, if any, wakes to find the pool gone and ends.
+        self.checkpoint_wanted.notify_one();
+    }
 }
 
 impl std::fmt::Debug for SqlitePool {
@@ -49,6 +131,31 @@ impl std::fmt::Debug for SqlitePool {
         f.debug_struct("SqlitePool")
             .field("options", &self.inner.options)
             .finish_non_exhaustive()
+    }
+}
+
+/// A pool that may be gone.
+pub(super) struct WeakPool(Weak<PoolInner>);
+
+impl WeakPool {
+    pub(super) fn upgrade(&self) -> Option<SqlitePool> {
+        self.0.upgrade().map(|inner| SqlitePool { inner })
+    }
+}
+
+/// Counts a task as queued for a connection until dropped (got one, or gave up).
+struct InQueue<'a>(&'a AtomicUsize);
+
+impl<'a> InQueue<'a> {
+    fn enter(queued: &'a AtomicUsize) -> Self {
+        queued.fetch_add(1, Ordering::SeqCst);
+        InQueue(queued)
+    }
+}
+
+impl Drop for InQueue<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -61,18 +168,35 @@ impl SqlitePool {
     /// Opens the first connection at once, so a file that cannot be opened says so at
     /// start-up.
     pub(crate) fn open(options: SqlitePoolOptions) -> Result<Self, DbErr> {
-        let first = open_connection(&options).map_err(connection_error)?;
+        let checkpoint_wanted = CheckpointWanted::default();
+        let first = open_connection(&options, &checkpoint_wanted).map_err(connection_error)?;
         let permits = Arc::new(Semaphore::new(options.max_connections));
         Ok(Self {
             inner: Arc::new(PoolInner {
                 options,
-                idle: Mutex::new(vec![Arc::new(Mutex::new(first))]),
+                idle: Mutex::new(vec![first]),
                 permits,
+                queued: AtomicUsize::new(0),
+                checkpoint_wanted,
             }),
         })
     }
 
+    pub(super) fn checkpoint_wanted(&self) -> CheckpointWanted {
+        Arc::clone(&self.inner.checkpoint_wanted)
+    }
+
+    /// A handle that does not keep the pool open.
+    pub(super) fn downgrade(&self) -> WeakPool {
+        WeakPool(Arc::downgrade(&self.inner))
+    }
+
+    pub(super) fn is_closed(&self) -> bool {
+        self.inner.permits.is_closed()
+    }
+
     pub(crate) async fn acquire(&self) -> Result<PooledConnection, DbErr> {
+        let in_queue = InQueue::enter(&self.inner.queued);
         let permit = tokio::time::timeout(
             ACQUIRE_TIMEOUT,
             Arc::clone(&self.inner.permits).acquire_owned(),
@@ -85,12 +209,12 @@ impl SqlitePool {
             ))
         })?
         .map_err(|_| connection_error("the SQLite pool is closed"))?;
+        drop(in_queue);
         let idle = self.inner.idle_connections().pop();
         let conn = match idle {
             Some(conn) => conn,
-            None => Arc::new(Mutex::new(
-                open_connection(&self.inner.options).map_err(connection_error)?,
-            )),
+            None => open_connection(&self.inner.options, &self.inner.checkpoint_wanted)
+                .map_err(connection_error)?,
         };
         Ok(PooledConnection {
             conn: Some(conn),
@@ -112,7 +236,10 @@ impl PoolInner {
     }
 }
 
-fn open_connection(options: &SqlitePoolOptions) -> rusqlite::Result<rusqlite::Connection> {
+fn open_connection(
+    options: &SqlitePoolOptions,
+    checkpoint_wanted: &CheckpointWanted,
+) -> rusqlite::Result<Shared> {
     let conn = rusqlite::Connection::open(&options.path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // Readers never block the writer nor each other; the mode is kept in the file.
@@ -122,10 +249,19 @@ fn open_connection(options: &SqlitePoolOptions) -> rusqlite::Result<rusqlite::Co
         -options.cache_mib * 1024
     ))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    Ok(conn)
+    let checkpoint_wanted = options.checkpoint_in_background.then(|| {
+        // Replaces SQLite's automatic checkpoints, which are a WAL hook too.
+        conn.wal_hook(Some(checkpoint::note_log_size));
+        Arc::clone(checkpoint_wanted)
+    });
+    Ok(Arc::new(Mutex::new(Connection {
+        sqlite: conn,
+        group: CommitGroup::default(),
+        checkpoint_wanted,
+    })))
 }
 
-fn lock(conn: &Shared) -> MutexGuard<'_, rusqlite::Connection> {
+fn lock(conn: &Shared) -> MutexGuard<'_, Connection> {
     conn.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -143,8 +279,30 @@ impl PooledConnection {
             .expect("a pooled connection is held until dropped")
     }
 
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        lock(self.shared())
+    }
+
+    /// The pool this connection came from.
+    fn pool(&self) -> SqlitePool {
+        SqlitePool {
+            inner: Arc::clone(&self.pool),
+        }
+    }
+
+    /// Whether another task is waiting for a connection of this pool.
+    fn others_queued(&self) -> bool {
+        self.pool.queued.load(Ordering::SeqCst) > 0
+    }
+
+    /// Commits the transaction that earlier writes left open on this connection, if
+    /// any (see [`SqliteTransaction::begin_write`]).
+    pub(super) fn commit_open_group(&self) -> Result<(), DbErr> {
+        self.lock().commit_open()
+    }
+
     /// Runs `work` on this connection where `placement` says.
-    async fn run<T: Send + 'static>(
+    pub(super) async fn run<T: Send + 'static>(
         &self,
         placement: Placement,
         work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
@@ -152,11 +310,11 @@ impl PooledConnection {
     ) -> Result<T, DbErr> {
         if placement == Placement::Blocking {
             let conn = Arc::clone(self.shared());
-            tokio::task::spawn_blocking(move || work(&lock(&conn)).map_err(failed))
+            tokio::task::spawn_blocking(move || work(&lock(&conn).sqlite).map_err(failed))
                 .await
                 .map_err(|err| connection_error(format!("an SQLite statement failed: {err}")))?
         } else {
-            work(&lock(self.shared())).map_err(failed)
+            work(&self.lock().sqlite).map_err(failed)
         }
     }
 
@@ -171,8 +329,8 @@ impl PooledConnection {
         limit: Option<usize>,
     ) -> Result<Vec<ProxyRow>, DbErr> {
         if placement == Placement::Inline {
-            let conn = lock(self.shared());
-            match rows::query_within(&conn, &statement, limit, INLINE_BUDGET) {
+            let conn = self.lock();
+            match rows::query_within(&conn.sqlite, &statement, limit, INLINE_BUDGET) {
                 Ok(Budgeted::Read(rows)) => return Ok(rows),
                 Ok(Budgeted::OverBudget) => {}
                 Err(err) => return Err(query_error(err)),
@@ -241,13 +399,9 @@ impl PooledConnection {
         Ok(result.into())
     }
 
-    /// Transaction control (BEGIN, COMMIT, ROLLBACK): always here, always short.
+    /// Transaction control (BEGIN, COMMIT, ROLLBACK).
     pub(super) fn control(&self, sql: &str) -> Result<(), DbErr> {
-        let conn = lock(self.shared());
-        // Prepared once per connection, like every other statement.
-        let mut statement = conn.prepare_cached(sql).map_err(exec_error)?;
-        statement.raw_execute().map_err(exec_error)?;
-        Ok(())
+        self.lock().control(sql)
     }
 
     /// Whether a statement on the blocking pool still holds this connection (its
@@ -260,13 +414,37 @@ impl PooledConnection {
 impl Drop for PooledConnection {
     fn drop(&mut self) {
         let Some(conn) = self.conn.take() else { return };
-        // Only a connection that nothing else holds and that is outside any transaction
-        // goes back. Otherwise it is closed when its last holder lets go, and closing
-        // rolls back whatever it had open.
-        if Arc::strong_count(&conn) == 1 && lock(&conn).is_autocommit() {
-            self.pool.idle_connections().push(conn);
+        // Only a connection that nothing else holds goes back, and only outside any
+        // transaction or with one that waiting writes left open for the next write.
+        // Otherwise it is closed when its last holder lets go: closing rolls back
+        // whatever it had open, and tells the writes waiting for it (their group is
+        // dropped with it).
+        if Arc::strong_count(&conn) == 1 {
+            let reusable = {
+                let conn = lock(&conn);
+                conn.sqlite.is_autocommit() || conn.holds_waiting_writes()
+            };
+            if reusable {
+                self.pool.idle_connections().push(conn);
+            }
         }
     }
+}
+
+/// What a transaction is, which decides how it begins and ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `BEGIN`: every statement reads one snapshot.
+    Read,
+    /// `BEGIN IMMEDIATE` and a COMMIT of its own: bulk writes, whose length would
+    /// hold a group's COMMIT back.
+    WriteAlone,
+    /// A write in the writer's transaction, committed with the writes next to it (see
+    /// [`group_commit`](super::group_commit)): the write that begins the transaction,
+    /// whose failure rolls back the whole of it (nothing else is in it yet), or one that
+    /// joins it as a savepoint. A savepoint is not free (SQLite keeps a copy of each
+    /// page as the write first changes it), so the first write goes without.
+    GroupedWrite { savepoint: bool },
 }
 
 /// A transaction on one pooled connection. Dropped without [`commit`](Self::commit),
@@ -274,27 +452,65 @@ impl Drop for PooledConnection {
 pub(crate) struct SqliteTransaction {
     conn: PooledConnection,
     placement: Placement,
+    kind: Kind,
     open: bool,
 }
 
 impl SqliteTransaction {
-    /// `BEGIN IMMEDIATE` takes the write lock at once, so a transaction that reads
-    /// before it writes can never fail with "database is locked" halfway; a read
-    /// transaction's plain `BEGIN` reads one snapshot from its first statement on.
-    pub(crate) async fn begin(
+    /// A read transaction: a plain `BEGIN` reads one snapshot from its first statement
+    /// on.
+    pub(crate) async fn begin_read(pool: &SqlitePool) -> Result<Self, DbErr> {
+        let conn = pool.acquire().await?;
+        conn.control("BEGIN")?;
+        Ok(Self {
+            conn,
+            placement: Placement::Inline,
+            kind: Kind::Read,
+            open: true,
+        })
+    }
+
+    /// A write transaction on the writer. It holds the write lock from its start
+    /// (`BEGIN IMMEDIATE`), so one that reads before it writes never fails with
+    /// "database is locked" halfway. A write run on the caller's task joins the
+    /// transaction that earlier writes left open for it, as a savepoint; a bulk write
+    /// (on the blocking pool) first commits that transaction, then runs alone.
+    pub(crate) async fn begin_write(
         pool: &SqlitePool,
-        immediate: bool,
         placement: Placement,
     ) -> Result<Self, DbErr> {
         let conn = pool.acquire().await?;
-        conn.control(if immediate {
-            "BEGIN IMMEDIATE"
-        } else {
-            "BEGIN"
-        })?;
+        let kind = {
+            let mut writer = conn.lock();
+            let grouped = placement == Placement::Inline
+                && (!writer.holds_waiting_writes() || writer.group.has_room());
+            if !grouped || writer.sqlite.is_autocommit() {
+                // Errors here are the earlier writes' and were told to them.
+                let _ = writer.commit_open();
+            }
+            let begins = writer.sqlite.is_autocommit();
+            if begins {
+                writer.control("BEGIN IMMEDIATE")?;
+            }
+            if grouped && begins {
+                Kind::GroupedWrite { savepoint: false }
+            } else if grouped {
+                if let Err(err) = writer.control(SAVEPOINT) {
+                    // A transaction holding earlier writes stays for their COMMIT.
+                    if !writer.holds_waiting_writes() {
+                        let _ = writer.control("ROLLBACK");
+                    }
+                    return Err(err);
+                }
+                Kind::GroupedWrite { savepoint: true }
+            } else {
+                Kind::WriteAlone
+            }
+        };
         Ok(Self {
             conn,
             placement,
+            kind,
             open: true,
         })
     }
@@ -318,21 +534,86 @@ impl SqliteTransaction {
         self.conn.execute_unprepared(self.placement, sql).await
     }
 
-    /// Commits, reporting a failed COMMIT (the transaction then rolls back on drop).
-    pub(crate) fn commit(mut self) -> Result<(), DbErr> {
-        self.conn.control("COMMIT")?;
-        self.open = false;
-        Ok(())
+    /// Commits, reporting a failed COMMIT (nothing of the transaction then stays). A
+    /// grouped write returns once the COMMIT that holds its work has ended.
+    pub(crate) async fn commit(mut self) -> Result<(), DbErr> {
+        let Kind::GroupedWrite { savepoint } = self.kind else {
+            self.conn.lock().commit()?;
+            self.open = false;
+            return Ok(());
+        };
+        let pool = self.conn.pool();
+        let told = {
+            let mut writer = self.conn.lock();
+            if savepoint {
+                // A failed RELEASE leaves the write open: dropping it rolls it back.
+                writer.control(RELEASE)?;
+            }
+            self.open = false;
+            if self.conn.others_queued() && writer.group.has_room() {
+                writer.group.join()
+            } else {
+                return writer.commit_open();
+            }
+        };
+        // The connection goes back to the pool with the transaction open, for the write
+        // queued next.
+        drop(self);
+        wait_for_group(pool, told).await
+    }
+}
+
+/// Waits for the COMMIT of the transaction a write left open. Should the write it was
+/// left to never take the writer (its request went away while queued), the write
+/// takes the writer itself after [`GROUP_STALL`] and commits what is open.
+async fn wait_for_group(
+    pool: SqlitePool,
+    mut told: oneshot::Receiver<Outcome>,
+) -> Result<(), DbErr> {
+    loop {
+        match tokio::time::timeout(GROUP_STALL, &mut told).await {
+            Ok(Ok(outcome)) => return outcome.map_err(|message| exec_error_message(&message)),
+            Ok(Err(_)) => return Err(exec_error_message(LOST)),
+            Err(_) => {
+                let conn = pool.acquire().await?;
+                let mut writer = conn.lock();
+                if !writer.sqlite.is_autocommit() || writer.holds_waiting_writes() {
+                    // This write's own outcome comes through `told` like the others'.
+                    let _ = writer.commit_open();
+                }
+            }
+        }
     }
 }
 
 impl Drop for SqliteTransaction {
     fn drop(&mut self) {
-        if self.open && !self.conn.busy_elsewhere() {
-            // A failed rollback leaves the connection inside a transaction, so it is
-            // not returned to the pool (see `PooledConnection::drop`).
-            let _ = self.conn.control("ROLLBACK");
+        if !self.open || self.conn.busy_elsewhere() {
+            return;
         }
+        let mut conn = self.conn.lock();
+        if self.kind != (Kind::GroupedWrite { savepoint: true }) {
+            // The transaction is this one's alone (a write that began it has had the
+            // writer ever since, so nobody joined it yet). A failed rollback leaves the
+            // connection inside a transaction, so it is not returned to the pool (see
+            // `PooledConnection::drop`).
+            let _ = conn.control("ROLLBACK");
+            return;
+        }
+        // Undo this write alone: the work of the writes before it stays for their COMMIT.
+        let undone = conn
+            .control(ROLLBACK_TO)
+            .and_then(|()| conn.control(RELEASE));
+        if undone.is_err() {
+            // Whatever state the transaction is in, none of it can be trusted.
+            conn.abandon();
+        } else if !conn.holds_waiting_writes() {
+            let _ = conn.control("ROLLBACK");
+        } else if !self.conn.others_queued() {
+            let _ = conn.commit_open();
+        }
+        // Otherwise the transaction stays open for the write queued next, which
+        // commits it with its own.
     }
 }
 
@@ -348,6 +629,7 @@ mod tests {
             path: dir.path().join("pool.db"),
             max_connections,
             cache_mib: 2,
+            checkpoint_in_background: false,
         })
         .unwrap();
         let conn = pool.acquire().await.unwrap();
@@ -385,7 +667,7 @@ mod tests {
     async fn a_read_past_its_budget_finishes_on_the_blocking_pool_and_keeps_its_transaction() {
         let dir = tempfile::tempdir().unwrap();
         let pool = pool(&dir, 2, TABLE_T).await;
-        let tx = SqliteTransaction::begin(&pool, true, Placement::Inline)
+        let tx = SqliteTransaction::begin_write(&pool, Placement::Inline)
             .await
             .unwrap();
         tx.execute(statement("INSERT INTO t (id) VALUES (1)"))
@@ -416,7 +698,7 @@ mod tests {
             "the long read held the runtime's thread"
         );
         assert_eq!(row.try_get::<i64>("", "n").unwrap(), 3_000_000);
-        tx.commit().unwrap();
+        tx.commit().await.unwrap();
         assert_eq!(count(&pool, "t").await, 1);
     }
 
@@ -431,7 +713,7 @@ mod tests {
                REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)",
         )
         .await;
-        let tx = SqliteTransaction::begin(&pool, true, Placement::Inline)
+        let tx = SqliteTransaction::begin_write(&pool, Placement::Inline)
             .await
             .unwrap();
         // A deferred foreign key is checked at COMMIT, which then fails.
@@ -440,17 +722,17 @@ mod tests {
         ))
         .await
         .unwrap();
-        let err = tx.commit().unwrap_err();
+        let err = tx.commit().await.unwrap_err();
         assert!(err.to_string().contains("FOREIGN KEY"), "{err}");
         assert_eq!(count(&pool, "child").await, 0);
         // The one connection went back to the pool outside any transaction.
-        let tx = SqliteTransaction::begin(&pool, true, Placement::Inline)
+        let tx = SqliteTransaction::begin_write(&pool, Placement::Inline)
             .await
             .unwrap();
         tx.execute(statement("INSERT INTO parent (id) VALUES (1)"))
             .await
             .unwrap();
-        tx.commit().unwrap();
+        tx.commit().await.unwrap();
         assert_eq!(count(&pool, "parent").await, 1);
     }
 
@@ -459,7 +741,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pool = pool(&dir, 1, TABLE_T).await;
         for placement in [Placement::Inline, Placement::Blocking] {
-            let tx = SqliteTransaction::begin(&pool, true, placement)
+            let tx = SqliteTransaction::begin_write(&pool, placement)
                 .await
                 .unwrap();
             tx.execute(statement("INSERT INTO t (id) VALUES (1)"))
@@ -474,7 +756,7 @@ mod tests {
     async fn a_bulk_transaction_runs_its_statements_off_the_runtime_and_commits() {
         let dir = tempfile::tempdir().unwrap();
         let pool = pool(&dir, 1, "").await;
-        let tx = SqliteTransaction::begin(&pool, true, Placement::Blocking)
+        let tx = SqliteTransaction::begin_write(&pool, Placement::Blocking)
             .await
             .unwrap();
         tx.execute_unprepared("CREATE TABLE t (id INTEGER PRIMARY KEY)")
@@ -488,7 +770,214 @@ mod tests {
         .unwrap();
         let rows = tx.query_all(statement("SELECT id FROM t")).await.unwrap();
         assert_eq!(rows.len(), 1000);
-        tx.commit().unwrap();
+        tx.commit().await.unwrap();
         assert_eq!(count(&pool, "t").await, 1000);
+    }
+
+    /// Another pool over the same file, to look at what the writer committed.
+    fn readers(dir: &tempfile::TempDir) -> SqlitePool {
+        SqlitePool::open(SqlitePoolOptions {
+            path: dir.path().join("pool.db"),
+            max_connections: 2,
+            cache_mib: 2,
+            checkpoint_in_background: false,
+        })
+        .unwrap()
+    }
+
+    async fn insert(tx: &SqliteTransaction, table: &str, id: i64) -> Result<(), DbErr> {
+        tx.execute(statement(&format!(
+            "INSERT INTO {table} (id) VALUES ({id})"
+        )))
+        .await
+        .map(drop)
+    }
+
+    /// Yields until `pool` has `tasks` tasks queued for a connection.
+    async fn until_queued(pool: &SqlitePool, tasks: usize) {
+        while pool.inner.queued.load(Ordering::SeqCst) != tasks {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Polls `future` once, without letting other tasks run.
+    async fn poll_once<F: std::future::Future>(future: std::pin::Pin<&mut F>) {
+        let mut future = Some(future);
+        std::future::poll_fn(|cx| {
+            let _ = future.take().expect("polled once").poll(cx);
+            std::task::Poll::Ready(())
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_write_queued_behind_another_shares_its_commit_and_neither_is_done_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = pool(&dir, 1, TABLE_T).await;
+        let readers = readers(&dir);
+        let first = SqliteTransaction::begin_write(&writer, Placement::Inline)
+            .await
+            .unwrap();
+        insert(&first, "t", 1).await.unwrap();
+
+        let (inserted, second_inserted) = oneshot::channel();
+        let (finish, second_may_finish) = oneshot::channel::<()>();
+        let second = tokio::spawn({
+            let writer = writer.clone();
+            async move {
+                let tx = SqliteTransaction::begin_write(&writer, Placement::Inline).await?;
+                insert(&tx, "t", 2).await?;
+                inserted.send(()).unwrap();
+                second_may_finish.await.unwrap();
+                tx.commit().await
+            }
+        });
+        until_queued(&writer, 1).await;
+        let first_commit = tokio::spawn(first.commit());
+        second_inserted.await.unwrap();
+
+        assert_eq!(count(&readers, "t").await, 0, "nothing committed yet");
+        assert!(
+            !first_commit.is_finished(),
+            "the first write was reported done before the COMMIT that holds it"
+        );
+        finish.send(()).unwrap();
+        second.await.unwrap().unwrap();
+        first_commit.await.unwrap().unwrap();
+        assert_eq!(count(&readers, "t").await, 2);
+    }
+
+    #[tokio::test]
+    async fn a_write_that_fails_in_a_group_undoes_only_its_own_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = pool(&dir, 1, TABLE_T).await;
+        let readers = readers(&dir);
+        let first = SqliteTransaction::begin_write(&writer, Placement::Inline)
+            .await
+            .unwrap();
+        insert(&first, "t", 1).await.unwrap();
+        let second = tokio::spawn({
+            let writer = writer.clone();
+            async move {
+                let tx = SqliteTransaction::begin_write(&writer, Placement::Inline).await?;
+                insert(&tx, "t", 2).await?;
+                // The row taken by the first write: refused, and this write gives up.
+                insert(&tx, "t", 1).await
+            }
+        });
+        until_queued(&writer, 1).await;
+        first.commit().await.unwrap();
+        let refused = second.await.unwrap().unwrap_err();
+        assert!(refused.to_string().contains("UNIQUE"), "{refused}");
+        assert_eq!(count(&readers, "t").await, 1, "only the first write's row");
+    }
+
+    #[tokio::test]
+    async fn a_refused_commit_fails_every_write_that_shared_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = pool(
+            &dir,
+            1,
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY); \
+             CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER \
+               REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)",
+        )
+        .await;
+        let readers = readers(&dir);
+        let first = SqliteTransaction::begin_write(&writer, Placement::Inline)
+            .await
+            .unwrap();
+        insert(&first, "parent", 1).await.unwrap();
+        let second = tokio::spawn({
+            let writer = writer.clone();
+            async move {
+                let tx = SqliteTransaction::begin_write(&writer, Placement::Inline).await?;
+                // A deferred key is checked at COMMIT, which then fails for the group.
+                tx.execute(statement(
+                    "INSERT INTO child (id, parent_id) VALUES (1, 99)",
+                ))
+                .await?;
+                tx.commit().await
+            }
+        });
+        until_queued(&writer, 1).await;
+        let first_outcome = first.commit().await;
+        let second_outcome = second.await.unwrap();
+        assert!(
+            second_outcome
+                .unwrap_err()
+                .to_string()
+                .contains("FOREIGN KEY")
+        );
+        let err = first_outcome.expect_err("the first write was in the refused COMMIT");
+        assert!(err.to_string().contains("FOREIGN KEY"), "{err}");
+        assert_eq!(count(&readers, "parent").await, 0);
+        assert_eq!(count(&readers, "child").await, 0);
+    }
+
+    #[tokio::test]
+    async fn a_write_whose_successor_went_away_commits_by_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = pool(&dir, 1, TABLE_T).await;
+        let readers = readers(&dir);
+        let first = SqliteTransaction::begin_write(&writer, Placement::Inline)
+            .await
+            .unwrap();
+        insert(&first, "t", 1).await.unwrap();
+        let second = tokio::spawn({
+            let writer = writer.clone();
+            async move {
+                let tx = SqliteTransaction::begin_write(&writer, Placement::Inline).await?;
+                insert(&tx, "t", 2).await?;
+                tx.commit().await
+            }
+        });
+        until_queued(&writer, 1).await;
+        // The first write leaves the transaction open for the second, whose request
+        // goes away before it takes the writer.
+        let commit = first.commit();
+        tokio::pin!(commit);
+        poll_once(commit.as_mut()).await;
+        second.abort();
+        tokio::time::timeout(Duration::from_secs(10), commit)
+            .await
+            .expect("the first write waited forever for its COMMIT")
+            .unwrap();
+        assert!(second.await.unwrap_err().is_cancelled());
+        assert_eq!(count(&readers, "t").await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_bulk_write_commits_the_group_it_finds_open_before_it_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = pool(&dir, 1, TABLE_T).await;
+        let readers = readers(&dir);
+        let first = SqliteTransaction::begin_write(&writer, Placement::Inline)
+            .await
+            .unwrap();
+        insert(&first, "t", 1).await.unwrap();
+        let (bulk_began, began) = oneshot::channel();
+        let (finish, bulk_may_finish) = oneshot::channel::<()>();
+        let bulk = tokio::spawn({
+            let writer = writer.clone();
+            async move {
+                let tx = SqliteTransaction::begin_write(&writer, Placement::Blocking).await?;
+                insert(&tx, "t", 2).await?;
+                bulk_began.send(()).unwrap();
+                bulk_may_finish.await.unwrap();
+                tx.commit().await
+            }
+        });
+        until_queued(&writer, 1).await;
+        first.commit().await.unwrap();
+        began.await.unwrap();
+        assert_eq!(
+            count(&readers, "t").await,
+            1,
+            "the first write committed while the bulk write is open"
+        );
+        finish.send(()).unwrap();
+        bulk.await.unwrap().unwrap();
+        assert_eq!(count(&readers, "t").await, 2);
     }
 }
