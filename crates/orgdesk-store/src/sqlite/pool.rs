@@ -793,6 +793,77 @@ mod tests {
         .map(drop)
     }
 
+    /// A writer over a new file holding `schema`, readers beside it, and a first
+    /// write that inserted row 1 into `table` and still holds the writer.
+    struct FirstWrite {
+        _dir: tempfile::TempDir,
+        writer: SqlitePool,
+        readers: SqlitePool,
+        first: SqliteTransaction,
+    }
+
+    async fn first_write(schema: &str, table: &str) -> FirstWrite {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = pool(&dir, 1, schema).await;
+        let readers = readers(&dir);
+        let first = SqliteTransaction::begin_write(&writer, Placement::Inline)
+            .await
+            .unwrap();
+        insert(&first, table, 1).await.unwrap();
+        FirstWrite {
+            _dir: dir,
+            writer,
+            readers,
+            first,
+        }
+    }
+
+    /// Starts a write on a task of its own, which queues behind the one holding the
+    /// writer and then runs `work` in its transaction; returns once it is queued.
+    async fn queued_write<W, F>(
+        writer: &SqlitePool,
+        placement: Placement,
+        work: W,
+    ) -> tokio::task::JoinHandle<Result<(), DbErr>>
+    where
+        W: FnOnce(SqliteTransaction) -> F + Send + 'static,
+        F: std::future::Future<Output = Result<(), DbErr>> + Send,
+    {
+        let handle = tokio::spawn({
+            let writer = writer.clone();
+            async move { work(SqliteTransaction::begin_write(&writer, placement).await?).await }
+        });
+        until_queued(writer, 1).await;
+        handle
+    }
+
+    /// A write on its own task, queued behind the one holding the writer: once it has
+    /// the writer it inserts row 2 into `t`, says so, and commits when told to.
+    struct HeldWrite {
+        inserted: oneshot::Receiver<()>,
+        finish: oneshot::Sender<()>,
+        outcome: tokio::task::JoinHandle<Result<(), DbErr>>,
+    }
+
+    impl HeldWrite {
+        async fn spawn(writer: &SqlitePool, placement: Placement) -> Self {
+            let (say_inserted, inserted) = oneshot::channel();
+            let (finish, may_finish) = oneshot::channel::<()>();
+            let outcome = queued_write(writer, placement, |tx| async move {
+                insert(&tx, "t", 2).await?;
+                say_inserted.send(()).unwrap();
+                may_finish.await.unwrap();
+                tx.commit().await
+            })
+            .await;
+            Self {
+                inserted,
+                finish,
+                outcome,
+            }
+        }
+    }
+
     /// Yields until `pool` has `tasks` tasks queued for a connection.
     async fn until_queued(pool: &SqlitePool, tasks: usize) {
         while pool.inner.queued.load(Ordering::SeqCst) != tasks {
@@ -812,60 +883,42 @@ mod tests {
 
     #[tokio::test]
     async fn a_write_queued_behind_another_shares_its_commit_and_neither_is_done_before_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let writer = pool(&dir, 1, TABLE_T).await;
-        let readers = readers(&dir);
-        let first = SqliteTransaction::begin_write(&writer, Placement::Inline)
-            .await
-            .unwrap();
-        insert(&first, "t", 1).await.unwrap();
+        let FirstWrite {
+            _dir,
+            writer,
+            readers,
+            first,
+        } = first_write(TABLE_T, "t").await;
 
-        let (inserted, second_inserted) = oneshot::channel();
-        let (finish, second_may_finish) = oneshot::channel::<()>();
-        let second = tokio::spawn({
-            let writer = writer.clone();
-            async move {
-                let tx = SqliteTransaction::begin_write(&writer, Placement::Inline).await?;
-                insert(&tx, "t", 2).await?;
-                inserted.send(()).unwrap();
-                second_may_finish.await.unwrap();
-                tx.commit().await
-            }
-        });
-        until_queued(&writer, 1).await;
+        let second = HeldWrite::spawn(&writer, Placement::Inline).await;
         let first_commit = tokio::spawn(first.commit());
-        second_inserted.await.unwrap();
+        second.inserted.await.unwrap();
 
         assert_eq!(count(&readers, "t").await, 0, "nothing committed yet");
         assert!(
             !first_commit.is_finished(),
             "the first write was reported done before the COMMIT that holds it"
         );
-        finish.send(()).unwrap();
-        second.await.unwrap().unwrap();
+        second.finish.send(()).unwrap();
+        second.outcome.await.unwrap().unwrap();
         first_commit.await.unwrap().unwrap();
         assert_eq!(count(&readers, "t").await, 2);
     }
 
     #[tokio::test]
     async fn a_write_that_fails_in_a_group_undoes_only_its_own_work() {
-        let dir = tempfile::tempdir().unwrap();
-        let writer = pool(&dir, 1, TABLE_T).await;
-        let readers = readers(&dir);
-        let first = SqliteTransaction::begin_write(&writer, Placement::Inline)
-            .await
-            .unwrap();
-        insert(&first, "t", 1).await.unwrap();
-        let second = tokio::spawn({
-            let writer = writer.clone();
-            async move {
-                let tx = SqliteTransaction::begin_write(&writer, Placement::Inline).await?;
-                insert(&tx, "t", 2).await?;
-                // The row taken by the first write: refused, and this write gives up.
-                insert(&tx, "t", 1).await
-            }
-        });
-        until_queued(&writer, 1).await;
+        let FirstWrite {
+            _dir,
+            writer,
+            readers,
+            first,
+        } = first_write(TABLE_T, "t").await;
+        let second = queued_write(&writer, Placement::Inline, |tx| async move {
+            insert(&tx, "t", 2).await?;
+            // The row taken by the first write: refused, and this write gives up.
+            insert(&tx, "t", 1).await
+        })
+        .await;
         first.commit().await.unwrap();
         let refused = second.await.unwrap().unwrap_err();
         assert!(refused.to_string().contains("UNIQUE"), "{refused}");
@@ -874,33 +927,27 @@ mod tests {
 
     #[tokio::test]
     async fn a_refused_commit_fails_every_write_that_shared_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let writer = pool(
-            &dir,
-            1,
+        let FirstWrite {
+            _dir,
+            writer,
+            readers,
+            first,
+        } = first_write(
             "CREATE TABLE parent (id INTEGER PRIMARY KEY); \
              CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER \
                REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)",
+            "parent",
         )
         .await;
-        let readers = readers(&dir);
-        let first = SqliteTransaction::begin_write(&writer, Placement::Inline)
-            .await
-            .unwrap();
-        insert(&first, "parent", 1).await.unwrap();
-        let second = tokio::spawn({
-            let writer = writer.clone();
-            async move {
-                let tx = SqliteTransaction::begin_write(&writer, Placement::Inline).await?;
-                // A deferred key is checked at COMMIT, which then fails for the group.
-                tx.execute(statement(
-                    "INSERT INTO child (id, parent_id) VALUES (1, 99)",
-                ))
-                .await?;
-                tx.commit().await
-            }
-        });
-        until_queued(&writer, 1).await;
+        let second = queued_write(&writer, Placement::Inline, |tx| async move {
+            // A deferred key is checked at COMMIT, which then fails for the group.
+            tx.execute(statement(
+                "INSERT INTO child (id, parent_id) VALUES (1, 99)",
+            ))
+            .await?;
+            tx.commit().await
+        })
+        .await;
         let first_outcome = first.commit().await;
         let second_outcome = second.await.unwrap();
         assert!(
@@ -917,22 +964,17 @@ mod tests {
 
     #[tokio::test]
     async fn a_write_whose_successor_went_away_commits_by_itself() {
-        let dir = tempfile::tempdir().unwrap();
-        let writer = pool(&dir, 1, TABLE_T).await;
-        let readers = readers(&dir);
-        let first = SqliteTransaction::begin_write(&writer, Placement::Inline)
-            .await
-            .unwrap();
-        insert(&first, "t", 1).await.unwrap();
-        let second = tokio::spawn({
-            let writer = writer.clone();
-            async move {
-                let tx = SqliteTransaction::begin_write(&writer, Placement::Inline).await?;
-                insert(&tx, "t", 2).await?;
-                tx.commit().await
-            }
-        });
-        until_queued(&writer, 1).await;
+        let FirstWrite {
+            _dir,
+            writer,
+            readers,
+            first,
+        } = first_write(TABLE_T, "t").await;
+        let second = queued_write(&writer, Placement::Inline, |tx| async move {
+            insert(&tx, "t", 2).await?;
+            tx.commit().await
+        })
+        .await;
         // The first write leaves the transaction open for the second, whose request
         // goes away before it takes the writer.
         let commit = first.commit();
@@ -949,35 +991,22 @@ mod tests {
 
     #[tokio::test]
     async fn a_bulk_write_commits_the_group_it_finds_open_before_it_runs() {
-        let dir = tempfile::tempdir().unwrap();
-        let writer = pool(&dir, 1, TABLE_T).await;
-        let readers = readers(&dir);
-        let first = SqliteTransaction::begin_write(&writer, Placement::Inline)
-            .await
-            .unwrap();
-        insert(&first, "t", 1).await.unwrap();
-        let (bulk_began, began) = oneshot::channel();
-        let (finish, bulk_may_finish) = oneshot::channel::<()>();
-        let bulk = tokio::spawn({
-            let writer = writer.clone();
-            async move {
-                let tx = SqliteTransaction::begin_write(&writer, Placement::Blocking).await?;
-                insert(&tx, "t", 2).await?;
-                bulk_began.send(()).unwrap();
-                bulk_may_finish.await.unwrap();
-                tx.commit().await
-            }
-        });
-        until_queued(&writer, 1).await;
+        let FirstWrite {
+            _dir,
+            writer,
+            readers,
+            first,
+        } = first_write(TABLE_T, "t").await;
+        let bulk = HeldWrite::spawn(&writer, Placement::Blocking).await;
         first.commit().await.unwrap();
-        began.await.unwrap();
+        bulk.inserted.await.unwrap();
         assert_eq!(
             count(&readers, "t").await,
             1,
             "the first write committed while the bulk write is open"
         );
-        finish.send(()).unwrap();
-        bulk.await.unwrap().unwrap();
+        bulk.finish.send(()).unwrap();
+        bulk.outcome.await.unwrap().unwrap();
         assert_eq!(count(&readers, "t").await, 2);
     }
 }
