@@ -482,8 +482,7 @@ impl SqliteTransaction {
         let conn = pool.acquire().await?;
         let kind = {
             let mut writer = conn.lock();
-            let grouped = placement == Placement::Inline
-                && (!writer.holds_waiting_writes() || writer.group.has_room());
+            let grouped = placement == Placement::Inline && writer.group.has_room();
             if !grouped || writer.sqlite.is_autocommit() {
                 // Errors here are the earlier writes' and were told to them.
                 let _ = writer.commit_open();
