@@ -574,12 +574,8 @@ async fn wait_for_group(
             Ok(Ok(outcome)) => return outcome.map_err(|message| exec_error_message(&message)),
             Ok(Err(_)) => return Err(exec_error_message(LOST)),
             Err(_) => {
-                let conn = pool.acquire().await?;
-                let mut writer = conn.lock();
-                if !writer.sqlite.is_autocommit() || writer.holds_waiting_writes() {
-                    // This write's own outcome comes through `told` like the others'.
-                    let _ = writer.commit_open();
-                }
+                // This write's own outcome comes through `told` like the others'.
+                let _ = pool.acquire().await?.commit_open_group();
             }
         }
     }
