@@ -15,7 +15,7 @@ use orgdesk_core::{EmailAddress, Error, OrganizationId, PersonName, Result};
 use orgdesk_store::dialect::UniqueKey;
 use orgdesk_store::{domains, organizations as orgs, users};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 #[derive(Debug, Clone, Default)]
 pub struct NewUser {
@@ -217,7 +217,7 @@ impl App {
         // Position and manager apply to the organization a user joins, named or found
         // by the email's domain; a user who joins none cannot hold them.
         if let Some(index) = valid.iter().zip(&inserted).position(|(user, row)| {
-            row.organization_id.is_none() && (user.position.is_some() || user.manager)
+            row.organization.is_none() && (user.position.is_some() || user.manager)
         }) {
             let user = &valid[index];
             let (field, what) = if user.position.is_some() {
@@ -245,7 +245,7 @@ impl App {
                 } else {
                     &by_domain
                 };
-                row.organization_id.map(|organization| {
+                row.organization_id().map(|organization| {
                     (
                         row.id,
                         organization,
@@ -263,7 +263,7 @@ impl App {
                 Change::new("name", Value::Null, user.name.as_str()),
                 Change::new("email", Value::Null, user.email.as_str()),
             ];
-            if let Some(organization) = row.organization_id {
+            if let Some(organization) = row.organization_id() {
                 changes.push(Change::new("organization_id", Value::Null, organization.0));
             }
             if let Some(position) = &user.position {
@@ -283,18 +283,6 @@ impl App {
         history::record_for_users(&tx, created.collect()).await?;
         orgdesk_store::commit(tx).await?;
 
-        // Organization names for the response, read after commit off the write connection.
-        let placed: Vec<OrganizationId> = inserted
-            .iter()
-            .filter_map(|r| r.organization_id)
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let names: HashMap<OrganizationId, String> = orgs::heads(self.store().reader(), &placed)
-            .await?
-            .into_iter()
-            .map(|h| (OrganizationId(h.id), h.name))
-            .collect();
         Ok(valid
             .into_iter()
             .zip(inserted)
@@ -302,10 +290,9 @@ impl App {
                 id: row.id,
                 name: user.name.into_string(),
                 email: user.email.as_str().to_owned(),
-                organization: row.organization_id.map(|id| OrganizationRef {
-                    id,
-                    name: names.get(&id).cloned().unwrap_or_default(),
-                }),
+                organization: row
+                    .organization
+                    .map(|(id, name)| OrganizationRef { id, name }),
                 position: user.position,
                 manager: user.manager,
                 auto_cc_organization_tickets: false,

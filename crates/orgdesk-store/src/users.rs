@@ -78,11 +78,19 @@ pub struct NewUserRow<'a> {
 /// that cost small; 5,000 made it dominate.
 const INSERT_CHUNK: usize = 100;
 
-/// A user as inserted: its id and the organization it ended up in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A user as inserted: its id and the organization it ended up in, with that
+/// organization's name (read by the INSERT itself, so the response needs no read of
+/// its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inserted {
     pub id: UserId,
-    pub organization_id: Option<OrganizationId>,
+    pub organization: Option<(OrganizationId, String)>,
+}
+
+impl Inserted {
+    pub fn organization_id(&self) -> Option<OrganizationId> {
+        self.organization.as_ref().map(|(id, _)| *id)
+    }
 }
 
 /// Inserts users with multi-row statements. A user without `organization_id` joins the
@@ -97,6 +105,7 @@ pub async fn insert_many<C: ConnectionTrait>(
         id: i64,
         email_key: String,
         organization_id: Option<i64>,
+        organization_name: Option<String>,
     }
     let mut inserted = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(INSERT_CHUNK) {
@@ -126,7 +135,8 @@ pub async fn insert_many<C: ConnectionTrait>(
             conn,
             &format!(
                 "INSERT INTO users (name, email, email_key, email_domain, password_hash, organization_id, position, manager, auto_cc, created_at, updated_at, name_key) \
-                 VALUES {} RETURNING id, email_key, organization_id",
+                 VALUES {} RETURNING id, email_key, organization_id, \
+                 (SELECT o.name FROM organizations o WHERE o.id = users.organization_id) AS organization_name",
                 tuples.join(", ")
             ),
             values,
@@ -140,7 +150,9 @@ pub async fn insert_many<C: ConnectionTrait>(
                     r.email_key,
                     Inserted {
                         id: UserId(r.id),
-                        organization_id: r.organization_id.map(OrganizationId),
+                        organization: r.organization_id.map(|id| {
+                            (OrganizationId(id), r.organization_name.unwrap_or_default())
+                        }),
                     },
                 )
             })
@@ -152,7 +164,7 @@ pub async fn insert_many<C: ConnectionTrait>(
         }
     }
     let mut joined: HashMap<OrganizationId, i64> = HashMap::new();
-    for organization in inserted.iter().filter_map(|user| user.organization_id) {
+    for organization in inserted.iter().filter_map(Inserted::organization_id) {
         *joined.entry(organization).or_default() += 1;
     }
     crate::organizations::add_member_counts(conn, &joined).await?;

@@ -21,9 +21,14 @@ use std::ffi::c_int;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
-/// Pages in the log past which a checkpoint round starts (SQLite's default for its own
-/// automatic checkpoints).
-pub(super) const CHECKPOINT_PAGES: c_int = 1000;
+/// Pages in the log past which a checkpoint round starts: ten times SQLite's default
+/// for its own automatic checkpoints (about 40 MiB of log). A round copies each page
+/// once however often the log holds it, and writes keep returning to the same pages
+/// (a table's last leaf, an organization's row, busy index leaves), so a longer log
+/// copies far fewer pages per write: users created one per request went ~20 % faster
+/// than with 1,000 (BENCHMARKS.md). Readers find a page in a longer log through the
+/// log's hash index, a few probes more.
+pub(super) const CHECKPOINT_PAGES: c_int = 10_000;
 
 /// Passes made beside the writes before the last one with the writer held: each copies
 /// what arrived during the one before, so they get shorter.
