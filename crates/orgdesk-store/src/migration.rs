@@ -9,6 +9,7 @@ mod m0005_lookalike_name_keys;
 mod m0006_account_controls;
 mod m0007_user_events;
 mod m0008_member_counts;
+mod m0009_manager_index;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_account_controls::Migration),
             Box::new(m0007_user_events::Migration),
             Box::new(m0008_member_counts::Migration),
+            Box::new(m0009_manager_index::Migration),
         ]
     }
 }

@@ -247,18 +247,18 @@ pub async fn cc_auto_cc_managers<C: ConnectionTrait>(
 ) -> Result<u64, StoreError> {
     let mut added = 0;
     for chunk in tickets.chunks(INSERT_CHUNK * 5) {
-        let mut values: Vec<Value> = vec![true.into()];
-        values.extend(chunk.iter().map(|id| Value::from(id.0)));
+        let values: Vec<Value> = chunk.iter().map(|id| Value::from(id.0)).collect();
+        // `u.manager` written out: the managers' partial index is chosen only then.
         added += sql::execute(
             conn,
             &format!(
                 "INSERT INTO ticket_ccs (ticket_id, user_id) \
                  SELECT t.id, u.id FROM tickets t JOIN users u ON u.organization_id = t.organization_id \
-                 AND u.manager = $1 AND u.auto_cc = $1 AND u.id <> t.requester_id \
+                 AND u.manager AND u.auto_cc AND u.id <> t.requester_id \
                  WHERE t.id IN ({}) \
                  AND NOT EXISTS (SELECT 1 FROM ticket_ccs c WHERE c.ticket_id = t.id AND c.user_id = u.id) \
                  ORDER BY t.id, u.id",
-                sql::placeholders(2, chunk.len())
+                sql::placeholders(1, chunk.len())
             ),
             values,
         )

@@ -304,9 +304,12 @@ pub async fn list<C: ConnectionTrait>(
         values.push(organization.0.into());
         conditions.push(format!("u.organization_id = ${}", values.len()));
     }
-    if let Some(manager) = filter.manager {
-        values.push(manager.into());
-        conditions.push(format!("u.manager = ${}", values.len()));
+    // Written out rather than bound: the managers' partial index is chosen only for a
+    // condition that says `u.manager` itself.
+    match filter.manager {
+        Some(true) => conditions.push("u.manager".to_owned()),
+        Some(false) => conditions.push("NOT u.manager".to_owned()),
+        None => {}
     }
     values.push((limit as i64).into());
     let condition = format!(

@@ -15,8 +15,9 @@ use orgdesk_testkit::TestDb;
 use sea_orm::{FromQueryResult, Statement};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// One index: unique or not, over which columns in order.
-type Index = (bool, Vec<String>);
+/// One index: unique or not, partial (over the rows a condition selects) or not, over
+/// which columns in order.
+type Index = (bool, bool, Vec<String>);
 
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Table {
@@ -36,8 +37,13 @@ fn describe(schema: &Schema) -> String {
             let null = if *nullable { "null" } else { "not null" };
             text.push_str(&format!("  column {column} {null}\n"));
         }
-        for (unique, columns) in &table.indexes {
-            let kind = if *unique { "unique index" } else { "index" };
+        for (unique, partial, columns) in &table.indexes {
+            let kind = match (*unique, *partial) {
+                (true, false) => "unique index",
+                (true, true) => "partial unique index",
+                (false, false) => "index",
+                (false, true) => "partial index",
+            };
             text.push_str(&format!("  {kind} ({})\n", columns.join(", ")));
         }
     }
@@ -61,6 +67,7 @@ struct SqliteIndex {
     name: String,
     unique: i64,
     origin: String,
+    partial: i64,
 }
 
 async fn rows<T: FromQueryResult>(store: &Store, sql: &str) -> Vec<T> {
@@ -98,6 +105,7 @@ async fn sqlite_schema(store: &Store) -> Schema {
             .await;
             indexes.insert((
                 index.unique == 1,
+                index.partial == 1,
                 cols.into_iter().map(|c| c.name).collect(),
             ));
         }
@@ -117,6 +125,7 @@ async fn postgres_schema(store: &Store) -> Schema {
     struct IndexRow {
         table_name: String,
         is_unique: bool,
+        is_partial: bool,
         columns: String,
     }
     let mut schema = Schema::new();
@@ -131,16 +140,18 @@ async fn postgres_schema(store: &Store) -> Schema {
     let indexes: Vec<IndexRow> = rows(
         store,
         "SELECT t.relname::text AS table_name, i.indisunique AS is_unique, \
+         i.indpred IS NOT NULL AS is_partial, \
          string_agg(a.attname::text, ',' ORDER BY k.ord) AS columns \
          FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
          CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) \
          JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum \
-         WHERE n.nspname = 'public' AND NOT i.indisprimary GROUP BY i.indexrelid, t.relname, i.indisunique",
+         WHERE n.nspname = 'public' AND NOT i.indisprimary GROUP BY i.indexrelid, t.relname, i.indisunique, i.indpred",
     )
     .await;
     for index in indexes {
         schema.entry(index.table_name).or_default().indexes.insert((
             index.is_unique,
+            index.is_partial,
             index.columns.split(',').map(str::to_owned).collect(),
         ));
     }
