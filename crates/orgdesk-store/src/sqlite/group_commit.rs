@@ -2,8 +2,8 @@
 //!
 //! A COMMIT costs far more than the statements of a small write: every page the
 //! transaction dirtied goes to the WAL as a frame of its own (two system calls each),
-//! and every thousand frames the committing connection copies them into the database.
-//! Creating a user dirties about a dozen pages and spends three quarters of its time
+//! and the WAL is later copied into the database page by page (see
+//! [`checkpoint`](super::checkpoint)). Creating a user dirties about a dozen pages and spends three quarters of its time
 //! committing them, and many of those pages are the same from one write to the next
 //! (the tails of the users and events tables and their time indexes, the file header).
 //!
