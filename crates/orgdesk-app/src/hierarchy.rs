@@ -4,11 +4,12 @@
 //! and only then reads the proposed parent's ancestor chain, so two concurrent changes
 //! (A under B, B under A) are checked one after the other and cannot both pass.
 
+use crate::fields::{FieldReader, show_fields, show_fields_to_actor};
 use crate::history::{parent_moved, record_all};
 use crate::organizations::{NewOrganization, list_organizations_on};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::hierarchy::{CandidateReason, check_new_parent, classify_child_candidate};
-use orgdesk_core::model::{Actor, Change, Organization, Page};
+use orgdesk_core::model::{Actor, Agent, Change, Organization, Page};
 use orgdesk_core::{Entity, Error, OrganizationId, OrganizationName, Result};
 use orgdesk_store::ConnectionTrait;
 use orgdesk_store::dialect::lock_hierarchy;
@@ -49,18 +50,23 @@ pub struct ChildCandidate {
 impl App {
     pub async fn list_children(
         &self,
+        reader: &Agent,
         id: OrganizationId,
         page: &PageRequest,
     ) -> Result<Page<Organization>> {
         let reads = self.store().reads().await?;
         self.require_organization(&reads, id).await?;
-        list_organizations_on(&reads, None, Some(Some(id)), None, page).await
+        let mut page =
+            list_organizations_on(&reads, None, Some(Some(id)), None, Vec::new(), page).await?;
+        show_fields(&reads, &FieldReader::Agent(reader.clone()), &mut page.items).await?;
+        Ok(page)
     }
 
     /// The parent first, the root last. (Were a cycle ever stored, the list ends where
     /// it would repeat.)
     pub async fn list_ancestors(
         &self,
+        viewer: &Agent,
         id: OrganizationId,
         page: &PageRequest,
     ) -> Result<Page<Organization>> {
@@ -78,7 +84,8 @@ impl App {
             .skip(1 + given)
             .take(limit as usize + 1)
             .collect();
-        let rows = orgs::get_many(reader, &ids).await?;
+        let mut rows = orgs::get_many(reader, &ids).await?;
+        show_fields(reader, &FieldReader::Agent(viewer.clone()), &mut rows).await?;
         let indexed = rows.into_iter().enumerate().collect();
         let page = crate::cursor::page(indexed, limit, "ancestors", |(index, _)| {
             (given + index + 1).to_string()
@@ -92,6 +99,7 @@ impl App {
     /// Every organization below, nearest levels first.
     pub async fn list_descendants(
         &self,
+        viewer: &Agent,
         id: OrganizationId,
         page: &PageRequest,
     ) -> Result<Page<Organization>> {
@@ -111,8 +119,10 @@ impl App {
         let page = crate::cursor::page(rows, limit, "descendants", |(depth, org)| {
             format!("{depth}:{}", org.id)
         });
+        let mut items: Vec<Organization> = page.items.into_iter().map(|(_, org)| org).collect();
+        show_fields(reader, &FieldReader::Agent(viewer.clone()), &mut items).await?;
         Ok(Page {
-            items: page.items.into_iter().map(|(_, org)| org).collect(),
+            items,
             next_cursor: page.next_cursor,
         })
     }
@@ -121,6 +131,7 @@ impl App {
     /// as a child of `id`.
     pub async fn child_candidates(
         &self,
+        viewer: &Agent,
         id: OrganizationId,
         q: Option<&str>,
         page: &PageRequest,
@@ -139,7 +150,8 @@ impl App {
             name_prefix: orgdesk_core::text::query_text("q", q)?.map(orgdesk_core::text::name_key),
             ..Default::default()
         };
-        let found = orgs::list(reader, &filter, after.as_deref(), limit + 1).await?;
+        let mut found = orgs::list(reader, &filter, after.as_deref(), limit + 1).await?;
+        show_fields(reader, &FieldReader::Agent(viewer.clone()), &mut found).await?;
         let page = crate::cursor::page(found, limit, "child_candidates", |org| {
             orgdesk_core::text::name_key(&org.name)
         });
@@ -273,9 +285,11 @@ impl App {
             .await?;
         }
         orgdesk_store::commit(tx).await?;
-        let organization = orgs::find(self.store().reader(), child)
+        let reads = self.store().reads().await?;
+        let mut organization = orgs::find(&reads, child)
             .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, child))?;
+        show_fields_to_actor(&reads, actor, std::slice::from_mut(&mut organization)).await?;
         Ok(organization)
     }
 }

@@ -2,10 +2,11 @@
 //! or from a [`Record`] (its action a core [`Action`]), and written by [`record_all`];
 //! whether it belongs to the history or only the activity follows from the action.
 
+use crate::fields::{FieldReader, hide_fields_in_events};
 use crate::{App, PageRequest};
 use orgdesk_core::model::{Action, Actor, Agent, Change, OrganizationEvent, Page, UserEvent};
 use orgdesk_core::{Entity, Error, OrganizationId, Result, UserId};
-use orgdesk_store::{ConnectionTrait, events, organizations as orgs, user_events};
+use orgdesk_store::{ConnectionTrait, events, fields, organizations as orgs, user_events};
 
 /// One event to record.
 pub(crate) struct Record<'a> {
@@ -256,8 +257,9 @@ impl App {
         if !exists && !deleted {
             return Err(Error::not_found(Entity::Organization, id));
         }
+        let fields = FieldReader::Agent(viewer.clone());
         Ok(OrganizationHistory {
-            events: events_page(reader, id, history_only || deleted, page).await?,
+            events: events_page(reader, &fields, id, history_only || deleted, page).await?,
             deleted,
         })
     }
@@ -275,40 +277,47 @@ impl App {
         }))
     }
 
-    /// Changes to an existing organization, its members, domains and links, newest first.
+    /// Changes to an existing organization, its members, domains and links, newest
+    /// first, as the system sees them (every field that is not retired): for the
+    /// console and checks, not for people.
     pub async fn organization_history(
         &self,
         id: OrganizationId,
         page: &PageRequest,
     ) -> Result<Page<OrganizationEvent>> {
-        self.events(id, true, page).await
+        self.events(&FieldReader::Everything, id, true, page).await
     }
 
-    /// Everything that happened around the organization, members' actions included,
-    /// newest first.
+    /// Everything that happened around an existing organization, members' actions
+    /// included, newest first, with the custom fields `viewer` may see.
     pub async fn organization_activity(
         &self,
+        viewer: &Agent,
         id: OrganizationId,
         page: &PageRequest,
     ) -> Result<Page<OrganizationEvent>> {
-        self.events(id, false, page).await
+        self.events(&FieldReader::Agent(viewer.clone()), id, false, page)
+            .await
     }
 
     async fn events(
         &self,
+        reader: &FieldReader,
         id: OrganizationId,
         history_only: bool,
         page: &PageRequest,
     ) -> Result<Page<OrganizationEvent>> {
         let reads = self.store().reads().await?;
         self.require_organization(&reads, id).await?;
-        events_page(&reads, id, history_only, page).await
+        events_page(&reads, reader, id, history_only, page).await
     }
 }
 
-/// A page of an organization's events (the change log alone with `history_only`).
+/// A page of an organization's events (the change log alone with `history_only`),
+/// without the changes of custom fields `reader` may not see.
 async fn events_page<C: ConnectionTrait>(
     conn: &C,
+    reader: &FieldReader,
     id: OrganizationId,
     history_only: bool,
     page: &PageRequest,
@@ -316,7 +325,16 @@ async fn events_page<C: ConnectionTrait>(
     let limit = page.limit()?;
     let before = page.id_position("events")?;
     let events = events::list(conn, id, history_only, before, limit + 1).await?;
-    Ok(crate::cursor::page(events, limit, "events", |event| {
-        event.id.to_string()
-    }))
+    let mut page = crate::cursor::page(events, limit, "events", |event| event.id.to_string());
+    let about_fields = page.items.iter().any(|event| {
+        event
+            .changes
+            .iter()
+            .any(|change| change.field.starts_with("fields."))
+    });
+    if about_fields {
+        let definitions = fields::list_definitions(conn).await?;
+        hide_fields_in_events(reader, &definitions, &mut page.items);
+    }
+    Ok(page)
 }

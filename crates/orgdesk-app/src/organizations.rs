@@ -1,6 +1,7 @@
 //! Creating, reading, changing and deleting organizations.
 
 use crate::errors::unique_or_internal;
+use crate::fields::{FieldInput, FieldReader, show_fields, show_fields_to_actor, write_values};
 use crate::history::{Record, parent_moved, record_all};
 use crate::locking::{Lockable, lock};
 use crate::{App, PageRequest, now_ms};
@@ -40,6 +41,8 @@ pub struct NewOrganization {
     pub contacts: Vec<ContactInput>,
     pub domains: Vec<String>,
     pub external_id: Option<String>,
+    /// Custom field values by key.
+    pub fields: FieldInput,
 }
 
 /// What to change; `None` leaves a field as it is, `Some(None)` clears it.
@@ -50,6 +53,8 @@ pub struct OrganizationChanges {
     pub parent_id: Option<Option<OrganizationId>>,
     pub contacts: Option<Vec<ContactInput>>,
     pub external_id: Option<Option<String>>,
+    /// Custom field values by key; `null` clears one, keys not sent stay as they are.
+    pub fields: Option<FieldInput>,
     /// The version the caller last read; a mismatch refuses the change.
     pub expected_version: Option<i64>,
 }
@@ -233,6 +238,14 @@ impl App {
         for domain in &domains_to_add {
             associate_domain(&tx, id, domain, at).await?;
         }
+        let writer = match new.fields.is_empty() {
+            true => None,
+            false => Some(FieldReader::of_actor(&tx, actor).await?),
+        };
+        let field_changes = match &writer {
+            Some(writer) => write_values(&tx, writer, id, &new.fields).await?,
+            None => Vec::new(),
+        };
 
         let mut changes = vec![Change::new("name", json!(null), name.as_str())];
         if let Some(summary) = &summary {
@@ -255,6 +268,7 @@ impl App {
                 external_id.as_str(),
             ));
         }
+        changes.extend(field_changes);
         let mut records = vec![Record {
             organization: id,
             actor,
@@ -274,14 +288,37 @@ impl App {
             });
         }
         record_all(&tx, records).await?;
-        let organization = orgs::find(&tx, id)
+        let mut organization = orgs::find(&tx, id)
             .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))?;
+        if let Some(writer) = &writer {
+            show_fields(&tx, writer, std::slice::from_mut(&mut organization)).await?;
+        }
         orgdesk_store::commit(tx).await?;
         Ok(organization)
     }
 
-    pub async fn get_organization(&self, id: OrganizationId) -> Result<Organization> {
+    /// One organization, with the custom field values `reader` may see.
+    pub async fn get_organization(
+        &self,
+        reader: &Agent,
+        id: OrganizationId,
+    ) -> Result<Organization> {
+        let reads = self.store().reads().await?;
+        let mut organization = orgs::find(&reads, id)
+            .await?
+            .ok_or_else(|| Error::not_found(Entity::Organization, id))?;
+        let reader = FieldReader::Agent(reader.clone());
+        show_fields(&reads, &reader, std::slice::from_mut(&mut organization)).await?;
+        Ok(organization)
+    }
+
+    /// One organization without its custom field values (for pages that show its name
+    /// or check its version).
+    pub async fn get_organization_without_fields(
+        &self,
+        id: OrganizationId,
+    ) -> Result<Organization> {
         orgs::find(&self.store().reads().await?, id)
             .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))
@@ -309,15 +346,38 @@ impl App {
         }
     }
 
-    /// Organizations in name order, narrowed by a name prefix (`q`), a parent or a domain.
+    /// Whether no organization exists yet (a fresh install, or a database the bench may
+    /// fill).
+    pub async fn has_no_organizations(&self) -> Result<bool> {
+        let first = orgs::list(
+            self.store().reader(),
+            &OrganizationFilter::default(),
+            None,
+            1,
+        )
+        .await?;
+        Ok(first.is_empty())
+    }
+
+    /// Organizations in name order, narrowed as `query` says, with the custom field
+    /// values `reader` may see.
     pub async fn list_organizations(
         &self,
-        q: Option<&str>,
-        parent: Option<Option<OrganizationId>>,
-        domain: Option<&str>,
+        reader: &Agent,
+        query: &OrganizationQuery<'_>,
         page: &PageRequest,
     ) -> Result<Page<Organization>> {
-        list_organizations_on(&self.store().reads().await?, q, parent, domain, page).await
+        let reads = self.store().reads().await?;
+        let reader = FieldReader::Agent(reader.clone());
+        let mut fields = Vec::with_capacity(query.fields.len());
+        for (key, value) in &query.fields {
+            fields.push(App::field_filter(&reads, &reader, key, value).await?);
+        }
+        let mut page =
+            list_organizations_on(&reads, query.q, query.parent, query.domain, fields, page)
+                .await?;
+        show_fields(&reads, &reader, &mut page.items).await?;
+        Ok(page)
     }
 
     pub async fn update_organization(
@@ -428,7 +488,13 @@ impl App {
             ));
             parent_id = new_parent;
         }
+        if let Some(input) = &changes.fields {
+            let writer = FieldReader::of_actor(&tx, actor).await?;
+            recorded.extend(write_values(&tx, &writer, id, input).await?);
+        }
         if recorded.is_empty() {
+            let mut current = current;
+            show_fields_to_actor(&tx, actor, std::slice::from_mut(&mut current)).await?;
             return Ok(current);
         }
 
@@ -463,9 +529,10 @@ impl App {
             parent_moved(actor, id, current.parent_id, parent_id, recorded, at),
         )
         .await?;
-        let organization = orgs::find(&tx, id)
+        let mut organization = orgs::find(&tx, id)
             .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))?;
+        show_fields_to_actor(&tx, actor, std::slice::from_mut(&mut organization)).await?;
         orgdesk_store::commit(tx).await?;
         Ok(organization)
     }
@@ -535,13 +602,28 @@ impl App {
     }
 }
 
-/// Organizations in name order, narrowed by a name prefix, a parent or a domain, read
-/// on `conn`.
+/// How a list of organizations is narrowed.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationQuery<'a> {
+    /// A name prefix, any letter case.
+    pub q: Option<&'a str>,
+    /// `Some(None)`: top-level organizations; `Some(Some(id))`: children of `id`.
+    pub parent: Option<Option<OrganizationId>>,
+    /// The organization owning this email domain.
+    pub domain: Option<&'a str>,
+    /// Organizations holding a value in each of these custom fields: (key, value as
+    /// typed).
+    pub fields: Vec<(&'a str, &'a str)>,
+}
+
+/// Organizations in name order, narrowed by a name prefix, a parent, a domain or a
+/// custom field's (field, filter key), read on `conn`; without field values.
 pub(crate) async fn list_organizations_on<C: ConnectionTrait>(
     conn: &C,
     q: Option<&str>,
     parent: Option<Option<OrganizationId>>,
     domain: Option<&str>,
+    fields: Vec<(orgdesk_core::fields::FieldId, String)>,
     page: &PageRequest,
 ) -> Result<Page<Organization>> {
     let limit = page.limit()?;
@@ -555,6 +637,7 @@ pub(crate) async fn list_organizations_on<C: ConnectionTrait>(
         name_prefix: q.map(orgdesk_core::text::name_key),
         parent,
         domain,
+        fields,
     };
     let rows = orgs::list(conn, &filter, after.as_deref(), limit + 1).await?;
     Ok(crate::cursor::page(rows, limit, "organizations", |org| {

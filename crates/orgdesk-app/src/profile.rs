@@ -3,12 +3,14 @@
 //! domains and usergroup links), its ancestors' names, a page of children, of members
 //! and of tickets, and its linked usergroups.
 
+use crate::fields::{FieldReader, show_fields_with_definitions};
 use crate::members::list_users_on;
 use crate::organizations::list_organizations_on;
 use crate::tickets::{OrganizationTicketQuery, organization_filter, tickets_page_on};
 use crate::{App, PageRequest};
+use orgdesk_core::fields::FieldDefinition;
 use orgdesk_core::hierarchy::ChainLink;
-use orgdesk_core::model::{Organization, Page, Ticket, User, Usergroup};
+use orgdesk_core::model::{Agent, Organization, Page, Ticket, User, Usergroup};
 use orgdesk_core::{Entity, Error, OrganizationId, Result};
 use orgdesk_store::{organizations as orgs, usergroups};
 
@@ -34,6 +36,8 @@ pub struct OrganizationProfile {
     /// stands either way).
     pub tickets: std::result::Result<Page<Ticket>, Error>,
     pub usergroups: Vec<Usergroup>,
+    /// The custom fields the viewer may see (values in `organization.fields`).
+    pub fields: Vec<FieldDefinition>,
 }
 
 fn empty<T>() -> Page<T> {
@@ -47,13 +51,16 @@ impl App {
     /// One organization's profile (404 when it does not exist).
     pub async fn organization_profile(
         &self,
+        viewer: &Agent,
         id: OrganizationId,
         request: &ProfileRequest,
     ) -> Result<OrganizationProfile> {
         let read = self.store().begin_read().await?;
-        let organization = orgs::find(&read, id)
+        let mut organization = orgs::find(&read, id)
             .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))?;
+        let reader = FieldReader::Agent(viewer.clone());
+        let fields = show_fields_with_definitions(&read, &reader, &mut organization).await?;
         // The chain starts with the organization itself; a cycle (never stored) ends it.
         let mut seen = std::collections::HashSet::new();
         let mut ancestors: Vec<ChainLink> = orgs::chain(&read, id)
@@ -63,8 +70,15 @@ impl App {
             .skip(1)
             .collect();
         ancestors.reverse();
-        let children =
-            list_organizations_on(&read, None, Some(Some(id)), None, &request.children).await?;
+        let children = list_organizations_on(
+            &read,
+            None,
+            Some(Some(id)),
+            None,
+            Vec::new(),
+            &request.children,
+        )
+        .await?;
         let members = if organization.member_count == 0 {
             request.members.limit()?;
             empty()
@@ -94,6 +108,7 @@ impl App {
             members,
             tickets,
             usergroups,
+            fields,
         })
     }
 }

@@ -17,6 +17,8 @@ pub enum Entity {
     Route,
     Usergroup,
     Ticket,
+    /// A custom organization field's definition.
+    Field,
 }
 
 impl Entity {
@@ -31,6 +33,7 @@ impl Entity {
             Entity::Route => "route",
             Entity::Usergroup => "usergroup",
             Entity::Ticket => "ticket",
+            Entity::Field => "organization field",
         }
     }
 }
@@ -94,6 +97,22 @@ pub enum Error {
     /// A closed ticket is final: no messages, no changes; a follow-up is a new ticket.
     #[error("ticket {id} is closed, and closed is final; open a new ticket to follow up")]
     TicketClosed { id: i64 },
+
+    /// Field keys are unique, retired fields' included.
+    #[error("a field with the key \"{key}\" already exists{}", if *retired { " (retired; restore it instead)" } else { "" })]
+    FieldKeyTaken { key: String, retired: bool },
+
+    /// A choice that organizations hold cannot simply vanish from a field.
+    #[error("{count} organization{} hold{} \"{choice}\" in {field}; move it to retired_choices to stop offering it, or change those organizations first", if *count == 1 { "" } else { "s" }, if *count == 1 { "s" } else { "" })]
+    ChoiceInUse {
+        field: String,
+        choice: String,
+        count: i64,
+    },
+
+    /// The reader may not change this custom field (named as `fields.KEY`).
+    #[error("you may not edit {field}")]
+    FieldNotEditable { field: String },
 
     #[error("{0}")]
     Unauthenticated(String),
@@ -214,6 +233,9 @@ impl Error {
             Error::HierarchyTooDeep { .. } => "hierarchy_too_deep",
             Error::VersionConflict { .. } => "version_conflict",
             Error::TicketClosed { .. } => "ticket_closed",
+            Error::FieldKeyTaken { .. } => "field_key_taken",
+            Error::ChoiceInUse { .. } => "choice_in_use",
+            Error::FieldNotEditable { .. } => "field_not_editable",
             Error::Unauthenticated(_) => "unauthenticated",
             Error::TokenExpired => "token_expired",
             Error::AccountDisabled { .. } => "account_disabled",

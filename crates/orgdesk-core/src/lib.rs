@@ -5,6 +5,7 @@ pub mod contact;
 pub mod domain;
 pub mod email;
 pub mod error;
+pub mod fields;
 pub mod hierarchy;
 pub mod ids;
 pub mod lookalike;

@@ -18,6 +18,9 @@ pub struct Organization {
     pub usergroup_ids: Vec<i64>,
     pub external_id: Option<String>,
     pub member_count: i64,
+    /// The custom field values the reader may see, in the fields' order (filled by the
+    /// use case that knows the reader; empty as storage returns it).
+    pub fields: Vec<crate::fields::ShownField>,
     pub created_at: i64,
     pub updated_at: i64,
     pub version: i64,

@@ -52,6 +52,9 @@ pub enum Lockable {
     User,
     Ticket,
     Agent,
+    /// A custom field's definition: value writes hold it so a choice cannot be dropped
+    /// from the field while an organization is being given it.
+    Field,
 }
 
 impl Lockable {
@@ -62,6 +65,7 @@ impl Lockable {
             Lockable::User => "users",
             Lockable::Ticket => "tickets",
             Lockable::Agent => "agents",
+            Lockable::Field => "organization_fields",
         }
     }
 }
@@ -124,6 +128,7 @@ pub enum UniqueKey {
     AgentEmail,
     EmailDomain,
     UsergroupName,
+    OrganizationFieldKey,
     Other,
 }
 
@@ -140,6 +145,8 @@ pub fn unique_violation(err: &StoreError) -> Option<UniqueKey> {
         .or_else(|| crate::sqlite::unique_violation_message(err.db_err()))?;
     let key = if message.contains("usergroups") && message.contains("name_key") {
         UniqueKey::UsergroupName
+    } else if message.contains("organization_fields") {
+        UniqueKey::OrganizationFieldKey
     } else if message.contains("organization_domains") {
         UniqueKey::EmailDomain
     } else if message.contains("organizations") && message.contains("name_key") {

@@ -14,6 +14,7 @@ pub mod dialect;
 pub mod domains;
 mod error;
 pub mod events;
+pub mod fields;
 mod migration;
 pub mod organizations;
 mod request_snapshot;

@@ -10,6 +10,7 @@ mod m0006_account_controls;
 mod m0007_user_events;
 mod m0008_member_counts;
 mod m0009_manager_index;
+mod m0010_organization_fields;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_user_events::Migration),
             Box::new(m0008_member_counts::Migration),
             Box::new(m0009_manager_index::Migration),
+            Box::new(m0010_organization_fields::Migration),
         ]
     }
 }

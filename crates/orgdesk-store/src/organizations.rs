@@ -49,6 +49,7 @@ impl Row {
             usergroup_ids,
             external_id: self.external_id,
             member_count: self.member_count,
+            fields: Vec::new(),
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
@@ -198,6 +199,8 @@ pub struct OrganizationFilter {
     pub parent: Option<Option<OrganizationId>>,
     /// Only the organization owning this (normalized) domain.
     pub domain: Option<String>,
+    /// Only organizations holding each of these (custom field, filter key) pairs.
+    pub fields: Vec<(orgdesk_core::fields::FieldId, String)>,
 }
 
 /// Organizations in case-insensitive name order; `after` is the name key of the last
@@ -231,6 +234,13 @@ pub async fn list<C: ConnectionTrait>(
         let d = bind(domain.clone().into(), &mut values);
         conditions.push(format!(
             "o.id IN (SELECT organization_id FROM organization_domains WHERE domain = {d})"
+        ));
+    }
+    for (field, filter_key) in &filter.fields {
+        let f = bind(field.0.into(), &mut values);
+        let k = bind(filter_key.clone().into(), &mut values);
+        conditions.push(format!(
+            "o.id IN (SELECT organization_id FROM organization_field_values WHERE field_id = {f} AND filter_key = {k})"
         ));
     }
     if let Some(after) = after {

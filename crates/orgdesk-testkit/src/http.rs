@@ -222,6 +222,11 @@ impl TestApp {
     pub async fn get_as(&self, token: &str, path: &str) -> Response {
         self.send(Method::GET, path, Some(token), None, &[]).await
     }
+    /// A PATCH with someone else's token.
+    pub async fn patch_as(&self, token: &str, path: &str, body: Value) -> Response {
+        self.send(Method::PATCH, path, Some(token), Some(body), &[])
+            .await
+    }
     /// A POST with someone else's token.
     pub async fn post_as(&self, token: &str, path: &str, body: Value) -> Response {
         self.send(Method::POST, path, Some(token), Some(body), &[])

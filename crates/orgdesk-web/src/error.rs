@@ -58,13 +58,15 @@ fn status_of(err: &Error) -> StatusCode {
         | Error::HierarchyCycle { .. }
         | Error::HierarchyTooDeep { .. }
         | Error::TicketClosed { .. }
+        | Error::FieldKeyTaken { .. }
+        | Error::ChoiceInUse { .. }
         | Error::LastAdmin { .. } => StatusCode::CONFLICT,
         Error::VersionConflict { .. } => StatusCode::PRECONDITION_FAILED,
         Error::Unauthenticated(_) | Error::TokenExpired | Error::AccountDisabled { .. } => {
             StatusCode::UNAUTHORIZED
         }
         Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-        Error::Forbidden(_) => StatusCode::FORBIDDEN,
+        Error::Forbidden(_) | Error::FieldNotEditable { .. } => StatusCode::FORBIDDEN,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -120,7 +122,10 @@ impl IntoResponse for ApiError {
                     other => other.to_string(),
                 };
                 let field = match &err {
-                    Error::Validation { field, .. } => Some(field.clone()),
+                    Error::Validation { field, .. } | Error::FieldNotEditable { field } => {
+                        Some(field.clone())
+                    }
+                    Error::ChoiceInUse { field, .. } => Some(field.clone()),
                     _ => None,
                 };
                 (

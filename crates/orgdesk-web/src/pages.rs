@@ -5,6 +5,7 @@
 
 mod add_member;
 mod admin_agents;
+mod admin_fields;
 mod admin_usergroups;
 mod assets;
 mod history;
@@ -15,6 +16,7 @@ mod portal;
 mod profile;
 mod profile_actions;
 mod profile_lists;
+mod properties;
 mod render;
 mod search;
 mod session;
@@ -52,6 +54,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/agent/organizations/{id}", get(profile::show))
         .route("/agent/organizations/{id}/edit", post(profile::edit))
+        .route(
+            "/agent/organizations/{id}/properties",
+            post(properties::save),
+        )
         .route("/agent/organizations/{id}/history", get(history::show))
         .route(
             "/agent/organizations/{id}/domains",
@@ -146,6 +152,18 @@ pub fn router() -> Router<AppState> {
             get(admin_usergroups::list).post(admin_usergroups::create),
         )
         .route("/agent/admin/usergroups/{id}", get(admin_usergroups::show))
+        .route(
+            "/agent/admin/fields",
+            get(admin_fields::list).post(admin_fields::create),
+        )
+        .route(
+            "/agent/admin/fields/{id}",
+            get(admin_fields::show).post(admin_fields::edit),
+        )
+        .route(
+            "/agent/admin/fields/{id}/quick",
+            post(admin_fields::quick_change),
+        )
         .route(
             "/agent/admin/usergroups/{id}/edit",
             post(admin_usergroups::edit),

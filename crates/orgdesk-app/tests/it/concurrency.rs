@@ -223,7 +223,7 @@ async fn parallel_moves_leave_a_history_that_adds_up() {
         let now = app.get_user(user).await.unwrap().organization.map(|o| o.id);
         for &organization in &organizations {
             let counted = app
-                .get_organization(organization)
+                .get_organization_without_fields(organization)
                 .await
                 .unwrap()
                 .member_count;
@@ -318,7 +318,7 @@ async fn organization_patches_without_a_version_never_fail_on_one() {
     for result in all_at_once(tasks).await {
         result.expect("a PATCH without a version has no precondition to fail");
     }
-    let stored = app.get_organization(acme).await.unwrap();
+    let stored = app.get_organization_without_fields(acme).await.unwrap();
     assert_eq!(
         stored.version, 21,
         "each of the 20 changes bumped the version"
@@ -557,11 +557,113 @@ async fn deleting_a_usergroup_while_organizations_link_and_unlink_it_never_fails
             );
         }
         for &organization in &organizations {
-            let now = app.get_organization(organization).await.unwrap();
+            let now = app
+                .get_organization_without_fields(organization)
+                .await
+                .unwrap();
             assert!(
                 !now.usergroup_ids.contains(&group),
                 "round {round}: a link outlived its usergroup"
             );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_choice_dropped_while_organizations_are_given_it_never_leaves_them_holding_it() {
+    let db = TestDb::new().await;
+    let app = App::open(db.url()).await.unwrap();
+    let admin = admin(&app).await;
+    let field = app
+        .define_organization_field(
+            &admin,
+            orgdesk_app::NewField {
+                key: "tier".into(),
+                label: "Tier".into(),
+                field_type: "choice".into(),
+                choices: vec!["Gold".into(), "Silver".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut organizations = Vec::new();
+    for round in 0..12 {
+        organizations.push(organization(&app, &format!("Acme {round}")).await);
+    }
+    let cleared = || {
+        let fields = [("tier".to_owned(), serde_json::Value::Null)];
+        OrganizationChanges {
+            fields: Some(fields.into_iter().collect()),
+            ..Default::default()
+        }
+    };
+    for (round, &organization) in organizations.iter().enumerate() {
+        // Each round starts with Silver offered and held nowhere, then drops it while
+        // an organization is given it.
+        if round > 0 {
+            app.update_organization(&importer(), organizations[round - 1], cleared())
+                .await
+                .unwrap();
+        }
+        app.change_organization_field(
+            &admin,
+            field.id,
+            orgdesk_app::FieldChanges {
+                choices: Some(vec!["Gold".into(), "Silver".into()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let (give, drop) = (app.clone(), app.clone());
+        let by = admin.clone();
+        let tasks: Vec<Task> = vec![
+            Box::pin(async move {
+                let fields = [("tier".to_owned(), serde_json::json!("Silver"))];
+                give.update_organization(
+                    &importer(),
+                    organization,
+                    OrganizationChanges {
+                        fields: Some(fields.into_iter().collect()),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map(|_| ())
+            }),
+            Box::pin(async move {
+                drop.change_organization_field(
+                    &by,
+                    field.id,
+                    orgdesk_app::FieldChanges {
+                        choices: Some(vec!["Gold".into()]),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map(|_| ())
+            }),
+        ];
+        let results = all_at_once(tasks).await;
+        let stored = app
+            .get_organization(&admin, organization)
+            .await
+            .unwrap()
+            .fields;
+        let holds_silver = stored.iter().any(|f| f.value.holds_choice("Silver"));
+        let definition = app.organization_field(&admin, field.id).await.unwrap();
+        let offered = definition.choices.active.iter().any(|c| c == "Silver");
+        match (&results[0], &results[1]) {
+            // The value came first: dropping it was refused, naming the holder.
+            (Ok(()), Err(Error::ChoiceInUse { count: 1, .. })) => {
+                assert!(holds_silver && offered, "round {round}")
+            }
+            // The drop came first: giving it was refused as not a choice.
+            (Err(Error::Validation { .. }), Ok(())) => {
+                assert!(!holds_silver && !offered, "round {round}")
+            }
+            other => panic!("round {round}: {other:?}"),
         }
     }
 }

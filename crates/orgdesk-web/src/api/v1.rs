@@ -7,6 +7,7 @@ mod common_responses;
 mod domains;
 mod hierarchy;
 mod members;
+mod organization_fields;
 mod organizations;
 mod portal;
 mod portal_tickets;
@@ -30,6 +31,7 @@ use utoipa_axum::router::OpenApiRouter;
     tags(
         (name = "auth", description = "Tokens for agents and portal users"),
         (name = "organizations", description = "Customer organizations"),
+        (name = "organization fields", description = "Custom fields of organizations, with who may view and edit each"),
         (name = "hierarchy", description = "Parents and children of organizations"),
         (name = "domains", description = "Email domain associations"),
         (name = "members", description = "Users of an organization"),
@@ -82,6 +84,7 @@ fn router() -> OpenApiRouter<AppState> {
         .merge(auth::router())
         .merge(agents::router())
         .merge(organizations::router())
+        .merge(organization_fields::router())
         .merge(hierarchy::router())
         .merge(domains::router())
         .merge(members::router())

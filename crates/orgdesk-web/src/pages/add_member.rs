@@ -89,7 +89,7 @@ pub async fn add_member(
 ) -> Result<Response, PageError> {
     session.require_csrf(&form.csrf)?;
     let id = OrganizationId(id);
-    let organization = app.get_organization(id).await?;
+    let organization = app.get_organization_without_fields(id).await?;
     let user = match chosen_user(&app, &form).await {
         Ok(user) => user,
         Err(err @ Error::Validation { .. }) => {

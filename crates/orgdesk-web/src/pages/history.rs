@@ -82,6 +82,9 @@ fn shown(value: &serde_json::Value) -> String {
         serde_json::Value::Bool(false) => "no".to_owned(),
         serde_json::Value::String(text) => format!("“{text}”"),
         serde_json::Value::Array(items) if items.is_empty() => "none".to_owned(),
+        serde_json::Value::Array(items) if items.iter().all(|item| item.is_string()) => {
+            items.iter().map(shown).collect::<Vec<_>>().join(", ")
+        }
         other => other.to_string(),
     }
 }
@@ -96,13 +99,18 @@ fn organization_field(field: &str) -> Option<&'static str> {
     }
 }
 
-/// Names of the organizations the page's changes refer to.
-type Names = HashMap<OrganizationId, String>;
+/// Names of the organizations the page's changes refer to, and the labels of the
+/// custom fields (by key) the reader may see.
+struct Names {
+    organizations: HashMap<OrganizationId, String>,
+    fields: HashMap<String, String>,
+}
 
 /// An organization's id as its name (or "a deleted organization").
 fn organization_shown(value: &serde_json::Value, names: &Names) -> String {
     match value.as_i64() {
         Some(id) => names
+            .organizations
             .get(&OrganizationId(id))
             .cloned()
             .unwrap_or_else(|| "a deleted organization".to_owned()),
@@ -110,8 +118,16 @@ fn organization_shown(value: &serde_json::Value, names: &Names) -> String {
     }
 }
 
-/// `summary: “Old” → “New”`; `organization: nothing → Acme`.
+/// `summary: “Old” → “New”`; `organization: nothing → Acme`; a custom field by its
+/// label: `Support tier: “Gold” → “Silver”`.
 fn change_text(change: &Change, names: &Names) -> String {
+    if let Some(label) = change
+        .field
+        .strip_prefix("fields.")
+        .and_then(|key| names.fields.get(key))
+    {
+        return format!("{label}: {} → {}", shown(&change.old), shown(&change.new));
+    }
     match organization_field(&change.field) {
         Some(label) => format!(
             "{label}: {} → {}",
@@ -195,11 +211,19 @@ pub async fn show(
     let name = if history.deleted {
         "Deleted organization".to_owned()
     } else {
-        app.get_organization(id).await?.name
+        app.get_organization_without_fields(id).await?.name
     };
-    let names = app
-        .organization_names(&referenced_organizations(&history.events.items))
-        .await?;
+    let names = Names {
+        organizations: app
+            .organization_names(&referenced_organizations(&history.events.items))
+            .await?,
+        fields: app
+            .organization_fields(&session.agent)
+            .await?
+            .into_iter()
+            .map(|field| (field.key.to_string(), field.label))
+            .collect(),
+    };
     let history_page = HistoryPage {
         chrome: Chrome::new(&session, "organizations", &jar),
         id: id.0,
@@ -231,7 +255,10 @@ mod tests {
 
     #[test]
     fn changes_read_as_old_to_new_in_words() {
-        let names = Names::from([(OrganizationId(1), "Acme".to_owned())]);
+        let names = Names {
+            organizations: HashMap::from([(OrganizationId(1), "Acme".to_owned())]),
+            fields: HashMap::from([("tier".to_owned(), "Support tier".to_owned())]),
+        };
         let change = Change::new("summary", json!(null), "Our biggest customer");
         assert_eq!(
             change_text(&change, &names),
@@ -245,6 +272,11 @@ mod tests {
         assert_eq!(
             change_text(&gone, &names),
             "parent: a deleted organization → nothing"
+        );
+        let tier = Change::new("fields.tier", "Gold", json!(["Desk", "Chat"]));
+        assert_eq!(
+            change_text(&tier, &names),
+            "Support tier: “Gold” → “Desk”, “Chat”"
         );
     }
 }

@@ -41,7 +41,9 @@ pub async fn choose(
     Query(query): Query<CursorQuery>,
 ) -> Result<Response, PageError> {
     session.require_admin()?;
-    let organization = app.get_organization(OrganizationId(id)).await?;
+    let organization = app
+        .get_organization_without_fields(OrganizationId(id))
+        .await?;
     let cursor = query.cursor.filter(|c| !c.is_empty());
     let found = app
         .list_usergroups(&PageRequest {

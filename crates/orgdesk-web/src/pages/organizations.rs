@@ -13,8 +13,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use orgdesk_app::core::Error;
-use orgdesk_app::core::model::{Organization, Page};
-use orgdesk_app::{NewOrganization, PageRequest};
+use orgdesk_app::core::model::{Agent, Organization, Page};
+use orgdesk_app::{NewOrganization, OrganizationQuery, PageRequest};
 use serde::Deserialize;
 
 /// Organizations per page of the directory.
@@ -92,15 +92,24 @@ fn address(query: &ShownQuery, cursor: Option<&str>) -> String {
     }
 }
 
-async fn search(app: &AppState, query: &ShownQuery) -> Result<Page<Organization>, Error> {
+async fn search(
+    app: &AppState,
+    agent: &Agent,
+    query: &ShownQuery,
+) -> Result<Page<Organization>, Error> {
     let parent = query.top_level_only.then_some(None);
     let page = PageRequest {
         limit: Some(PAGE_SIZE as i64),
         cursor: query.cursor.clone(),
     };
     // Blank boxes mean no filter: the use case trims and drops empty text.
-    app.list_organizations(Some(&query.q), parent, Some(&query.domain), &page)
-        .await
+    let query = OrganizationQuery {
+        q: Some(&query.q),
+        parent,
+        domain: Some(&query.domain),
+        fields: Vec::new(),
+    };
+    app.list_organizations(agent, &query, &page).await
 }
 
 /// The directory page, with the "New organization" form as given (after a refusal).
@@ -111,7 +120,7 @@ async fn directory_page(
     query: ShownQuery,
     new_form: (String, String, Option<String>),
 ) -> Result<(StatusCode, DirectoryPage), PageError> {
-    let (found, query_error) = listed(search(app, &query).await, refusal_text)?;
+    let (found, query_error) = listed(search(app, &session.agent, &query).await, refusal_text)?;
     let status = match (&query_error, &new_form.2) {
         (None, None) => StatusCode::OK,
         _ => StatusCode::UNPROCESSABLE_ENTITY,

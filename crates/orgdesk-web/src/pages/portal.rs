@@ -5,6 +5,7 @@
 //! never "forbidden") holds here too.
 
 mod account;
+mod organization;
 mod session;
 mod tickets;
 
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
             get(account::register_form).post(account::register),
         )
         .route("/portal/sign-out", post(account::sign_out))
+        .route("/portal/organization", get(organization::show))
         .route(
             "/portal/profile",
             get(account::profile).post(account::save_profile),

@@ -6,6 +6,7 @@
 use super::profile_lists::{
     Pager, ProfileQuery, Section, TicketRow, ticket_query, tickets_section,
 };
+use super::properties::{PropertiesView, TypedProperties, properties_view};
 use super::render::Form;
 use super::render::{Chrome, PageError, page, redirect_with_flash, refusal_text};
 use super::session::AgentSession;
@@ -121,6 +122,7 @@ struct ProfilePage {
     contact_label: String,
     contact_value: String,
     contact_error: Option<String>,
+    properties: PropertiesView,
 }
 
 /// The kinds of contact detail, as (value, label) for the menu.
@@ -179,6 +181,9 @@ pub(super) struct Refusal {
     pub contact_error: Option<String>,
     pub member_typed: Option<String>,
     pub member_error: Option<String>,
+    /// The properties form as typed, and why it was refused.
+    pub properties_typed: Option<TypedProperties>,
+    pub properties_error: Option<String>,
 }
 
 /// The profile again after a refusal, with the status the refusal calls for.
@@ -209,6 +214,7 @@ async fn profile_page(
 ) -> Result<ProfilePage, PageError> {
     let profile = app
         .organization_profile(
+            &session.agent,
             id,
             &ProfileRequest {
                 children: query.page(Section::Children),
@@ -226,6 +232,7 @@ async fn profile_page(
         members,
         tickets,
         usergroups,
+        fields,
     } = profile;
     let tickets = tickets_section(&org, query, tickets)?;
     let filtered_members = |members: &str| {
@@ -313,6 +320,13 @@ async fn profile_page(
             .map(|(_, _, value)| value.clone())
             .unwrap_or_default(),
         contact_error: refusal.contact_error,
+        properties: properties_view(
+            &session.agent,
+            &fields,
+            &org.fields,
+            refusal.properties_typed.as_ref(),
+            refusal.properties_error,
+        ),
         conflict: refusal.conflict.map(|field| Conflict {
             message: format!(
                 "Someone changed this organization after you opened it ({}). Your text is kept below; save again to replace theirs, or reload to see it.",

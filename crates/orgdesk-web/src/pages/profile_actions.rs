@@ -138,7 +138,7 @@ pub async fn matches(
     Query(query): Query<MatchesQuery>,
 ) -> Result<Response, PageError> {
     let id = OrganizationId(id);
-    let organization = app.get_organization(id).await?;
+    let organization = app.get_organization_without_fields(id).await?;
     let found = app.domain_matches(id, &domain).await?;
     let domain = EmailDomain::parse(&domain)
         .map(|d| d.as_str().to_owned())
@@ -233,7 +233,7 @@ pub async fn apply(
     let moved = app
         .apply_domain_matches(&session.agent.actor(), id, &domain, unaffiliated, other)
         .await?;
-    let organization = app.get_organization(id).await?;
+    let organization = app.get_organization_without_fields(id).await?;
     let sentence = match moved {
         1 => format!("1 user joined {}.", organization.name),
         n => format!("{n} users joined {}.", organization.name),
@@ -318,7 +318,9 @@ pub async fn detach_child(
 ) -> Result<Response, PageError> {
     session.require_csrf(&form.csrf)?;
     let id = OrganizationId(id);
-    let child = app.get_organization(OrganizationId(child)).await?;
+    let child = app
+        .get_organization_without_fields(OrganizationId(child))
+        .await?;
     app.detach_child(&session.agent.actor(), id, child.id)
         .await?;
     Ok(redirect_with_flash(
@@ -355,7 +357,7 @@ pub struct CandidatesQuery {
 /// box. Invalid candidates come greyed out with the reason.
 pub async fn child_candidates(
     State(app): State<AppState>,
-    _session: AgentSession,
+    session: AgentSession,
     Path(id): Path<i64>,
     Query(query): Query<CandidatesQuery>,
 ) -> Result<Response, PageError> {
@@ -364,7 +366,7 @@ pub async fn child_candidates(
     let found = if typed.is_empty() {
         Vec::new()
     } else {
-        app.child_candidates(id, Some(&typed), &PageRequest::first(10))
+        app.child_candidates(&session.agent, id, Some(&typed), &PageRequest::first(10))
             .await?
             .items
     };
@@ -475,7 +477,9 @@ pub async fn confirm_remove_member(
     jar: CookieJar,
     Path((id, user)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    let organization = app.get_organization(OrganizationId(id)).await?;
+    let organization = app
+        .get_organization_without_fields(OrganizationId(id))
+        .await?;
     let member = app.get_user(UserId(user)).await?;
     let confirm = ConfirmRemovePage {
         chrome: Chrome::new(&session, "organizations", &jar),
@@ -634,7 +638,7 @@ async fn save_contacts(
     version: i64,
     change: ContactChange<impl FnOnce(&mut Vec<orgdesk_app::ContactInput>) -> Result<(), Error>>,
 ) -> Result<Response, PageError> {
-    let current = app.get_organization(id).await?;
+    let current = app.get_organization_without_fields(id).await?;
     let mut contacts: Vec<orgdesk_app::ContactInput> =
         current.contacts.iter().map(Into::into).collect();
     (change.edit)(&mut contacts)?;

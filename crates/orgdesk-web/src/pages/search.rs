@@ -11,9 +11,9 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
-use orgdesk_app::core::model::Ticket;
+use orgdesk_app::core::model::{Agent, Ticket};
 use orgdesk_app::core::{Error, TicketId};
-use orgdesk_app::{PageRequest, TicketQuery};
+use orgdesk_app::{OrganizationQuery, PageRequest, TicketQuery};
 use serde::Deserialize;
 
 /// Results shown per kind; "See all" opens the kind's own list.
@@ -46,16 +46,30 @@ pub struct SearchQuery {
 }
 
 /// Organizations whose name starts with `q`, and the one owning `q` as an email domain.
-async fn organizations(app: &AppState, q: &str) -> Result<Vec<Found>, Error> {
+async fn organizations(app: &AppState, agent: &Agent, q: &str) -> Result<Vec<Found>, Error> {
     let first = PageRequest::first(SHOWN);
     let mut found = app
-        .list_organizations(Some(q), None, None, &first)
+        .list_organizations(
+            agent,
+            &OrganizationQuery {
+                q: Some(q),
+                ..Default::default()
+            },
+            &first,
+        )
         .await?
         .items;
     if q.contains('.') && !q.contains(char::is_whitespace) {
         let domain = q.trim_start_matches('@');
         match app
-            .list_organizations(None, None, Some(domain), &first)
+            .list_organizations(
+                agent,
+                &OrganizationQuery {
+                    domain: Some(domain),
+                    ..Default::default()
+                },
+                &first,
+            )
             .await
         {
             Ok(by_domain) => found.extend(by_domain.items),
@@ -131,7 +145,7 @@ pub async fn search(
         };
         let roster = app.agent_roster().await?;
         (
-            organizations(&app, &q).await?,
+            organizations(&app, &session.agent, &q).await?,
             users,
             ticket_rows(tickets, &roster),
             tickets_error,

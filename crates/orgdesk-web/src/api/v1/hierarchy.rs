@@ -18,12 +18,12 @@ use utoipa_axum::routes;
     responses((status = 200, body = OrganizationList), (status = 404, body = ErrorBody)))]
 async fn list_children(
     State(app): State<AppState>,
-    AgentAuth(_agent): AgentAuth,
+    AgentAuth(agent): AgentAuth,
     Path(id): Path<i64>,
     Query(page): Query<PageQuery>,
 ) -> Result<axum::Json<OrganizationList>, ApiError> {
     Ok(axum::Json(
-        app.list_children(OrganizationId(id), &(&page).into())
+        app.list_children(&agent, OrganizationId(id), &(&page).into())
             .await?
             .into(),
     ))
@@ -88,12 +88,12 @@ async fn detach_child(
     responses((status = 200, body = OrganizationList), (status = 404, body = ErrorBody)))]
 async fn list_ancestors(
     State(app): State<AppState>,
-    AgentAuth(_agent): AgentAuth,
+    AgentAuth(agent): AgentAuth,
     Path(id): Path<i64>,
     Query(page): Query<PageQuery>,
 ) -> Result<axum::Json<OrganizationList>, ApiError> {
     Ok(axum::Json(
-        app.list_ancestors(OrganizationId(id), &(&page).into())
+        app.list_ancestors(&agent, OrganizationId(id), &(&page).into())
             .await?
             .into(),
     ))
@@ -104,12 +104,12 @@ async fn list_ancestors(
     responses((status = 200, body = OrganizationList), (status = 404, body = ErrorBody)))]
 async fn list_descendants(
     State(app): State<AppState>,
-    AgentAuth(_agent): AgentAuth,
+    AgentAuth(agent): AgentAuth,
     Path(id): Path<i64>,
     Query(page): Query<PageQuery>,
 ) -> Result<axum::Json<OrganizationList>, ApiError> {
     Ok(axum::Json(
-        app.list_descendants(OrganizationId(id), &(&page).into())
+        app.list_descendants(&agent, OrganizationId(id), &(&page).into())
             .await?
             .into(),
     ))
@@ -146,7 +146,7 @@ pub struct ChildCandidateList {
     responses((status = 200, body = ChildCandidateList), (status = 404, body = ErrorBody)))]
 async fn list_child_candidates(
     State(app): State<AppState>,
-    AgentAuth(_agent): AgentAuth,
+    AgentAuth(agent): AgentAuth,
     Path(id): Path<i64>,
     Query(query): Query<CandidatesQuery>,
 ) -> Result<axum::Json<ChildCandidateList>, ApiError> {
@@ -155,7 +155,7 @@ async fn list_child_candidates(
         cursor: query.cursor,
     };
     let candidates = app
-        .child_candidates(OrganizationId(id), query.q.as_deref(), &page)
+        .child_candidates(&agent, OrganizationId(id), query.q.as_deref(), &page)
         .await?;
     let data = candidates
         .items

@@ -7,11 +7,12 @@ use super::types::{
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{AgentAuth, Json, Path, Query, double_option};
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use orgdesk_app::core::OrganizationId;
-use orgdesk_app::{NewOrganization, OrganizationChanges, PageRequest};
+use orgdesk_app::{NewOrganization, OrganizationChanges, OrganizationQuery, PageRequest};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -27,6 +28,10 @@ pub struct CreateOrganizationBody {
     #[serde(default)]
     pub contacts: Vec<ContactBody>,
     pub external_id: Option<String>,
+    /// Custom field values by key (see `GET /api/v1/organization-fields`).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub fields: BTreeMap<String, serde_json::Value>,
 }
 
 /// Creates an organization.
@@ -44,6 +49,7 @@ async fn create_organization(
         contacts: body.contacts.into_iter().map(Into::into).collect(),
         domains: body.domains,
         external_id: body.external_id,
+        fields: body.fields,
     };
     let created = app.create_organization(&agent.actor(), new).await?;
     Ok((StatusCode::CREATED, axum::Json(created.into())))
@@ -64,23 +70,44 @@ pub struct ListOrganizationsQuery {
     pub cursor: Option<String>,
 }
 
-/// Lists organizations in name order; searches by name prefix.
-#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", security(("agent" = [])), params(ListOrganizationsQuery),
-    responses((status = 200, body = OrganizationList)))]
+/// The `field.KEY=value` pairs of a query string, in order.
+fn field_filters(raw: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default())
+        .map_err(|err| ApiError::Malformed(format!("the query string cannot be read: {err}")))?;
+    Ok(pairs
+        .into_iter()
+        .filter_map(|(name, value)| Some((name.strip_prefix("field.")?.to_owned(), value)))
+        .collect())
+}
+
+/// Lists organizations in name order; searches by name prefix; narrows by custom field
+/// values with `field.KEY=value`.
+#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", security(("agent" = [])),
+    params(ListOrganizationsQuery, ("field.{key}" = Option<String>, Query, description = "Only organizations holding this value in the custom field `key` (text in any letter case; a multiple choice holding it among others); several narrow together. A field you may not view is unknown.")),
+    responses((status = 200, body = OrganizationList), (status = 422, description = "an unknown field, or a value the field cannot hold", body = ErrorBody)))]
 async fn list_organizations(
     State(app): State<AppState>,
-    AgentAuth(_agent): AgentAuth,
+    AgentAuth(agent): AgentAuth,
     Query(query): Query<ListOrganizationsQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<axum::Json<OrganizationList>, ApiError> {
     let page = PageRequest {
         limit: query.limit,
         cursor: query.cursor,
     };
-    let parent = query.parent_id.map(|p| Some(OrganizationId(p)));
+    let pairs = field_filters(raw.as_deref())?;
+    let fields = pairs
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect();
+    let filter = OrganizationQuery {
+        q: query.q.as_deref(),
+        parent: query.parent_id.map(|p| Some(OrganizationId(p))),
+        domain: query.domain.as_deref(),
+        fields,
+    };
     Ok(axum::Json(
-        app.list_organizations(query.q.as_deref(), parent, query.domain.as_deref(), &page)
-            .await?
-            .into(),
+        app.list_organizations(&agent, &filter, &page).await?.into(),
     ))
 }
 
@@ -89,11 +116,13 @@ async fn list_organizations(
     responses((status = 200, body = OrganizationResponse), (status = 404, body = ErrorBody)))]
 async fn get_organization(
     State(app): State<AppState>,
-    AgentAuth(_agent): AgentAuth,
+    AgentAuth(agent): AgentAuth,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<OrganizationResponse>, ApiError> {
     Ok(axum::Json(
-        app.get_organization(OrganizationId(id)).await?.into(),
+        app.get_organization(&agent, OrganizationId(id))
+            .await?
+            .into(),
     ))
 }
 
@@ -112,6 +141,9 @@ pub struct UpdateOrganizationBody {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub external_id: Option<Option<String>>,
+    /// Custom field values by key; `null` clears one, keys not sent stay as they are.
+    #[schema(value_type = Option<Object>)]
+    pub fields: Option<BTreeMap<String, serde_json::Value>>,
     /// The version you read; alternatively send it as `If-Match`.
     pub version: Option<i64>,
 }
@@ -137,6 +169,7 @@ async fn update_organization(
             .contacts
             .map(|c| c.into_iter().map(Into::into).collect()),
         external_id: body.external_id,
+        fields: body.fields,
         expected_version,
     };
     Ok(axum::Json(
@@ -193,12 +226,12 @@ async fn list_organization_history(
     responses((status = 200, body = EventList), (status = 404, body = ErrorBody)))]
 async fn list_organization_activity(
     State(app): State<AppState>,
-    AgentAuth(_agent): AgentAuth,
+    AgentAuth(agent): AgentAuth,
     Path(id): Path<i64>,
     Query(page): Query<PageQuery>,
 ) -> Result<axum::Json<EventList>, ApiError> {
     Ok(axum::Json(
-        app.organization_activity(OrganizationId(id), &(&page).into())
+        app.organization_activity(&agent, OrganizationId(id), &(&page).into())
             .await?
             .into(),
     ))

@@ -1,13 +1,13 @@
 //! The portal's own API: self-registration and the signed-in user's profile.
 
-use super::types::UserResponse;
+use super::types::{UserResponse, fields_object};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{BearerToken, ClientAddress, Json, UserAuth};
 use axum::extract::State;
 use axum::http::StatusCode;
 use orgdesk_app::OwnProfileChanges;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -72,8 +72,33 @@ async fn portal_update_profile(
     Ok(axum::Json(updated.into()))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberOrganizationResponse {
+    pub id: i64,
+    pub name: String,
+    /// The custom fields marked visible to members, by key (set ones only).
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The signed-in user's organization: its name and the fields shown to its members.
+#[utoipa::path(get, path = "/api/v1/portal/organization", tag = "portal", security(("portal_user" = [])),
+    responses((status = 200, body = MemberOrganizationResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, description = "the user belongs to no organization", body = ErrorBody)))]
+async fn portal_organization(
+    State(app): State<AppState>,
+    UserAuth(user): UserAuth,
+) -> Result<axum::Json<MemberOrganizationResponse>, ApiError> {
+    let organization = app.member_organization(&user).await?;
+    Ok(axum::Json(MemberOrganizationResponse {
+        id: organization.id.0,
+        name: organization.name,
+        fields: fields_object(&organization.fields),
+    }))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(portal_register))
+        .routes(routes!(portal_organization))
         .routes(routes!(portal_get_profile, portal_update_profile))
 }

@@ -104,10 +104,23 @@ pub struct OrganizationResponse {
     pub usergroup_ids: Vec<i64>,
     pub external_id: Option<String>,
     pub member_count: i64,
+    /// Custom field values by key: only set fields, and only those you may view.
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
     pub created_at: String,
     pub updated_at: String,
     /// Send it back as `If-Match` (or `"version"`) to refuse stale writes.
     pub version: i64,
+}
+
+/// Custom field values as the API shows them: an object keyed by field key.
+pub fn fields_object(
+    fields: &[orgdesk_app::core::fields::ShownField],
+) -> serde_json::Map<String, serde_json::Value> {
+    fields
+        .iter()
+        .map(|field| (field.key.to_string(), field.json()))
+        .collect()
 }
 
 impl From<Organization> for OrganizationResponse {
@@ -130,6 +143,7 @@ impl From<Organization> for OrganizationResponse {
                 .collect(),
             external_id: org.external_id,
             member_count: org.member_count,
+            fields: fields_object(&org.fields),
             created_at: timestamp(org.created_at),
             updated_at: timestamp(org.updated_at),
             version: org.version,
