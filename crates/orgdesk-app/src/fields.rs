@@ -415,7 +415,10 @@ pub(crate) async fn show_fields<C: ConnectionTrait>(
     reader: &FieldReader,
     organizations: &mut [Organization],
 ) -> Result<()> {
-    let ids: Vec<OrganizationId> = organizations.iter().map(|org| org.id).collect();
+    let ids = holding_values(organizations);
+    if ids.is_empty() {
+        return Ok(());
+    }
     let values = fields::values_for(conn, &ids).await?;
     if values.is_empty() {
         return Ok(());
@@ -430,13 +433,25 @@ pub(crate) async fn show_fields_to_actor<C: ConnectionTrait>(
     actor: &Actor,
     organizations: &mut [Organization],
 ) -> Result<()> {
-    let ids: Vec<OrganizationId> = organizations.iter().map(|org| org.id).collect();
+    let ids = holding_values(organizations);
+    if ids.is_empty() {
+        return Ok(());
+    }
     let values = fields::values_for(conn, &ids).await?;
     if values.is_empty() {
         return Ok(());
     }
     let reader = FieldReader::of_actor(conn, actor).await?;
     fill(conn, &reader, values, organizations).await
+}
+
+/// The organizations that hold any value (read with them), whose values are looked up.
+fn holding_values(organizations: &[Organization]) -> Vec<OrganizationId> {
+    organizations
+        .iter()
+        .filter(|org| org.holds_field_values)
+        .map(|org| org.id)
+        .collect()
 }
 
 /// Fills one organization's `fields` for `reader` and returns the definitions `reader`

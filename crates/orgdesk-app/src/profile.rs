@@ -8,6 +8,7 @@ use crate::members::list_users_on;
 use crate::organizations::list_organizations_on;
 use crate::tickets::{OrganizationTicketQuery, organization_filter, tickets_page_on};
 use crate::{App, PageRequest};
+use orgdesk_core::entitlement::Entitlement;
 use orgdesk_core::fields::FieldDefinition;
 use orgdesk_core::hierarchy::ChainLink;
 use orgdesk_core::model::{Agent, Organization, Page, Ticket, User, Usergroup};
@@ -23,6 +24,7 @@ pub struct ProfileRequest {
     pub members_manager: Option<bool>,
     pub tickets: OrganizationTicketQuery,
     pub tickets_page: PageRequest,
+    pub entitlements: PageRequest,
 }
 
 #[derive(Debug)]
@@ -38,6 +40,8 @@ pub struct OrganizationProfile {
     pub usergroups: Vec<Usergroup>,
     /// The custom fields the viewer may see (values in `organization.fields`).
     pub fields: Vec<FieldDefinition>,
+    /// Active today first.
+    pub entitlements: Page<Entitlement>,
 }
 
 fn empty<T>() -> Page<T> {
@@ -100,6 +104,8 @@ impl App {
             Err(err) => Err(err),
         };
         let usergroups = usergroups::get_many(&read, &organization.usergroup_ids).await?;
+        let entitlements =
+            crate::entitlements::entitlements_page_on(&read, id, &request.entitlements).await?;
         orgdesk_store::finish_read(read).await?;
         Ok(OrganizationProfile {
             organization,
@@ -109,6 +115,7 @@ impl App {
             tickets,
             usergroups,
             fields,
+            entitlements,
         })
     }
 }

@@ -19,6 +19,7 @@ pub enum Entity {
     Ticket,
     /// A custom organization field's definition.
     Field,
+    Entitlement,
 }
 
 impl Entity {
@@ -34,6 +35,7 @@ impl Entity {
             Entity::Usergroup => "usergroup",
             Entity::Ticket => "ticket",
             Entity::Field => "organization field",
+            Entity::Entitlement => "entitlement",
         }
     }
 }

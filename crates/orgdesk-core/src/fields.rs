@@ -3,6 +3,7 @@
 //! is stored as text rows (one per chosen item of a multiple choice), each with the key
 //! that `?field.KEY=` filters match.
 
+use crate::day::{format_day, parse_day};
 use crate::error::{Error, Result};
 use crate::ids::AgentId;
 use crate::model::Agent;
@@ -11,7 +12,6 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use std::str::FromStr;
 use time::Date;
-use time::macros::format_description;
 
 /// Identifies a field definition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -386,9 +386,6 @@ pub struct StoredValue {
     pub filter_key: Option<String>,
 }
 
-const DATE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
-    format_description!("[year]-[month]-[day]");
-
 impl FieldValue {
     /// Parses a value sent for `field`; `None` for JSON null or a blank string, which
     /// clear it. `stored` is the organization's current value: a retired choice it
@@ -424,13 +421,7 @@ impl FieldValue {
                 LONG_TEXT_MAX_CHARS,
             )?),
             FieldType::Number => FieldValue::Number(parse_number(&path, input)?),
-            FieldType::Date => {
-                let text = text()?.trim();
-                let date = Date::parse(text, DATE_FORMAT).map_err(|_| {
-                    invalid(format!("must be a date as YYYY-MM-DD; got \"{text}\""))
-                })?;
-                FieldValue::Date(date)
-            }
+            FieldType::Date => FieldValue::Date(parse_day(&path, text()?)?),
             FieldType::Checkbox => FieldValue::Checkbox(input.as_bool().ok_or_else(|| {
                 invalid(format!("must be true or false, not {}", json_kind(input)))
             })?),
@@ -473,7 +464,7 @@ impl FieldValue {
         match self {
             FieldValue::Text(text) | FieldValue::Url(text) => Value::String(text.clone()),
             FieldValue::Number(number) => number_json(*number),
-            FieldValue::Date(date) => Value::String(date.format(DATE_FORMAT).unwrap_or_default()),
+            FieldValue::Date(date) => Value::String(format_day(*date)),
             FieldValue::Checkbox(checked) => Value::Bool(*checked),
             FieldValue::Choices(items) if field_type == FieldType::Choice => items
                 .first()
@@ -490,7 +481,7 @@ impl FieldValue {
         match self {
             FieldValue::Text(text) | FieldValue::Url(text) => text.clone(),
             FieldValue::Number(number) => number.to_string(),
-            FieldValue::Date(date) => date.format(DATE_FORMAT).unwrap_or_default(),
+            FieldValue::Date(date) => format_day(*date),
             FieldValue::Checkbox(true) => "Yes".into(),
             FieldValue::Checkbox(false) => "No".into(),
             FieldValue::Choices(items) => items.join(", "),
@@ -513,7 +504,7 @@ impl FieldValue {
             FieldValue::Choices(items) => items.iter().cloned().map(row).collect(),
             FieldValue::Checkbox(checked) => vec![row(checked.to_string())],
             FieldValue::Number(number) => vec![row(number.to_string())],
-            FieldValue::Date(date) => vec![row(date.format(DATE_FORMAT).unwrap_or_default())],
+            FieldValue::Date(date) => vec![row(format_day(*date))],
             FieldValue::Text(text) | FieldValue::Url(text) => vec![row(text.clone())],
         }
     }
@@ -536,7 +527,7 @@ impl FieldValue {
                 FieldValue::Number(Decimal::from_str(first).map_err(|_| unreadable(first))?)
             }
             FieldType::Date => {
-                FieldValue::Date(Date::parse(first, DATE_FORMAT).map_err(|_| unreadable(first))?)
+                FieldValue::Date(parse_day("date", first).map_err(|_| unreadable(first))?)
             }
             FieldType::Checkbox => FieldValue::Checkbox(first == "true"),
             FieldType::Choice | FieldType::MultiChoice => {

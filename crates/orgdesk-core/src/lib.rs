@@ -2,8 +2,10 @@
 //! transport. Everything here is deterministic and tested without IO.
 
 pub mod contact;
+pub mod day;
 pub mod domain;
 pub mod email;
+pub mod entitlement;
 pub mod error;
 pub mod fields;
 pub mod hierarchy;

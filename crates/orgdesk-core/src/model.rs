@@ -21,6 +21,9 @@ pub struct Organization {
     /// The custom field values the reader may see, in the fields' order (filled by the
     /// use case that knows the reader; empty as storage returns it).
     pub fields: Vec<crate::fields::ShownField>,
+    /// Whether the organization holds any custom field value at all (storage reads it
+    /// with the organization, so showing fields costs nothing when there are none).
+    pub holds_field_values: bool,
     pub created_at: i64,
     pub updated_at: i64,
     pub version: i64,
@@ -180,10 +183,13 @@ pub enum Action {
     UsergroupMemberRemoved,
     /// A member opened a ticket (activity only).
     TicketCreated,
+    EntitlementAdded,
+    EntitlementChanged,
+    EntitlementRemoved,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 19] = [
         Action::Created,
         Action::Updated,
         Action::Deleted,
@@ -200,6 +206,9 @@ impl Action {
         Action::UsergroupMemberAdded,
         Action::UsergroupMemberRemoved,
         Action::TicketCreated,
+        Action::EntitlementAdded,
+        Action::EntitlementChanged,
+        Action::EntitlementRemoved,
     ];
 
     /// The name stored and shown in the API.
@@ -221,6 +230,9 @@ impl Action {
             Action::UsergroupMemberAdded => "usergroup_member_added",
             Action::UsergroupMemberRemoved => "usergroup_member_removed",
             Action::TicketCreated => "ticket_created",
+            Action::EntitlementAdded => "entitlement_added",
+            Action::EntitlementChanged => "entitlement_changed",
+            Action::EntitlementRemoved => "entitlement_removed",
         }
     }
 

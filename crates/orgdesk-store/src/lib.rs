@@ -12,6 +12,7 @@ pub mod agents;
 mod connection;
 pub mod dialect;
 pub mod domains;
+pub mod entitlements;
 mod error;
 pub mod events;
 pub mod fields;

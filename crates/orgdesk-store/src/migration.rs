@@ -11,6 +11,7 @@ mod m0007_user_events;
 mod m0008_member_counts;
 mod m0009_manager_index;
 mod m0010_organization_fields;
+mod m0011_entitlements;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_member_counts::Migration),
             Box::new(m0009_manager_index::Migration),
             Box::new(m0010_organization_fields::Migration),
+            Box::new(m0011_entitlements::Migration),
         ]
     }
 }

@@ -10,7 +10,10 @@ use std::collections::HashMap;
 
 /// Columns of an organization, with its member count (kept by [`add_member_counts`]).
 const SELECT: &str = "SELECT o.id, o.name, o.summary, o.parent_id, o.contacts, o.external_id, o.version, o.created_at, o.updated_at, \
-     COALESCE(c.members, 0) AS member_count FROM organizations o \
+     COALESCE(c.members, 0) AS member_count, \
+     CAST(CASE WHEN EXISTS (SELECT 1 FROM organization_field_values v WHERE v.organization_id = o.id) \
+       THEN 1 ELSE 0 END AS BIGINT) AS holds_field_values \
+     FROM organizations o \
      LEFT JOIN organization_member_counts c ON c.organization_id = o.id";
 
 #[derive(Debug, FromQueryResult)]
@@ -25,6 +28,8 @@ struct Row {
     created_at: i64,
     updated_at: i64,
     member_count: i64,
+    /// 0 or 1: a computed column reads as an integer on both engines.
+    holds_field_values: i64,
 }
 
 impl Row {
@@ -50,6 +55,7 @@ impl Row {
             external_id: self.external_id,
             member_count: self.member_count,
             fields: Vec::new(),
+            holds_field_values: self.holds_field_values != 0,
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,

@@ -8,6 +8,7 @@ mod admin_agents;
 mod admin_fields;
 mod admin_usergroups;
 mod assets;
+mod entitlements;
 mod history;
 mod link_usergroup;
 mod lookup;
@@ -57,6 +58,15 @@ pub fn router() -> Router<AppState> {
         .route(
             "/agent/organizations/{id}/properties",
             post(properties::save),
+        )
+        .route(
+            "/agent/organizations/{id}/entitlements",
+            post(entitlements::add),
+        )
+        .route("/agent/entitlements/{id}/edit", post(entitlements::edit))
+        .route(
+            "/agent/entitlements/{id}/remove",
+            get(entitlements::confirm_remove).post(entitlements::remove),
         )
         .route("/agent/organizations/{id}/history", get(history::show))
         .route(

@@ -5,6 +5,7 @@ mod agents;
 mod auth;
 mod common_responses;
 mod domains;
+mod entitlements;
 mod hierarchy;
 mod members;
 mod organization_fields;
@@ -32,6 +33,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "auth", description = "Tokens for agents and portal users"),
         (name = "organizations", description = "Customer organizations"),
         (name = "organization fields", description = "Custom fields of organizations, with who may view and edit each"),
+        (name = "entitlements", description = "Products or services an organization has access to"),
         (name = "hierarchy", description = "Parents and children of organizations"),
         (name = "domains", description = "Email domain associations"),
         (name = "members", description = "Users of an organization"),
@@ -85,6 +87,7 @@ fn router() -> OpenApiRouter<AppState> {
         .merge(agents::router())
         .merge(organizations::router())
         .merge(organization_fields::router())
+        .merge(entitlements::router())
         .merge(hierarchy::router())
         .merge(domains::router())
         .merge(members::router())

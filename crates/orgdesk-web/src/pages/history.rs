@@ -69,6 +69,9 @@ fn action_words(action: &str) -> String {
         "usergroup_member_added" => "added a member to a usergroup",
         "usergroup_member_removed" => "removed a member from a usergroup",
         "ticket_created" => "opened a ticket",
+        "entitlement_added" => "added an entitlement",
+        "entitlement_changed" => "changed an entitlement",
+        "entitlement_removed" => "removed an entitlement",
         other => return other.replace('_', " "),
     }
     .to_owned()
@@ -81,6 +84,17 @@ fn shown(value: &serde_json::Value) -> String {
         serde_json::Value::Bool(true) => "yes".to_owned(),
         serde_json::Value::Bool(false) => "no".to_owned(),
         serde_json::Value::String(text) => format!("“{text}”"),
+        // An entitlement's terms: its name and days.
+        serde_json::Value::Object(terms) if terms.contains_key("name") => {
+            let day = |key: &str| terms.get(key).and_then(|d| d.as_str()).unwrap_or("…");
+            let name = shown(&terms["name"]);
+            match (terms.get("starts_on"), terms.get("ends_on")) {
+                (Some(serde_json::Value::Null), Some(serde_json::Value::Null)) | (None, None) => {
+                    name
+                }
+                _ => format!("{name} ({} – {})", day("starts_on"), day("ends_on")),
+            }
+        }
         serde_json::Value::Array(items) if items.is_empty() => "none".to_owned(),
         serde_json::Value::Array(items) if items.iter().all(|item| item.is_string()) => {
             items.iter().map(shown).collect::<Vec<_>>().join(", ")

@@ -3,6 +3,7 @@
 //! are first pages. The name and summary are edited in place; the version read travels
 //! with the form, so a change someone made meanwhile is explained, never overwritten.
 
+use super::entitlements::{EntitlementForm, EntitlementRow, entitlement_rows};
 use super::profile_lists::{
     Pager, ProfileQuery, Section, TicketRow, ticket_query, tickets_section,
 };
@@ -123,6 +124,10 @@ struct ProfilePage {
     contact_value: String,
     contact_error: Option<String>,
     properties: PropertiesView,
+    entitlements: Vec<EntitlementRow>,
+    entitlements_pager: Pager,
+    entitlement_new: EntitlementForm,
+    entitlement_error: Option<String>,
 }
 
 /// The kinds of contact detail, as (value, label) for the menu.
@@ -184,6 +189,11 @@ pub(super) struct Refusal {
     /// The properties form as typed, and why it was refused.
     pub properties_typed: Option<TypedProperties>,
     pub properties_error: Option<String>,
+    /// A refused new entitlement, as typed, and why.
+    pub entitlement_typed: Option<EntitlementForm>,
+    pub entitlement_error: Option<String>,
+    /// A refused change of an entitlement: (its id, the form as typed, why).
+    pub entitlement_editing: Option<(i64, EntitlementForm, String)>,
 }
 
 /// The profile again after a refusal, with the status the refusal calls for.
@@ -222,6 +232,7 @@ async fn profile_page(
                 members_manager: query.managers_only().then_some(true),
                 tickets: ticket_query(query),
                 tickets_page: query.page(Section::Tickets),
+                entitlements: query.page(Section::Entitlements),
             },
         )
         .await?;
@@ -233,6 +244,7 @@ async fn profile_page(
         tickets,
         usergroups,
         fields,
+        entitlements,
     } = profile;
     let tickets = tickets_section(&org, query, tickets)?;
     let filtered_members = |members: &str| {
@@ -320,6 +332,18 @@ async fn profile_page(
             .map(|(_, _, value)| value.clone())
             .unwrap_or_default(),
         contact_error: refusal.contact_error,
+        entitlements: entitlement_rows(
+            &entitlements.items,
+            refusal.entitlement_editing.as_ref(),
+        ),
+        entitlements_pager: Pager::new(
+            query,
+            id.0,
+            Section::Entitlements,
+            entitlements.next_cursor.as_deref(),
+        ),
+        entitlement_new: refusal.entitlement_typed.unwrap_or_default(),
+        entitlement_error: refusal.entitlement_error,
         properties: properties_view(
             &session.agent,
             &fields,

@@ -34,6 +34,7 @@ pub struct ProfileQuery {
     #[serde(default)]
     pub q: String,
     pub tickets_cursor: Option<String>,
+    pub entitlements_cursor: Option<String>,
 }
 
 /// Which list's cursor an address moves.
@@ -42,6 +43,7 @@ pub enum Section {
     Members,
     Children,
     Tickets,
+    Entitlements,
 }
 
 impl ProfileQuery {
@@ -62,6 +64,7 @@ impl ProfileQuery {
             Section::Members => self.members_cursor.clone(),
             Section::Children => self.children_cursor.clone(),
             Section::Tickets => self.tickets_cursor.clone(),
+            Section::Entitlements => self.entitlements_cursor.clone(),
         }
         .filter(|c| !c.is_empty())
     }
@@ -74,6 +77,7 @@ impl ProfileQuery {
             Section::Members => query.members_cursor = cursor.map(str::to_owned),
             Section::Children => query.children_cursor = cursor.map(str::to_owned),
             Section::Tickets => query.tickets_cursor = cursor.map(str::to_owned),
+            Section::Entitlements => query.entitlements_cursor = cursor.map(str::to_owned),
         }
         let pairs = [
             ("members", Some(query.members)),
@@ -84,6 +88,7 @@ impl ProfileQuery {
             ("by_manager", Some(query.by_manager)),
             ("q", Some(query.q)),
             ("tickets_cursor", query.tickets_cursor),
+            ("entitlements_cursor", query.entitlements_cursor),
         ];
         let parts: Vec<String> = pairs
             .into_iter()
@@ -94,6 +99,7 @@ impl ProfileQuery {
             Section::Members => "members-heading",
             Section::Children => "hierarchy-heading",
             Section::Tickets => "tickets-heading",
+            Section::Entitlements => "entitlements-heading",
         };
         if parts.is_empty() {
             format!("/agent/organizations/{id}#{anchor}")

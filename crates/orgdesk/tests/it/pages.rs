@@ -2,6 +2,7 @@
 //! cookie, as a browser without JavaScript uses them.
 
 mod admin;
+mod entitlements;
 mod fields;
 mod organizations;
 mod portal;

@@ -7,6 +7,7 @@ use crate::extract::{BearerToken, ClientAddress, Json, UserAuth};
 use axum::extract::State;
 use axum::http::StatusCode;
 use orgdesk_app::OwnProfileChanges;
+use orgdesk_app::core::day::format_day;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -79,9 +80,20 @@ pub struct MemberOrganizationResponse {
     /// The custom fields marked visible to members, by key (set ones only).
     #[schema(value_type = Object)]
     pub fields: serde_json::Map<String, serde_json::Value>,
+    /// The entitlements active today, by name.
+    pub entitlements: Vec<MemberEntitlement>,
 }
 
-/// The signed-in user's organization: its name and the fields shown to its members.
+/// An active entitlement as members see it (its notes are for agents).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberEntitlement {
+    pub name: String,
+    pub starts_on: Option<String>,
+    pub ends_on: Option<String>,
+}
+
+/// The signed-in user's organization: its name, the fields shown to its members and
+/// the entitlements active today.
 #[utoipa::path(get, path = "/api/v1/portal/organization", tag = "portal", security(("portal_user" = [])),
     responses((status = 200, body = MemberOrganizationResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, description = "the user belongs to no organization", body = ErrorBody)))]
 async fn portal_organization(
@@ -89,10 +101,19 @@ async fn portal_organization(
     UserAuth(user): UserAuth,
 ) -> Result<axum::Json<MemberOrganizationResponse>, ApiError> {
     let organization = app.member_organization(&user).await?;
+    let entitlements = app.member_entitlements(&user).await?;
     Ok(axum::Json(MemberOrganizationResponse {
         id: organization.id.0,
         name: organization.name,
         fields: fields_object(&organization.fields),
+        entitlements: entitlements
+            .into_iter()
+            .map(|e| MemberEntitlement {
+                name: e.terms.name,
+                starts_on: e.terms.starts_on.map(format_day),
+                ends_on: e.terms.ends_on.map(format_day),
+            })
+            .collect(),
     }))
 }
 

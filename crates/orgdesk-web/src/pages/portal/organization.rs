@@ -1,5 +1,5 @@
-//! "Your organization": the organization's name and the custom fields an admin marked
-//! as visible to its members.
+//! "Your organization": the organization's name, the custom fields an admin marked as
+//! visible to its members, and what it has access to today (active entitlements).
 
 use super::session::{PortalChrome, PortalError, PortalSession};
 use crate::AppState;
@@ -9,6 +9,7 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
+use orgdesk_app::core::day::format_day;
 use orgdesk_app::core::fields::FieldType;
 
 struct Property {
@@ -24,6 +25,8 @@ struct OrganizationPage {
     chrome: PortalChrome,
     name: String,
     properties: Vec<Property>,
+    /// Active entitlements: (name, days).
+    entitlements: Vec<(String, String)>,
 }
 
 pub async fn show(
@@ -32,6 +35,7 @@ pub async fn show(
     jar: CookieJar,
 ) -> Result<Response, PortalError> {
     let organization = app.member_organization(&session.user).await?;
+    let entitlements = app.member_entitlements(&session.user).await?;
     let shown = OrganizationPage {
         chrome: PortalChrome::new(&session, "your-organization", &jar),
         name: organization.name,
@@ -43,6 +47,16 @@ pub async fn show(
                 value: field.value.display(),
                 url: field.field_type == FieldType::Url,
                 long: field.field_type == FieldType::LongText,
+            })
+            .collect(),
+        entitlements: entitlements
+            .into_iter()
+            .map(|e| {
+                let days = match (e.terms.starts_on, e.terms.ends_on) {
+                    (_, Some(end)) => format!("until {}", format_day(end)),
+                    _ => String::new(),
+                };
+                (e.terms.name, days)
             })
             .collect(),
     };

@@ -2,6 +2,7 @@ mod create;
 mod delete;
 mod depth;
 mod domains;
+mod entitlements;
 mod fields;
 mod hierarchy;
 mod leaving;
