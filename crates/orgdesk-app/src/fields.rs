@@ -415,15 +415,10 @@ pub(crate) async fn show_fields<C: ConnectionTrait>(
     reader: &FieldReader,
     organizations: &mut [Organization],
 ) -> Result<()> {
-    let ids = holding_values(organizations);
-    if ids.is_empty() {
-        return Ok(());
+    match held_values(conn, organizations).await? {
+        Some(values) => fill(conn, reader, values, organizations).await,
+        None => Ok(()),
     }
-    let values = fields::values_for(conn, &ids).await?;
-    if values.is_empty() {
-        return Ok(());
-    }
-    fill(conn, reader, values, organizations).await
 }
 
 /// [`show_fields`] to the author of a change: the agent is looked up only when the
@@ -433,16 +428,25 @@ pub(crate) async fn show_fields_to_actor<C: ConnectionTrait>(
     actor: &Actor,
     organizations: &mut [Organization],
 ) -> Result<()> {
-    let ids = holding_values(organizations);
-    if ids.is_empty() {
+    let Some(values) = held_values(conn, organizations).await? else {
         return Ok(());
-    }
-    let values = fields::values_for(conn, &ids).await?;
-    if values.is_empty() {
-        return Ok(());
-    }
+    };
     let reader = FieldReader::of_actor(conn, actor).await?;
     fill(conn, &reader, values, organizations).await
+}
+
+/// The stored values of the organizations that hold any (`None` when none do): no
+/// statement at all when the organizations say they hold none.
+async fn held_values<C: ConnectionTrait>(
+    conn: &C,
+    organizations: &[Organization],
+) -> Result<Option<HashMap<OrganizationId, HashMap<FieldId, Vec<String>>>>> {
+    let ids = holding_values(organizations);
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let values = fields::values_for(conn, &ids).await?;
+    Ok((!values.is_empty()).then_some(values))
 }
 
 /// The organizations that hold any value (read with them), whose values are looked up.
