@@ -558,3 +558,102 @@ async fn in_the_portal_a_manager_searches_the_organizations_tickets_and_a_collea
     assert!(!page.contains("Printer jammed"));
     stage.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_sets_properties_and_adds_an_entitlement_in_the_browser() {
+    let Some(stage) = Stage::start("properties").await else {
+        return;
+    };
+    let admin = stage.app.find_agent_by_email(EMAIL).await.unwrap();
+    for (key, label, field_type, choices) in [
+        (
+            "tier",
+            "Support tier",
+            "choice",
+            vec!["Gold".to_owned(), "Silver".to_owned()],
+        ),
+        ("seats", "Seats", "number", Vec::new()),
+    ] {
+        stage
+            .app
+            .define_organization_field(
+                &admin,
+                orgdesk_app::NewField {
+                    key: key.into(),
+                    label: label.into(),
+                    field_type: field_type.into(),
+                    choices,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let acme = stage.organization("Acme", None).await;
+    stage.sign_in().await;
+    stage
+        .goto(&format!("/agent/organizations/{}", acme.0))
+        .await;
+    stage
+        .wait_for_text("#properties-section", "No properties set.")
+        .await;
+
+    // The gear opens the form; saving reloads the section with the values.
+    stage.click(".edit-properties summary").await;
+    stage
+        .browser
+        .find(Locator::Css("#field-tier"))
+        .await
+        .unwrap()
+        .select_by_value("Silver")
+        .await
+        .unwrap();
+    stage.fill("#field-seats", "12.5").await;
+    stage.click(".properties-form button[type=submit]").await;
+    stage
+        .wait_for_text(".flash", "The properties of Acme are saved.")
+        .await;
+    stage
+        .wait_for_text("#properties-section dd", "Silver")
+        .await;
+    stage.wait_for_text("#properties-section dd", "12.5").await;
+
+    stage.click(".add-entitlement summary").await;
+    stage.fill("#entitlement-name", "Premium support").await;
+    stage.click(".add-entitlement button[type=submit]").await;
+    stage
+        .wait_for_text(".flash", "Entitlement Premium support added.")
+        .await;
+    stage
+        .wait_for_text("#entitlements-section .badge", "active")
+        .await;
+
+    // On a phone the new sections fit the width.
+    stage.browser.set_window_size(375, 800).await.unwrap();
+    stage
+        .goto(&format!("/agent/organizations/{}", acme.0))
+        .await;
+    stage.wait_for_text("h2", "Entitlements").await;
+    let overflow = stage
+        .browser
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        overflow,
+        serde_json::json!(false),
+        "the page scrolls sideways"
+    );
+    let stored = stage
+        .app
+        .get_organization(&admin, acme)
+        .await
+        .unwrap()
+        .fields;
+    let shown: Vec<String> = stored.iter().map(|f| f.value.display()).collect();
+    assert_eq!(shown, ["Silver", "12.5"]);
+    stage.close().await;
+}
