@@ -72,6 +72,18 @@ fn entitlement_change(
 }
 
 impl App {
+    /// The entitlement, read again under its organization's lock (taken first, as
+    /// every writer of the organization does), so what is changed is what is current.
+    async fn locked_entitlement<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        id: i64,
+    ) -> Result<Entitlement> {
+        let found = self.require_entitlement(conn, id).await?;
+        lock(conn, Lockable::Organization, found.organization_id.0).await?;
+        self.require_entitlement(conn, id).await
+    }
+
     async fn require_entitlement<C: ConnectionTrait>(
         &self,
         conn: &C,
@@ -140,9 +152,7 @@ impl App {
     ) -> Result<Entitlement> {
         let at = now_ms();
         let tx = self.store().begin_write().await?;
-        let current = self.require_entitlement(&tx, id).await?;
-        lock(&tx, Lockable::Organization, current.organization_id.0).await?;
-        let current = self.require_entitlement(&tx, id).await?;
+        let current = self.locked_entitlement(&tx, id).await?;
         if let Some(expected) = changes.expected_version
             && expected != current.version
         {
@@ -195,9 +205,7 @@ impl App {
     pub async fn remove_entitlement(&self, actor: &Actor, id: i64) -> Result<Entitlement> {
         let at = now_ms();
         let tx = self.store().begin_write().await?;
-        let current = self.require_entitlement(&tx, id).await?;
-        lock(&tx, Lockable::Organization, current.organization_id.0).await?;
-        let current = self.require_entitlement(&tx, id).await?;
+        let current = self.locked_entitlement(&tx, id).await?;
         entitlements::delete(&tx, id).await?;
         record(
             &tx,

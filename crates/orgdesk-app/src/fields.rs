@@ -8,7 +8,7 @@ use crate::locking::{Lockable, lock, lock_all};
 use crate::{App, now_ms};
 use orgdesk_core::fields::{
     Access, Audience, Choices, FieldDefinition, FieldId, FieldKey, FieldType, FieldValue,
-    ShownField, check_access, parse_label,
+    ShownField, check_access, filter_key_of, parse_label,
 };
 use orgdesk_core::model::{Actor, Agent, Change, Organization, OrganizationEvent, User};
 use orgdesk_core::{AgentId, Entity, Error, OrganizationId, Result};
@@ -152,7 +152,10 @@ async fn check_dropped_choices<C: ConnectionTrait>(
     next: &Choices,
 ) -> Result<()> {
     for choice in current.choices.removed_by(next) {
-        let count = fields::count_holding(conn, current.id, &choice.to_lowercase()).await?;
+        let Some(key) = filter_key_of(current.field_type, choice) else {
+            continue;
+        };
+        let count = fields::count_holding(conn, current.id, &key).await?;
         if count > 0 {
             return Err(Error::ChoiceInUse {
                 field: current.path(),
@@ -421,18 +424,24 @@ pub(crate) async fn show_fields<C: ConnectionTrait>(
     }
 }
 
-/// [`show_fields`] to the author of a change: the agent is looked up only when the
-/// organizations hold values.
+/// [`show_fields`] to the author of a change, as `known` when the caller already has
+/// it; otherwise the agent is looked up, only when the organizations hold values.
 pub(crate) async fn show_fields_to_actor<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
+    known: Option<&FieldReader>,
     organizations: &mut [Organization],
 ) -> Result<()> {
     let Some(values) = held_values(conn, organizations).await? else {
         return Ok(());
     };
-    let reader = FieldReader::of_actor(conn, actor).await?;
-    fill(conn, &reader, values, organizations).await
+    match known {
+        Some(reader) => fill(conn, reader, values, organizations).await,
+        None => {
+            let reader = FieldReader::of_actor(conn, actor).await?;
+            fill(conn, &reader, values, organizations).await
+        }
+    }
 }
 
 /// The stored values of the organizations that hold any (`None` when none do): no
@@ -459,21 +468,20 @@ fn holding_values(organizations: &[Organization]) -> Vec<OrganizationId> {
 }
 
 /// Fills one organization's `fields` for `reader` and returns the definitions `reader`
-/// sees, for a page that offers to edit them: two statements.
+/// sees, for a page that offers to edit them: one statement, two when it holds values.
 pub(crate) async fn show_fields_with_definitions<C: ConnectionTrait>(
     conn: &C,
     reader: &FieldReader,
     organization: &mut Organization,
 ) -> Result<Vec<FieldDefinition>> {
     let definitions = fields::list_definitions(conn).await?;
-    if definitions.is_empty() {
-        return Ok(definitions);
+    if organization.holds_field_values {
+        let mut held = fields::values_for(conn, &[organization.id])
+            .await?
+            .remove(&organization.id)
+            .unwrap_or_default();
+        organization.fields = shown(reader, &definitions, &mut held)?;
     }
-    let mut held = fields::values_for(conn, &[organization.id])
-        .await?
-        .remove(&organization.id)
-        .unwrap_or_default();
-    organization.fields = shown(reader, &definitions, &mut held)?;
     Ok(definitions
         .into_iter()
         .filter(|field| reader.sees(field))

@@ -289,7 +289,7 @@ impl App {
         let mut organization = orgs::find(&reads, child)
             .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, child))?;
-        show_fields_to_actor(&reads, actor, std::slice::from_mut(&mut organization)).await?;
+        show_fields_to_actor(&reads, actor, None, std::slice::from_mut(&mut organization)).await?;
         Ok(organization)
     }
 }

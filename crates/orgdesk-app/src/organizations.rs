@@ -488,13 +488,23 @@ impl App {
             ));
             parent_id = new_parent;
         }
-        if let Some(input) = &changes.fields {
-            let writer = FieldReader::of_actor(&tx, actor).await?;
-            recorded.extend(write_values(&tx, &writer, id, input).await?);
-        }
+        let writer = match &changes.fields {
+            Some(input) => {
+                let writer = FieldReader::of_actor(&tx, actor).await?;
+                recorded.extend(write_values(&tx, &writer, id, input).await?);
+                Some(writer)
+            }
+            None => None,
+        };
         if recorded.is_empty() {
             let mut current = current;
-            show_fields_to_actor(&tx, actor, std::slice::from_mut(&mut current)).await?;
+            show_fields_to_actor(
+                &tx,
+                actor,
+                writer.as_ref(),
+                std::slice::from_mut(&mut current),
+            )
+            .await?;
             return Ok(current);
         }
 
@@ -532,7 +542,13 @@ impl App {
         let mut organization = orgs::find(&tx, id)
             .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))?;
-        show_fields_to_actor(&tx, actor, std::slice::from_mut(&mut organization)).await?;
+        show_fields_to_actor(
+            &tx,
+            actor,
+            writer.as_ref(),
+            std::slice::from_mut(&mut organization),
+        )
+        .await?;
         orgdesk_store::commit(tx).await?;
         Ok(organization)
     }

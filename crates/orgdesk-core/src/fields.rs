@@ -490,15 +490,9 @@ impl FieldValue {
 
     /// The rows that store the value.
     pub fn stored(&self, field_type: FieldType) -> Vec<StoredValue> {
-        let row = |value: String| {
-            let filter_key = match field_type {
-                FieldType::LongText => None,
-                FieldType::Text | FieldType::Choice | FieldType::MultiChoice => {
-                    Some(value.to_lowercase())
-                }
-                _ => Some(value.clone()),
-            };
-            StoredValue { value, filter_key }
+        let row = |value: String| StoredValue {
+            filter_key: filter_key_of(field_type, &value),
+            value,
         };
         match self {
             FieldValue::Choices(items) => items.iter().cloned().map(row).collect(),
@@ -582,6 +576,17 @@ impl FieldValue {
     /// Whether the value holds `choice` (for counting before a choice is dropped).
     pub fn holds_choice(&self, choice: &str) -> bool {
         matches!(self, FieldValue::Choices(items) if items.iter().any(|c| c == choice))
+    }
+}
+
+/// The key `?field.KEY=` filters match for one stored row of a `field_type` value:
+/// text and choices in lower case (matched in any letter case), long texts none (not
+/// indexed), anything else as stored.
+pub fn filter_key_of(field_type: FieldType, stored: &str) -> Option<String> {
+    match field_type {
+        FieldType::LongText => None,
+        FieldType::Text | FieldType::Choice | FieldType::MultiChoice => Some(stored.to_lowercase()),
+        _ => Some(stored.to_owned()),
     }
 }
 
