@@ -110,6 +110,14 @@ async fn bad_definitions_are_refused_naming_the_input_and_nothing_is_stored() {
             "label",
         ),
         (
+            json!({"key": "tier", "label": "Ti\u{0}er", "type": "text"}),
+            "label",
+        ),
+        (
+            json!({"key": "tier", "label": "Tier", "type": "choice", "choices": ["Go\u{0}ld"]}),
+            "choices",
+        ),
+        (
             json!({"key": "tier", "label": "Tier", "type": "colour"}),
             "type",
         ),

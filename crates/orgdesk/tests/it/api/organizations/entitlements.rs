@@ -113,6 +113,12 @@ async fn bad_terms_are_refused_naming_the_field_and_nothing_is_stored() {
         (json!({"name": "A", "ends_on": "2026-02-30"}), "ends_on"),
         (json!({"name": "  "}), "name"),
         (json!({"name": "two\nlines"}), "name"),
+        (json!({"name": "nul\u{0}byte"}), "name"),
+        (json!({"name": "A", "notes": "bell\u{7}"}), "notes"),
+        (
+            json!({"name": "A", "starts_on": "2026-01-01\u{0}"}),
+            "starts_on",
+        ),
         (json!({"name": "A", "notes": "x".repeat(10_001)}), "notes"),
     ] {
         let response = t.post(&path, body.clone()).await;

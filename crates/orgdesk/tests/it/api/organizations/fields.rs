@@ -116,6 +116,10 @@ async fn wrong_values_are_refused_naming_the_field_and_nothing_changes() {
         (json!({"motto": "two\nlines"}), "fields.motto"),
         (json!({"motto": "x".repeat(256)}), "fields.motto"),
         (json!({"colour": "red"}), "fields.colour"),
+        // PostgreSQL refuses NUL in text: it must never reach it.
+        (json!({"motto": "nul\u{0}byte"}), "fields.motto"),
+        (json!({"notes": "bell\u{7}"}), "fields.notes"),
+        (json!({"tier": "Gold\u{0}"}), "fields.tier"),
         // A good value beside a bad one: neither is written.
         (json!({"seats": 4, "tier": "Platinum"}), "fields.tier"),
     ];
@@ -224,6 +228,7 @@ async fn organizations_are_listed_by_field_value() {
         ("field.notes=x", "field.notes"),
         ("field.seats=many", "field.seats"),
         ("field.vip=yes", "field.vip"),
+        ("field.motto=nul%00byte", "field.motto"),
     ] {
         let response = t.get(&format!("/api/v1/organizations?{query}")).await;
         assert_eq!(
