@@ -14,6 +14,7 @@ mod hierarchy;
 mod history;
 mod locking;
 mod members;
+mod notes;
 mod organizations;
 mod portal_tickets;
 mod profile;
@@ -32,7 +33,9 @@ pub use fields::{FieldChanges, FieldInput, FieldReader, NewField};
 pub use hierarchy::{ChildCandidate, ChildRef};
 pub use history::OrganizationHistory;
 pub use members::MembershipChanges;
+pub use notes::Uploads;
 pub use organizations::{ContactInput, NewOrganization, OrganizationChanges, OrganizationQuery};
+pub use orgdesk_blobs::{BlobLocation, BlobReader, BlobStore};
 pub use orgdesk_core as core;
 pub use orgdesk_store::{DatabaseUrl, one_snapshot};
 pub use portal_tickets::PortalScope;
@@ -51,16 +54,23 @@ use std::time::Duration;
 pub struct Settings {
     /// How long a token (agent or portal) stays valid after it was last used.
     pub token_lifetime: Duration,
+    /// Where files attached to notes are kept; without one, files are refused.
+    pub blob_store: Option<BlobStore>,
+    /// The largest file one may attach.
+    pub upload_limit_bytes: u64,
 }
 
 impl Settings {
     pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+    pub const DEFAULT_UPLOAD_LIMIT_BYTES: u64 = 25 * 1024 * 1024;
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             token_lifetime: Self::DEFAULT_TOKEN_LIFETIME,
+            blob_store: None,
+            upload_limit_bytes: Self::DEFAULT_UPLOAD_LIMIT_BYTES,
         }
     }
 }

@@ -612,8 +612,11 @@ impl App {
             at,
         });
         record_all(&tx, records).await?;
+        // The files of its notes go once the deletion has committed.
+        let blob_keys = orgdesk_store::notes::blob_keys_of_organization(&tx, id).await?;
         orgs::delete(&tx, id).await?;
         orgdesk_store::commit(tx).await?;
+        self.delete_blobs_after_commit(&blob_keys).await;
         Ok(())
     }
 }

@@ -20,6 +20,9 @@ pub enum Entity {
     /// A custom organization field's definition.
     Field,
     Entitlement,
+    Note,
+    /// A file attached to a note.
+    Attachment,
 }
 
 impl Entity {
@@ -36,6 +39,8 @@ impl Entity {
             Entity::Ticket => "ticket",
             Entity::Field => "organization field",
             Entity::Entitlement => "entitlement",
+            Entity::Note => "note",
+            Entity::Attachment => "attachment",
         }
     }
 }
@@ -116,6 +121,15 @@ pub enum Error {
     #[error("you may not edit {field}")]
     FieldNotEditable { field: String },
 
+    /// An upload (one file, or the whole request) is larger than the install allows.
+    /// `field` names the input (`files`), `what` the file or request.
+    #[error("{what} is larger than the upload limit of {}", byte_size(*limit_bytes))]
+    PayloadTooLarge {
+        field: String,
+        what: String,
+        limit_bytes: u64,
+    },
+
     #[error("{0}")]
     Unauthenticated(String),
 
@@ -152,6 +166,19 @@ fn with_article(word: &str) -> String {
         "a"
     };
     format!("{article} {word}")
+}
+
+/// A size as people read it: whole MiB or KiB when exact, else bytes.
+pub fn byte_size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 /// A failure the caller can do nothing about: what was being done, and the error that
@@ -238,6 +265,7 @@ impl Error {
             Error::FieldKeyTaken { .. } => "field_key_taken",
             Error::ChoiceInUse { .. } => "choice_in_use",
             Error::FieldNotEditable { .. } => "field_not_editable",
+            Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::Unauthenticated(_) => "unauthenticated",
             Error::TokenExpired => "token_expired",
             Error::AccountDisabled { .. } => "account_disabled",

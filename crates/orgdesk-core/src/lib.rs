@@ -12,6 +12,7 @@ pub mod hierarchy;
 pub mod ids;
 pub mod lookalike;
 pub mod model;
+pub mod note;
 pub mod search;
 pub mod text;
 pub mod ticket;

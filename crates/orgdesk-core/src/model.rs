@@ -186,10 +186,13 @@ pub enum Action {
     EntitlementAdded,
     EntitlementChanged,
     EntitlementRemoved,
+    NoteAdded,
+    NoteChanged,
+    NoteRemoved,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 22] = [
         Action::Created,
         Action::Updated,
         Action::Deleted,
@@ -209,6 +212,9 @@ impl Action {
         Action::EntitlementAdded,
         Action::EntitlementChanged,
         Action::EntitlementRemoved,
+        Action::NoteAdded,
+        Action::NoteChanged,
+        Action::NoteRemoved,
     ];
 
     /// The name stored and shown in the API.
@@ -233,6 +239,9 @@ impl Action {
             Action::EntitlementAdded => "entitlement_added",
             Action::EntitlementChanged => "entitlement_changed",
             Action::EntitlementRemoved => "entitlement_removed",
+            Action::NoteAdded => "note_added",
+            Action::NoteChanged => "note_changed",
+            Action::NoteRemoved => "note_removed",
         }
     }
 

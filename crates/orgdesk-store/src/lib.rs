@@ -17,6 +17,7 @@ mod error;
 pub mod events;
 pub mod fields;
 mod migration;
+pub mod notes;
 pub mod organizations;
 mod request_snapshot;
 mod sql;

@@ -12,6 +12,7 @@ mod m0008_member_counts;
 mod m0009_manager_index;
 mod m0010_organization_fields;
 mod m0011_entitlements;
+mod m0012_notes;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_manager_index::Migration),
             Box::new(m0010_organization_fields::Migration),
             Box::new(m0011_entitlements::Migration),
+            Box::new(m0012_notes::Migration),
         ]
     }
 }

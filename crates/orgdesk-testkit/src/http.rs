@@ -5,7 +5,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
-use orgdesk_app::{App, NewAgent, Settings};
+use orgdesk_app::{App, BlobStore, NewAgent, Settings};
 use serde_json::Value;
 use std::net::SocketAddr;
 use tower::ServiceExt;
@@ -23,6 +23,8 @@ pub struct TestApp {
     /// The admin's bearer token, used by the short helpers (`get`, `post`, …).
     pub admin_token: String,
     pub db: TestDb,
+    /// The folder of the blob store, when the test did not choose a store.
+    pub blob_folder: Option<tempfile::TempDir>,
 }
 
 /// A response with its body read as JSON (`Value::Null` when empty).
@@ -31,6 +33,60 @@ pub struct Response {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Value,
+    /// The body's bytes as received (a download's file).
+    pub raw: axum::body::Bytes,
+}
+
+/// One part of a `multipart/form-data` request.
+pub struct Part<'a> {
+    pub name: &'a str,
+    /// Set for a file part.
+    pub file_name: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub bytes: &'a [u8],
+}
+
+impl<'a> Part<'a> {
+    pub fn text(name: &'a str, value: &'a str) -> Self {
+        Part {
+            name,
+            file_name: None,
+            content_type: None,
+            bytes: value.as_bytes(),
+        }
+    }
+    pub fn file(name: &'a str, file_name: &'a str, content_type: &'a str, bytes: &'a [u8]) -> Self {
+        Part {
+            name,
+            file_name: Some(file_name),
+            content_type: Some(content_type),
+            bytes,
+        }
+    }
+}
+
+const BOUNDARY: &str = "orgdesk-test-boundary-7MA4YWxkTrZu0gW";
+
+/// A `multipart/form-data` body and its content type.
+pub fn multipart_body(parts: &[Part<'_>]) -> (String, Vec<u8>) {
+    let mut body = Vec::new();
+    for part in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        let mut disposition = format!("Content-Disposition: form-data; name=\"{}\"", part.name);
+        if let Some(file_name) = part.file_name {
+            disposition.push_str(&format!("; filename=\"{file_name}\""));
+        }
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(b"\r\n");
+        if let Some(content_type) = part.content_type {
+            body.extend_from_slice(format!("Content-Type: {content_type}\r\n").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(part.bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
 impl Response {
@@ -73,7 +129,16 @@ impl TestApp {
     }
 
     /// Like [`TestApp::start`], with the given application settings.
-    pub async fn start_with(settings: Settings) -> Self {
+    pub async fn start_with(mut settings: Settings) -> Self {
+        let blob_folder = match settings.blob_store {
+            Some(_) => None,
+            None => {
+                let folder = tempfile::tempdir().expect("temporary folder");
+                settings.blob_store =
+                    Some(BlobStore::folder(folder.path()).expect("a blob store in a folder"));
+                Some(folder)
+            }
+        };
         let db = TestDb::new().await;
         let app = App::open(db.url())
             .await
@@ -101,6 +166,7 @@ impl TestApp {
             router,
             admin_token,
             db,
+            blob_folder,
         }
     }
 
@@ -161,7 +227,29 @@ impl TestApp {
             status,
             headers,
             body,
+            raw: bytes,
         }
+    }
+
+    /// A `multipart/form-data` POST with the given token (the admin's when `None`).
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        parts: &[Part<'_>],
+    ) -> Response {
+        let (content_type, body) = multipart_body(parts);
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(
+                "authorization",
+                format!("Bearer {}", token.unwrap_or(&self.admin_token)),
+            )
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .expect("request");
+        self.send_request(request).await
     }
 
     pub async fn get(&self, path: &str) -> Response {

@@ -3,8 +3,10 @@
 //! that server, dropped afterwards), and the real router driven in process.
 
 mod http;
+mod s3;
 
-pub use http::{ADMIN_EMAIL, ADMIN_PASSWORD, Response, TEST_CLIENT, TestApp};
+pub use http::{ADMIN_EMAIL, ADMIN_PASSWORD, Part, Response, TEST_CLIENT, TestApp, multipart_body};
+pub use s3::{S3_SERVER_ENV, S3Server};
 
 use orgdesk_app::DatabaseUrl;
 use sea_orm::{ConnectionTrait, Database};

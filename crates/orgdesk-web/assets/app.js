@@ -41,6 +41,30 @@ function enhance(root) {
     });
   }
 
+  // Files dropped on a note's form join those chosen with its file input.
+  for (const form of root.querySelectorAll("form[data-drop-files]")) {
+    const input = form.querySelector('input[type="file"]');
+    const hint = form.querySelector(".drop-hint");
+    if (hint) hint.hidden = false;
+    form.addEventListener("dragover", (event) => {
+      if (!event.dataTransfer || !event.dataTransfer.types.includes("Files")) return;
+      event.preventDefault();
+      form.classList.add("dropping");
+    });
+    form.addEventListener("dragleave", (event) => {
+      if (!form.contains(event.relatedTarget)) form.classList.remove("dropping");
+    });
+    form.addEventListener("drop", (event) => {
+      if (!event.dataTransfer || event.dataTransfer.files.length === 0) return;
+      event.preventDefault();
+      form.classList.remove("dropping");
+      const chosen = new DataTransfer();
+      for (const file of input.files) chosen.items.add(file);
+      for (const file of event.dataTransfer.files) chosen.items.add(file);
+      input.files = chosen.files;
+    });
+  }
+
   // Times in the viewer's time zone, the exact instant on hover; within the last day,
   // relative ("3 hours ago").
   const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });

@@ -66,6 +66,7 @@ fn status_of(err: &Error) -> StatusCode {
             StatusCode::UNAUTHORIZED
         }
         Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+        Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         Error::Forbidden(_) | Error::FieldNotEditable { .. } => StatusCode::FORBIDDEN,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -125,7 +126,9 @@ impl IntoResponse for ApiError {
                     Error::Validation { field, .. } | Error::FieldNotEditable { field } => {
                         Some(field.clone())
                     }
-                    Error::ChoiceInUse { field, .. } => Some(field.clone()),
+                    Error::ChoiceInUse { field, .. } | Error::PayloadTooLarge { field, .. } => {
+                        Some(field.clone())
+                    }
                     _ => None,
                 };
                 (

@@ -5,6 +5,7 @@
 pub mod api;
 mod error;
 mod extract;
+mod files;
 mod layers;
 mod pages;
 

@@ -12,6 +12,7 @@ mod entitlements;
 mod history;
 mod link_usergroup;
 mod lookup;
+mod notes;
 mod organizations;
 mod portal;
 mod profile;
@@ -69,6 +70,19 @@ pub fn router() -> Router<AppState> {
             get(entitlements::confirm_remove).post(entitlements::remove),
         )
         .route("/agent/organizations/{id}/history", get(history::show))
+        .route(
+            "/agent/organizations/{id}/notes",
+            // Files may be far larger than a form; `receive_note` limits each file.
+            get(notes::show)
+                .post(notes::add)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/agent/notes/{id}/edit", post(notes::edit))
+        .route(
+            "/agent/notes/{id}/delete",
+            get(notes::confirm_delete).post(notes::delete),
+        )
+        .route("/agent/attachments/{id}", get(notes::attachment))
         .route(
             "/agent/organizations/{id}/domains",
             post(profile_actions::add_domain),
@@ -204,7 +218,7 @@ pub fn router() -> Router<AppState> {
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Headers every page and asset carries: what may run, who may frame it, what leaks in
-/// the Referer.
+/// the Referer. A response that set one itself keeps it (a download's `sandbox`).
 async fn page_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -214,10 +228,9 @@ async fn page_headers(request: Request, next: Next) -> Response {
         ("referrer-policy", "same-origin"),
         ("x-content-type-options", "nosniff"),
     ] {
-        headers.insert(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        );
+        headers
+            .entry(HeaderName::from_static(name))
+            .or_insert(HeaderValue::from_static(value));
     }
     response
 }

@@ -48,6 +48,15 @@ pub struct ServeSettings {
     /// HTTPS (directly or behind a TLS-terminating proxy).
     #[arg(long, env = "ORGDESK_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Where files attached to notes are kept: a folder, or `s3://bucket/prefix` for an
+    /// S3-compatible store (configured by the AWS_* variables: AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL for a store other than
+    /// Amazon's). Default: `blobs/` beside an SQLite database, else ./orgdesk-data/blobs.
+    #[arg(long, env = "ORGDESK_BLOB_STORE")]
+    pub blob_store: Option<String>,
+    /// The largest file that may be attached, in MiB.
+    #[arg(long, env = "ORGDESK_UPLOAD_LIMIT_MIB", default_value_t = 25, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub upload_limit_mib: u32,
 }
 
 #[derive(Debug, Subcommand)]

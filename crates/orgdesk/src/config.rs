@@ -1,7 +1,7 @@
 //! Where the database is.
 
 use anyhow::Context;
-use orgdesk_app::DatabaseUrl;
+use orgdesk_app::{BlobLocation, DatabaseUrl};
 use std::path::Path;
 
 /// The folder of the default embedded database, relative to the working directory.
@@ -39,5 +39,49 @@ pub fn database_url(given: Option<&str>) -> anyhow::Result<DatabaseUrl> {
                 &Path::new(DEFAULT_DATA_DIR).join("orgdesk.db"),
             ))
         }
+    }
+}
+
+/// Where files attached to notes go: the given folder or `s3://` address, else a
+/// `blobs` folder beside an SQLite database (so one folder holds the whole install),
+/// else `./orgdesk-data/blobs`. A folder is created when missing.
+pub fn blob_location(given: Option<&str>, database: &DatabaseUrl) -> anyhow::Result<BlobLocation> {
+    if let Some(given) = given.map(str::trim).filter(|text| !text.is_empty()) {
+        return BlobLocation::parse(given).map_err(|err| anyhow::anyhow!(err));
+    }
+    let beside = database
+        .sqlite_path()
+        .and_then(|path| path.parent().map(Path::to_path_buf))
+        .filter(|parent| !parent.as_os_str().is_empty());
+    let folder = match (database.sqlite_path(), beside) {
+        (Some(_), Some(parent)) => parent.join("blobs"),
+        (Some(_), None) => Path::new("blobs").to_path_buf(),
+        (None, _) => Path::new(DEFAULT_DATA_DIR).join("blobs"),
+    };
+    Ok(BlobLocation::Folder(folder))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_go_beside_an_sqlite_database_and_under_the_data_folder_otherwise() {
+        let sqlite = DatabaseUrl::parse("sqlite:///var/lib/orgdesk/orgdesk.db").unwrap();
+        assert_eq!(
+            blob_location(None, &sqlite).unwrap(),
+            BlobLocation::Folder("/var/lib/orgdesk/blobs".into())
+        );
+        let postgres = DatabaseUrl::parse("postgres://u@db/orgdesk").unwrap();
+        assert_eq!(
+            blob_location(None, &postgres).unwrap(),
+            BlobLocation::Folder(Path::new(DEFAULT_DATA_DIR).join("blobs"))
+        );
+        assert_eq!(
+            blob_location(Some("s3://files/orgdesk"), &postgres)
+                .unwrap()
+                .to_string(),
+            "s3://files/orgdesk"
+        );
     }
 }

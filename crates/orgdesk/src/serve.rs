@@ -2,7 +2,7 @@
 
 use crate::cli::ServeSettings;
 use anyhow::Context;
-use orgdesk_app::{App, DatabaseUrl, PageRequest, Settings};
+use orgdesk_app::{App, BlobStore, DatabaseUrl, PageRequest, Settings};
 use orgdesk_web::{SecureCookies, TrustedProxies, WebSettings};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -12,18 +12,28 @@ pub async fn serve(
     url: &DatabaseUrl,
     settings: ServeSettings,
 ) -> anyhow::Result<()> {
+    let blob_location = crate::config::blob_location(settings.blob_store.as_deref(), url)?;
+    let blob_store = BlobStore::open(&blob_location, std::env::vars())
+        .with_context(|| format!("opening the blob store {blob_location}"))?;
+    blob_store
+        .check()
+        .await
+        .with_context(|| format!("reaching the blob store {blob_location}"))?;
     let app = App::open(url)
         .await
         .map_err(anyhow::Error::from)
         .with_context(|| format!("opening the database {url}"))?
         .with_settings(Settings {
             token_lifetime: Duration::from_secs(u64::from(settings.token_lifetime_days) * 86_400),
+            blob_store: Some(blob_store),
+            upload_limit_bytes: u64::from(settings.upload_limit_mib) * 1024 * 1024,
         });
     let web = WebSettings {
         trusted_proxies: TrustedProxies(settings.trusted_proxies.into()),
         secure_cookies: SecureCookies(settings.secure_cookies),
     };
     tracing::info!(database = %url, backend = app.backend_name(), "database ready");
+    tracing::info!(blob_store = %blob_location, "files attached to notes are kept here");
     if app
         .list_agents(None, &PageRequest::first(1))
         .await?

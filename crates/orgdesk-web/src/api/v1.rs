@@ -8,6 +8,7 @@ mod domains;
 mod entitlements;
 mod hierarchy;
 mod members;
+mod notes;
 mod organization_fields;
 mod organizations;
 mod portal;
@@ -34,6 +35,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "organizations", description = "Customer organizations"),
         (name = "organization fields", description = "Custom fields of organizations, with who may view and edit each"),
         (name = "entitlements", description = "Products or services an organization has access to"),
+        (name = "notes", description = "Internal notes on organizations, with attached files"),
         (name = "hierarchy", description = "Parents and children of organizations"),
         (name = "domains", description = "Email domain associations"),
         (name = "members", description = "Users of an organization"),
@@ -88,6 +90,7 @@ fn router() -> OpenApiRouter<AppState> {
         .merge(organizations::router())
         .merge(organization_fields::router())
         .merge(entitlements::router())
+        .merge(notes::router())
         .merge(hierarchy::router())
         .merge(domains::router())
         .merge(members::router())

@@ -72,6 +72,9 @@ fn action_words(action: &str) -> String {
         "entitlement_added" => "added an entitlement",
         "entitlement_changed" => "changed an entitlement",
         "entitlement_removed" => "removed an entitlement",
+        "note_added" => "added a note",
+        "note_changed" => "edited a note",
+        "note_removed" => "deleted a note",
         other => return other.replace('_', " "),
     }
     .to_owned()
@@ -94,6 +97,22 @@ fn shown(value: &serde_json::Value) -> String {
                 }
                 _ => format!("{name} ({} – {})", day("starts_on"), day("ends_on")),
             }
+        }
+        // A note: the start of its text, and its files.
+        serde_json::Value::Object(note) if note.contains_key("body") => {
+            let body = note["body"].as_str().unwrap_or_default();
+            let mut text = if body.chars().count() > 80 {
+                format!("“{}…”", body.chars().take(80).collect::<String>())
+            } else {
+                format!("“{body}”")
+            };
+            if let Some(files) = note
+                .get("files")
+                .filter(|f| f.as_array().is_some_and(|a| !a.is_empty()))
+            {
+                text.push_str(&format!(" with {}", shown(files)));
+            }
+            text
         }
         serde_json::Value::Array(items) if items.is_empty() => "none".to_owned(),
         serde_json::Value::Array(items) if items.iter().all(|item| item.is_string()) => {

@@ -156,6 +156,7 @@ pub fn error_page(err: Error, back: &'static str, back_label: &'static str) -> R
         Error::Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Not accepted"),
         Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong"),
         Error::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),
+        Error::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "File too large"),
         Error::Unauthenticated(_) | Error::TokenExpired | Error::AccountDisabled { .. } => {
             (StatusCode::UNAUTHORIZED, "Sign in again")
         }

@@ -4,6 +4,7 @@ mod agents;
 mod auth;
 mod hostile_input;
 mod http_layer;
+mod notes;
 mod organization_fields;
 mod organizations;
 mod pagination;

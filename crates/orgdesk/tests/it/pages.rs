@@ -4,6 +4,7 @@
 mod admin;
 mod entitlements;
 mod fields;
+mod notes;
 mod organizations;
 mod portal;
 mod profile;
@@ -16,7 +17,7 @@ mod users;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use orgdesk_testkit::{ADMIN_EMAIL, ADMIN_PASSWORD, Response, TestApp};
+use orgdesk_testkit::{ADMIN_EMAIL, ADMIN_PASSWORD, Part, Response, TestApp, multipart_body};
 
 /// A browser: the cookies the server set, sent back with each request.
 pub struct Browser<'a> {
@@ -104,6 +105,19 @@ impl<'a> Browser<'a> {
                 .method(Method::POST)
                 .uri(path)
                 .header("content-type", "application/x-www-form-urlencoded"),
+            Body::from(body),
+        )
+        .await
+    }
+
+    /// A `multipart/form-data` form, as a browser sends one with a file input.
+    pub async fn post_multipart(&mut self, path: &str, parts: &[Part<'_>]) -> Response {
+        let (content_type, body) = multipart_body(parts);
+        self.send(
+            Request::builder()
+                .method(Method::POST)
+                .uri(path)
+                .header("content-type", content_type),
             Body::from(body),
         )
         .await

@@ -339,6 +339,7 @@ async fn a_portal_token_cannot_read_the_signed_in_agent() {
 async fn token_responses_say_when_the_token_expires_after_the_configured_lifetime() {
     let t = TestApp::start_with(Settings {
         token_lifetime: Duration::from_secs(2 * 24 * 60 * 60),
+        ..Settings::default()
     })
     .await;
     for (path, email, password) in [
