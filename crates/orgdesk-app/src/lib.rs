@@ -5,6 +5,7 @@
 
 mod agents;
 mod auth;
+mod billing;
 mod cursor;
 mod domains;
 mod entitlements;
@@ -26,6 +27,9 @@ mod users;
 
 pub use agents::{AgentChanges, NewAgent};
 pub use auth::{IssuedToken, Principal};
+pub use billing::{
+    BillingRequest, ChargeChanges, NewCharge, NewTime, OrganizationBilling, TimeChanges,
+};
 pub use cursor::PageRequest;
 pub use domains::{DomainAdded, DomainMatchGroup, DomainMatches, MatchedUsers};
 pub use entitlements::{EntitlementChanges, NewEntitlement};

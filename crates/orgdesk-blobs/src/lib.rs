@@ -18,7 +18,7 @@ use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
-use object_store::{MultipartUpload, ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{MultipartUpload, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
@@ -138,7 +138,14 @@ impl BlobStore {
         {
             builder = builder.with_region("us-east-1");
         }
+        // A store that does not answer is reported within seconds (at start, and to a
+        // person waiting on an upload), not after the default three minutes of retries.
         let bucket_store = builder
+            .with_retry(RetryConfig {
+                max_retries: 3,
+                retry_timeout: std::time::Duration::from_secs(20),
+                ..RetryConfig::default()
+            })
             .build()
             .map_err(|err| BlobError::Setup(format!("{url}: {err}")))?;
         let inner: Arc<dyn ObjectStore> = match prefix {

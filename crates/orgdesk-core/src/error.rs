@@ -23,6 +23,10 @@ pub enum Entity {
     Note,
     /// A file attached to a note.
     Attachment,
+    /// Time logged on a ticket.
+    TimeEntry,
+    /// An amount charged on a ticket.
+    Charge,
 }
 
 impl Entity {
@@ -41,6 +45,8 @@ impl Entity {
             Entity::Entitlement => "entitlement",
             Entity::Note => "note",
             Entity::Attachment => "attachment",
+            Entity::TimeEntry => "time entry",
+            Entity::Charge => "charge",
         }
     }
 }

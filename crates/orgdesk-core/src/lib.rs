@@ -1,6 +1,7 @@
 //! The pure heart of orgdesk: the types and rules that do not depend on storage or
 //! transport. Everything here is deterministic and tested without IO.
 
+pub mod billing;
 pub mod contact;
 pub mod day;
 pub mod domain;

@@ -189,10 +189,18 @@ pub enum Action {
     NoteAdded,
     NoteChanged,
     NoteRemoved,
+    /// Time was logged on one of the organization's tickets (activity only).
+    TimeLogged,
+    TimeChanged,
+    TimeRemoved,
+    /// An amount was charged on one of the organization's tickets (activity only).
+    ChargeAdded,
+    ChargeChanged,
+    ChargeRemoved,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 28] = [
         Action::Created,
         Action::Updated,
         Action::Deleted,
@@ -215,6 +223,12 @@ impl Action {
         Action::NoteAdded,
         Action::NoteChanged,
         Action::NoteRemoved,
+        Action::TimeLogged,
+        Action::TimeChanged,
+        Action::TimeRemoved,
+        Action::ChargeAdded,
+        Action::ChargeChanged,
+        Action::ChargeRemoved,
     ];
 
     /// The name stored and shown in the API.
@@ -242,15 +256,29 @@ impl Action {
             Action::NoteAdded => "note_added",
             Action::NoteChanged => "note_changed",
             Action::NoteRemoved => "note_removed",
+            Action::TimeLogged => "time_logged",
+            Action::TimeChanged => "time_changed",
+            Action::TimeRemoved => "time_removed",
+            Action::ChargeAdded => "charge_added",
+            Action::ChargeChanged => "charge_changed",
+            Action::ChargeRemoved => "charge_removed",
         }
     }
 
     /// Whether the event changes the organization (its history), or only happened
-    /// around it, to a member (its activity).
+    /// around it, to a member or on a ticket (its activity).
     pub fn changes_the_organization(self) -> bool {
         !matches!(
             self,
-            Action::UsergroupMemberAdded | Action::UsergroupMemberRemoved | Action::TicketCreated
+            Action::UsergroupMemberAdded
+                | Action::UsergroupMemberRemoved
+                | Action::TicketCreated
+                | Action::TimeLogged
+                | Action::TimeChanged
+                | Action::TimeRemoved
+                | Action::ChargeAdded
+                | Action::ChargeChanged
+                | Action::ChargeRemoved
         )
     }
 }
@@ -352,7 +380,7 @@ mod action_tests {
     }
 
     #[test]
-    fn only_members_own_doings_stay_out_of_the_history() {
+    fn members_doings_and_ticket_billing_stay_out_of_the_history() {
         let activity_only: Vec<&str> = Action::ALL
             .iter()
             .filter(|a| !a.changes_the_organization())
@@ -363,7 +391,13 @@ mod action_tests {
             [
                 "usergroup_member_added",
                 "usergroup_member_removed",
-                "ticket_created"
+                "ticket_created",
+                "time_logged",
+                "time_changed",
+                "time_removed",
+                "charge_added",
+                "charge_changed",
+                "charge_removed"
             ]
         );
     }

@@ -9,6 +9,7 @@
 //! `docs/storage.md` says why.
 
 pub mod agents;
+pub mod billing;
 mod connection;
 pub mod dialect;
 pub mod domains;

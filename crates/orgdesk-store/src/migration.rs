@@ -13,6 +13,7 @@ mod m0009_manager_index;
 mod m0010_organization_fields;
 mod m0011_entitlements;
 mod m0012_notes;
+mod m0013_billing;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_organization_fields::Migration),
             Box::new(m0011_entitlements::Migration),
             Box::new(m0012_notes::Migration),
+            Box::new(m0013_billing::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ mod admin_agents;
 mod admin_fields;
 mod admin_usergroups;
 mod assets;
+mod billing;
 mod entitlements;
 mod history;
 mod link_usergroup;
@@ -24,6 +25,7 @@ mod search;
 mod session;
 mod sign_in;
 mod ticket;
+mod ticket_billing;
 mod tickets;
 mod time_text;
 mod users;
@@ -77,6 +79,7 @@ pub fn router() -> Router<AppState> {
                 .post(notes::add)
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
+        .route("/agent/organizations/{id}/billing", get(billing::show))
         .route("/agent/notes/{id}/edit", post(notes::edit))
         .route(
             "/agent/notes/{id}/delete",
@@ -161,6 +164,27 @@ pub fn router() -> Router<AppState> {
         .route("/agent/tickets/{id}/edit", post(ticket::edit))
         .route("/agent/tickets/{id}/messages", post(ticket::add_message))
         .route("/agent/tickets/{id}/ccs", post(ticket::add_cc))
+        .route("/agent/tickets/{id}/time", post(ticket_billing::log_time))
+        .route(
+            "/agent/tickets/{id}/charges",
+            post(ticket_billing::add_charge),
+        )
+        .route(
+            "/agent/time-entries/{id}",
+            get(ticket_billing::time_entry).post(ticket_billing::save_time_entry),
+        )
+        .route(
+            "/agent/time-entries/{id}/remove",
+            get(ticket_billing::confirm_remove_time).post(ticket_billing::remove_time),
+        )
+        .route(
+            "/agent/charges/{id}",
+            get(ticket_billing::charge).post(ticket_billing::save_charge),
+        )
+        .route(
+            "/agent/charges/{id}/remove",
+            get(ticket_billing::confirm_remove_charge).post(ticket_billing::remove_charge),
+        )
         .route(
             "/agent/tickets/{id}/ccs/{user}/remove",
             post(ticket::remove_cc),

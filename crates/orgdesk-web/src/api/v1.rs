@@ -3,6 +3,7 @@
 
 mod agents;
 mod auth;
+mod billing;
 mod common_responses;
 mod domains;
 mod entitlements;
@@ -36,6 +37,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "organization fields", description = "Custom fields of organizations, with who may view and edit each"),
         (name = "entitlements", description = "Products or services an organization has access to"),
         (name = "notes", description = "Internal notes on organizations, with attached files"),
+        (name = "billing", description = "Time and charges on tickets, rolled up to organizations"),
         (name = "hierarchy", description = "Parents and children of organizations"),
         (name = "domains", description = "Email domain associations"),
         (name = "members", description = "Users of an organization"),
@@ -91,6 +93,7 @@ fn router() -> OpenApiRouter<AppState> {
         .merge(organization_fields::router())
         .merge(entitlements::router())
         .merge(notes::router())
+        .merge(billing::router())
         .merge(hierarchy::router())
         .merge(domains::router())
         .merge(members::router())

@@ -75,6 +75,12 @@ fn action_words(action: &str) -> String {
         "note_added" => "added a note",
         "note_changed" => "edited a note",
         "note_removed" => "deleted a note",
+        "time_logged" => "logged time",
+        "time_changed" => "corrected logged time",
+        "time_removed" => "removed logged time",
+        "charge_added" => "added a charge",
+        "charge_changed" => "corrected a charge",
+        "charge_removed" => "removed a charge",
         other => return other.replace('_', " "),
     }
     .to_owned()
@@ -98,6 +104,32 @@ fn shown(value: &serde_json::Value) -> String {
                 _ => format!("{name} ({} – {})", day("starts_on"), day("ends_on")),
             }
         }
+        // Time logged on a ticket: how long, which day, billable or not.
+        serde_json::Value::Object(time) if time.contains_key("minutes") => {
+            let minutes = time["minutes"].as_i64().unwrap_or_default();
+            let day = time
+                .get("worked_on")
+                .and_then(|d| d.as_str())
+                .unwrap_or("…");
+            let billable = time
+                .get("billable")
+                .and_then(|b| b.as_bool())
+                .unwrap_or(true);
+            format!(
+                "{} on {day}{}",
+                super::ticket_billing::duration_text(minutes),
+                if billable { "" } else { " (not billable)" }
+            )
+        }
+        // A charge: its amount in its currency.
+        serde_json::Value::Object(charge) if charge.contains_key("amount") => format!(
+            "{} {}",
+            charge["amount"].as_str().unwrap_or("?"),
+            charge
+                .get("currency")
+                .and_then(|c| c.as_str())
+                .unwrap_or("")
+        ),
         // A note: the start of its text, and its files.
         serde_json::Value::Object(note) if note.contains_key("body") => {
             let body = note["body"].as_str().unwrap_or_default();
@@ -191,31 +223,44 @@ fn referenced_organizations(events: &[OrganizationEvent]) -> Vec<OrganizationId>
     ids
 }
 
+/// The ticket an event is about, as (number, subject): a new ticket's, or the ticket
+/// whose time or charges changed.
+fn event_ticket(event: &OrganizationEvent) -> Option<(i64, String)> {
+    let field = |name: &str| event.changes.iter().find(|c| c.field == name);
+    let subject = field("subject")?.new.as_str()?.to_owned();
+    let id = match event.action.as_str() {
+        "ticket_created" => field("ticket")?.new.as_i64()?,
+        _ => {
+            let entry = field("time").or_else(|| field("charge"))?;
+            let either = if entry.new.is_null() {
+                &entry.old
+            } else {
+                &entry.new
+            };
+            either["ticket"].as_i64()?
+        }
+    };
+    Some((id, subject))
+}
+
 fn row(event: OrganizationEvent, names: &Names) -> EventRow {
-    // A new ticket's event holds its number and subject: shown as a link, not as changes.
-    let ticket = (event.action == "ticket_created")
-        .then(|| {
-            let field = |name: &str| event.changes.iter().find(|c| c.field == name);
-            let id = field("ticket")?.new.as_i64()?;
-            let subject = field("subject")?.new.as_str()?.to_owned();
-            Some((id, subject))
-        })
-        .flatten();
+    // A ticket's number and subject are shown as a link, not as changes.
+    let ticket = event_ticket(&event);
+    let shown_changes: Vec<&Change> = event
+        .changes
+        .iter()
+        .filter(|c| ticket.is_none() || (c.field != "subject" && c.field != "ticket"))
+        .collect();
     EventRow {
         at_iso: iso_time(event.at),
         at_text: human_time(event.at),
         actor: event.actor.name().to_owned(),
         action: action_words(&event.action),
         user: event.user.map(|u| (u.id.0, u.name)),
-        changes: if ticket.is_some() {
-            Vec::new()
-        } else {
-            event
-                .changes
-                .iter()
-                .map(|c| change_text(c, names))
-                .collect()
-        },
+        changes: shown_changes
+            .into_iter()
+            .map(|c| change_text(c, names))
+            .collect(),
         ticket,
     }
 }

@@ -6,6 +6,7 @@ use super::lookup::{assignee, organization_named, user_with_email};
 use super::render::Form;
 use super::render::{Chrome, PageError, page, query_escape, redirect_with_flash, refusal_text};
 use super::session::AgentSession;
+use super::ticket_billing::{BillingRefusal, TicketBilling, ticket_billing};
 use super::tickets::{Choice, assignee_choices, priority_choices, status_choices, status_text};
 use super::time_text::{human_time, iso_time};
 use crate::AppState;
@@ -57,7 +58,7 @@ struct CcView {
 
 /// What was typed into a refused form, shown again with the reason.
 #[derive(Default)]
-struct Refusal {
+pub(super) struct Refusal {
     /// The properties as typed: subject, status, priority, assignee, organization.
     edit: Option<EditForm>,
     edit_error: Option<String>,
@@ -68,6 +69,17 @@ struct Refusal {
     reply_error: Option<String>,
     cc_typed: String,
     cc_error: Option<String>,
+    billing: BillingRefusal,
+}
+
+impl Refusal {
+    /// A refused form of the Time and charges section.
+    pub(super) fn billing(billing: BillingRefusal) -> Self {
+        Refusal {
+            billing,
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -101,6 +113,7 @@ struct TicketPage {
     next_page: Option<String>,
     reply: MessageForm,
     reply_error: Option<String>,
+    billing: TicketBilling,
 }
 
 async fn ticket_page(
@@ -142,7 +155,9 @@ async fn ticket_page(
             .unwrap_or_default(),
     };
     let current_assignee = ticket.assignee_id.map(|a| a.0);
+    let billing = ticket_billing(app, session, id, refusal.billing).await?;
     Ok(TicketPage {
+        billing,
         chrome: Chrome::new(session, "tickets", jar),
         id: ticket.id.0,
         version: ticket.version,
@@ -226,7 +241,7 @@ fn refusal_status(err: &Error) -> StatusCode {
 
 /// The ticket page again after a refusal (validation, conflict, closed ticket), with
 /// what was typed; anything else is an error page.
-async fn refused(
+pub(super) async fn refused(
     app: &AppState,
     session: &AgentSession,
     jar: &CookieJar,

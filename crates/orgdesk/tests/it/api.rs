@@ -2,6 +2,7 @@ mod account_controls;
 mod accounts;
 mod agents;
 mod auth;
+mod billing;
 mod hostile_input;
 mod http_layer;
 mod notes;

@@ -53,6 +53,7 @@ async fn the_binary_creates_an_admin_serves_healthz_and_answers_over_a_socket() 
         orgdesk()
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("ORGDESK_DATABASE_URL", db.url().expose())
+            .env("ORGDESK_BLOB_STORE", log_dir.path().join("blobs"))
             .env_remove("RUST_LOG")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log_path).unwrap())
@@ -342,4 +343,149 @@ fn a_server_with_no_agents_says_how_to_create_the_first_admin() {
         "{log}"
     );
     assert!(dir.path().join("orgdesk-data").join("orgdesk.db").exists());
+}
+
+/// Starts `serve` with the given extra environment; returns the server and its address
+/// once it answers, or the log when it exits first.
+async fn serve_with(
+    db: &TestDb,
+    env: &[(String, String)],
+    log_path: &std::path::Path,
+) -> Result<(Server, String), String> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut command = orgdesk();
+    command
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("ORGDESK_DATABASE_URL", db.url().expose())
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log_path).unwrap());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut server = Server(command.spawn().expect("start server"));
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        if let Ok(Some(_)) = server.0.try_wait() {
+            return Err(std::fs::read_to_string(log_path).unwrap_or_default());
+        }
+        if let Ok(response) = client.get(format!("{base}/healthz")).send().await
+            && response.status() == 200
+        {
+            return Ok((server, base));
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "server neither answered nor stopped"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_server_given_an_s3_blob_store_keeps_attached_files_in_the_bucket() {
+    let Some(s3) = orgdesk_testkit::S3Server::start("binary blob store").await else {
+        return;
+    };
+    let db = TestDb::new().await;
+    let app = orgdesk_app::App::open(db.url()).await.unwrap();
+    app.create_agent(
+        None,
+        orgdesk_app::NewAgent {
+            email: "root@helpdesk.test",
+            name: "Root",
+            password: "root password",
+            admin: true,
+        },
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = s3.env();
+    env.push(("ORGDESK_BLOB_STORE".into(), s3.url("orgdesk/prod")));
+    let (_server, base) = serve_with(&db, &env, &dir.path().join("server.log"))
+        .await
+        .expect("the server starts with the S3 store");
+    let client = reqwest::Client::new();
+    let token: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&serde_json::json!({"email": "root@helpdesk.test", "password": "root password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+    let org: serde_json::Value = client
+        .post(format!("{base}/api/v1/organizations"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "Acme"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (content_type, body) = orgdesk_testkit::multipart_body(&[
+        orgdesk_testkit::Part::text("body", "The contract"),
+        orgdesk_testkit::Part::file("files", "contract.pdf", "application/pdf", b"%PDF-1.7"),
+    ]);
+    let added = client
+        .post(format!("{base}/api/v1/organizations/{}/notes", org["id"]))
+        .bearer_auth(&token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 201);
+    let note: serde_json::Value = added.json().await.unwrap();
+    let stored = s3.stored_files();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert!(
+        stored[0].starts_with("orgdesk-files/orgdesk/prod/attachments/"),
+        "{stored:?}"
+    );
+    let download = client
+        .get(format!(
+            "{base}{}",
+            note["attachments"][0]["url"].as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.bytes().await.unwrap().as_ref(), b"%PDF-1.7");
+}
+
+#[tokio::test]
+async fn a_server_whose_blob_store_does_not_answer_refuses_to_start() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on port 9 of the loopback: every request is refused at once.
+    let env: Vec<(String, String)> = [
+        ("ORGDESK_BLOB_STORE", "s3://orgdesk-files/prod"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+        ("AWS_ACCESS_KEY_ID", "key"),
+        ("AWS_SECRET_ACCESS_KEY", "secret"),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value.to_owned()))
+    .collect();
+    let log = match serve_with(&db, &env, &dir.path().join("server.log")).await {
+        Ok(_) => panic!("the server started without its blob store"),
+        Err(log) => log,
+    };
+    assert!(
+        log.contains("reaching the blob store s3://orgdesk-files/prod"),
+        "{log}"
+    );
 }

@@ -87,6 +87,7 @@ pub struct Stage {
     _server: Process,
     _driver: Process,
     _db: TestDb,
+    _blobs: tempfile::TempDir,
 }
 
 impl Stage {
@@ -106,10 +107,12 @@ impl Stage {
         .await
         .unwrap();
         let port = free_port();
+        let blobs = tempfile::tempdir().unwrap();
         let server = Process(
             Command::new(env!("CARGO_BIN_EXE_orgdesk"))
                 .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
                 .env("ORGDESK_DATABASE_URL", db.url().expose())
+                .env("ORGDESK_BLOB_STORE", blobs.path())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -154,6 +157,7 @@ impl Stage {
             _server: server,
             _driver: driver,
             _db: db,
+            _blobs: blobs,
         })
     }
 
@@ -175,6 +179,23 @@ impl Stage {
             .await
             .unwrap()
             .id
+    }
+
+    /// The page fits the window's width: nothing makes it scroll sideways.
+    pub async fn assert_no_sideways_scroll(&self) {
+        let overflow = self
+            .browser
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            overflow,
+            serde_json::json!(false),
+            "the page scrolls sideways"
+        );
     }
 
     pub async fn goto(&self, path: &str) {
@@ -634,19 +655,7 @@ async fn an_agent_sets_properties_and_adds_an_entitlement_in_the_browser() {
         .goto(&format!("/agent/organizations/{}", acme.0))
         .await;
     stage.wait_for_text("h2", "Entitlements").await;
-    let overflow = stage
-        .browser
-        .execute(
-            "return document.documentElement.scrollWidth > window.innerWidth;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        overflow,
-        serde_json::json!(false),
-        "the page scrolls sideways"
-    );
+    stage.assert_no_sideways_scroll().await;
     let stored = stage
         .app
         .get_organization(&admin, acme)
@@ -655,5 +664,104 @@ async fn an_agent_sets_properties_and_adds_an_entitlement_in_the_browser() {
         .fields;
     let shown: Vec<String> = stored.iter().map(|f| f.value.display()).collect();
     assert_eq!(shown, ["Silver", "12.5"]);
+    stage.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_adds_a_note_with_a_file_and_reads_the_billing_tab_in_the_browser() {
+    let Some(stage) = Stage::start("notes and billing").await else {
+        return;
+    };
+    let acme = stage.organization("Acme", None).await;
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("router.conf");
+    std::fs::write(&file, "hostname edge-1\n").unwrap();
+    stage.sign_in().await;
+    stage
+        .goto(&format!("/agent/organizations/{}/notes", acme.0))
+        .await;
+    stage.wait_for_text(".empty", "No notes yet.").await;
+    stage.fill("#note-body", "Met their IT lead.").await;
+    // A file input takes the path of the file chosen, as a person's pick would.
+    stage
+        .browser
+        .find(Locator::Css("#note-files"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    stage.click("#new-note button[type=submit]").await;
+    stage
+        .wait_for_text(".flash", "Note added with 1 file.")
+        .await;
+    stage
+        .wait_for_text(".note .attachments a", "router.conf")
+        .await;
+    stage
+        .wait_for_text(".note .keep-lines", "Met their IT lead.")
+        .await;
+
+    // The Billing tab: totals at once; the clock toggle shows the time entries.
+    let admin = stage.app.find_agent_by_email(EMAIL).await.unwrap();
+    let requester = stage
+        .app
+        .create_user(
+            &admin.actor(),
+            orgdesk_app::NewUser {
+                name: "Jane".into(),
+                email: "jane@example.org".into(),
+                organization_id: Some(acme),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let ticket = stage
+        .app
+        .create_ticket(
+            &admin.actor(),
+            orgdesk_app::NewTicket {
+                requester_id: requester.id.0,
+                subject: "Printer jammed".into(),
+                body: "Help".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    stage
+        .app
+        .log_time(
+            &admin,
+            ticket.id,
+            orgdesk_app::NewTime {
+                minutes: 90,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    stage.click(".tabs a[href$='/billing']").await;
+    stage.wait_for_text(".totals dd", "1 h 30 min").await;
+    stage.click(".toggle[title='Time details']").await;
+    stage.wait_for_text("table.list td", "Printer jammed").await;
+    let pressed = stage
+        .browser
+        .find(Locator::Css(".toggle[title='Time details']"))
+        .await
+        .unwrap()
+        .attr("aria-pressed")
+        .await
+        .unwrap();
+    assert_eq!(pressed.as_deref(), Some("true"));
+
+    // On a phone the tabs and the notes fit the width.
+    stage.browser.set_window_size(375, 800).await.unwrap();
+    stage
+        .goto(&format!("/agent/organizations/{}/notes", acme.0))
+        .await;
+    stage.wait_for_text("h2", "Add a note").await;
+    stage.assert_no_sideways_scroll().await;
     stage.close().await;
 }

@@ -2,6 +2,7 @@
 //! cookie, as a browser without JavaScript uses them.
 
 mod admin;
+mod billing;
 mod entitlements;
 mod fields;
 mod notes;
