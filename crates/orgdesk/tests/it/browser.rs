@@ -691,12 +691,29 @@ async fn an_agent_adds_a_note_with_a_file_and_reads_the_billing_tab_in_the_brows
         .send_keys(&file.display().to_string())
         .await
         .unwrap();
+    // A file dropped on the form joins the one chosen.
+    let chosen = stage
+        .browser
+        .execute(
+            "const form = document.querySelector('form[data-drop-files]');
+             const dropped = new DataTransfer();
+             dropped.items.add(new File(['dropped bytes'], 'dropped.txt', {type: 'text/plain'}));
+             form.dispatchEvent(new DragEvent('drop', {dataTransfer: dropped, bubbles: true, cancelable: true}));
+             return [...form.querySelector('input[type=file]').files].map(f => f.name);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(chosen, serde_json::json!(["router.conf", "dropped.txt"]));
     stage.click("#new-note button[type=submit]").await;
     stage
-        .wait_for_text(".flash", "Note added with 1 file.")
+        .wait_for_text(".flash", "Note added with 2 files.")
         .await;
     stage
         .wait_for_text(".note .attachments a", "router.conf")
+        .await;
+    stage
+        .wait_for_text(".note .attachments a", "dropped.txt")
         .await;
     stage
         .wait_for_text(".note .keep-lines", "Met their IT lead.")
