@@ -26,6 +26,9 @@ pub struct Uploads {
     blobs: BlobStore,
     limit_bytes: u64,
     files: Vec<NewAttachment>,
+    /// The key of the file being written: should the request be dropped mid-write, it
+    /// is deleted with the others (whatever of it reached the store).
+    writing: Option<String>,
 }
 
 impl Uploads {
@@ -48,24 +51,25 @@ impl Uploads {
             ));
         }
         let name = file_name("files", given_name)?;
-        let written =
-            self.blobs
-                .write(chunks, self.limit_bytes)
-                .await
-                .map_err(|err| match err {
-                    WriteError::TooLarge { limit_bytes } => Error::PayloadTooLarge {
-                        field: "files".into(),
-                        what: format!("\"{name}\""),
-                        limit_bytes,
-                    },
-                    WriteError::Source(cause) => Error::validation(
-                        "files",
-                        format!("the upload of \"{name}\" broke off: {cause}"),
-                    ),
-                    WriteError::Store(cause) => {
-                        Error::Internal(Internal::caused_by("storing an attached file", cause))
-                    }
-                })?;
+        let key = BlobStore::new_key();
+        self.writing = Some(key.clone());
+        let written = self.blobs.write(&key, chunks, self.limit_bytes).await;
+        // Written, or refused and cleaned up by the store: no longer mid-way.
+        self.writing = None;
+        let written = written.map_err(|err| match err {
+            WriteError::TooLarge { limit_bytes } => Error::PayloadTooLarge {
+                field: "files".into(),
+                what: format!("\"{name}\""),
+                limit_bytes,
+            },
+            WriteError::Source(cause) => Error::validation(
+                "files",
+                format!("the upload of \"{name}\" broke off: {cause}"),
+            ),
+            WriteError::Store(cause) => {
+                Error::Internal(Internal::caused_by("storing an attached file", cause))
+            }
+        })?;
         self.files.push(NewAttachment {
             file_name: name,
             content_type: content_type(given_type),
@@ -87,7 +91,11 @@ impl Uploads {
     }
 
     fn take_keys(&mut self) -> Vec<String> {
-        self.files.drain(..).map(|file| file.blob_key).collect()
+        self.files
+            .drain(..)
+            .map(|file| file.blob_key)
+            .chain(self.writing.take())
+            .collect()
     }
 }
 
@@ -145,6 +153,7 @@ impl App {
             blobs: self.blobs()?.clone(),
             limit_bytes: self.settings().upload_limit_bytes,
             files: Vec::new(),
+            writing: None,
         })
     }
 

@@ -173,10 +173,17 @@ impl BlobStore {
         }
     }
 
-    /// Writes `chunks` under a new key, at most `limit_bytes` of them. On any failure
-    /// (too large, the stream broke off, the store refused) nothing is left stored.
+    /// A key no blob has: where the next file goes.
+    pub fn new_key() -> String {
+        format!("attachments/{}", uuid::Uuid::new_v4().simple())
+    }
+
+    /// Writes `chunks` under `key` (from [`BlobStore::new_key`]), at most `limit_bytes`
+    /// of them. On any failure (too large, the stream broke off, the store refused)
+    /// nothing is left stored.
     pub async fn write<S, E>(
         &self,
+        key: &str,
         chunks: S,
         limit_bytes: u64,
     ) -> Result<WrittenBlob, WriteError<E>>
@@ -184,7 +191,7 @@ impl BlobStore {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::error::Error + 'static,
     {
-        let key = format!("attachments/{}", uuid::Uuid::new_v4().simple());
+        let key = key.to_owned();
         let path = Path::from(key.as_str());
         let mut writer = PartWriter {
             store: self,
@@ -351,6 +358,24 @@ impl PartWriter<'_> {
             && let Err(err) = upload.abort().await
         {
             tracing::warn!(cause = %err, "an abandoned upload could not be cleaned up");
+        }
+    }
+}
+
+impl Drop for PartWriter<'_> {
+    /// A write dropped halfway (its request timed out, or its sender went away while a
+    /// part was on its way) aborts its multipart upload on the runtime, so no parts are
+    /// left on the store. (A folder's upload removes its own staging file.)
+    fn drop(&mut self) {
+        let Some(mut upload) = self.upload.take() else {
+            return;
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(err) = upload.abort().await {
+                    tracing::warn!(cause = %err, "an abandoned upload could not be cleaned up");
+                }
+            });
         }
     }
 }

@@ -25,7 +25,11 @@ async fn a_small_file_is_stored_whole_with_its_size_and_sha256() {
     let dir = tempfile::tempdir().unwrap();
     let store = BlobStore::folder(dir.path()).unwrap();
     let written = store
-        .write(stream::iter(chunks_of(b"hello, world", 5)), 100)
+        .write(
+            &BlobStore::new_key(),
+            stream::iter(chunks_of(b"hello, world", 5)),
+            100,
+        )
         .await
         .unwrap();
     assert_eq!(written.size, 12);
@@ -41,7 +45,11 @@ async fn a_file_larger_than_a_part_is_written_in_parts_and_reads_back_exactly() 
     let store = BlobStore::folder(dir.path()).unwrap();
     let bytes: Vec<u8> = (0..3_500_000u32).map(|n| (n % 251) as u8).collect();
     let written = store
-        .write(stream::iter(chunks_of(&bytes, 64 * 1024)), 10_000_000)
+        .write(
+            &BlobStore::new_key(),
+            stream::iter(chunks_of(&bytes, 64 * 1024)),
+            10_000_000,
+        )
         .await
         .unwrap();
     assert_eq!(written.size, bytes.len() as u64);
@@ -55,7 +63,11 @@ async fn a_file_over_the_limit_is_refused_and_leaves_nothing_behind() {
     let store = BlobStore::folder(dir.path()).unwrap();
     let bytes = vec![7u8; 3 * 1024 * 1024];
     let refused = store
-        .write(stream::iter(chunks_of(&bytes, 100_000)), 2 * 1024 * 1024)
+        .write(
+            &BlobStore::new_key(),
+            stream::iter(chunks_of(&bytes, 100_000)),
+            2 * 1024 * 1024,
+        )
         .await
         .unwrap_err();
     assert!(
@@ -73,7 +85,10 @@ async fn a_stream_that_breaks_off_leaves_nothing_behind() {
     let broken = stream::iter(good).chain(stream::iter(vec![Err(std::io::Error::other(
         "connection reset",
     ))]));
-    let refused = store.write(broken, 10_000_000).await.unwrap_err();
+    let refused = store
+        .write(&BlobStore::new_key(), broken, 10_000_000)
+        .await
+        .unwrap_err();
     assert!(matches!(refused, WriteError::Source(_)));
     assert_eq!(files_under(dir.path()), Vec::<String>::new());
 }
@@ -83,7 +98,11 @@ async fn deleting_removes_the_file_and_deleting_again_is_harmless() {
     let dir = tempfile::tempdir().unwrap();
     let store = BlobStore::folder(dir.path()).unwrap();
     let written = store
-        .write(stream::iter(chunks_of(b"bye", 3)), 10)
+        .write(
+            &BlobStore::new_key(),
+            stream::iter(chunks_of(b"bye", 3)),
+            10,
+        )
         .await
         .unwrap();
     store.delete(&written.key).await.unwrap();

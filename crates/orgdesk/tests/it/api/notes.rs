@@ -572,3 +572,63 @@ async fn notes_and_files_are_for_agents_only() {
         StatusCode::NOT_FOUND
     );
 }
+
+on_both_stores!(
+    an_upload_whose_request_is_dropped_midway_leaves_nothing,
+    super::LARGE_LIMIT
+);
+async fn an_upload_whose_request_is_dropped_midway_leaves_nothing(s: Stored) {
+    use axum::body::Body;
+    use futures::StreamExt;
+    use std::time::{Duration, Instant};
+    let t = &s.t;
+    let org = t.org("Acme", None).await;
+    // A multipart body whose file stops arriving after more than a part's worth.
+    let boundary = "dropped-upload-boundary";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    );
+    let sent: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+        Ok(head.into_bytes()),
+        Ok(vec![7u8; 5 * 1024 * 1024 + 512 * 1024]),
+    ];
+    let body = Body::from_stream(futures::stream::iter(sent).chain(futures::stream::pending()));
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri(format!("/api/v1/organizations/{org}/notes"))
+        .header("authorization", format!("Bearer {}", t.admin_token))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .unwrap();
+    {
+        let sending = t.send_request(request);
+        tokio::pin!(sending);
+        let started = Instant::now();
+        // Until a part of the file has reached the store.
+        while s.files().is_empty() {
+            tokio::select! {
+                answered = &mut sending => panic!("the request ended: {answered:?}"),
+                _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no part reached the store"
+            );
+        }
+        // The request is dropped here, as when its sender goes away or it times out.
+    }
+    let dropped = Instant::now();
+    while !s.files().is_empty() {
+        assert!(
+            dropped.elapsed() < Duration::from_secs(10),
+            "left behind: {:?}",
+            s.files()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let notes = t.get(&format!("/api/v1/organizations/{org}/notes")).await;
+    assert_eq!(notes.body["data"], json!([]));
+}
