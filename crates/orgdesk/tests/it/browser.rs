@@ -780,5 +780,16 @@ async fn an_agent_adds_a_note_with_a_file_and_reads_the_billing_tab_in_the_brows
         .await;
     stage.wait_for_text("h2", "Add a note").await;
     stage.assert_no_sideways_scroll().await;
+    stage
+        .goto(&format!(
+            "/agent/organizations/{}/billing?details=all&include_descendants=true",
+            acme.0
+        ))
+        .await;
+    stage.wait_for_text("h2", "Entries").await;
+    stage.assert_no_sideways_scroll().await;
+    stage.goto(&format!("/agent/tickets/{}", ticket.id.0)).await;
+    stage.wait_for_text("h2", "Time and charges").await;
+    stage.assert_no_sideways_scroll().await;
     stage.close().await;
 }

@@ -386,3 +386,31 @@ async fn entries_are_corrected_or_removed_by_their_logger_or_an_admin_and_record
     assert_eq!(changed["old"]["amount"], "12.50");
     assert_eq!(changed["new"]["amount"], "2000");
 }
+
+#[tokio::test]
+async fn of_two_corrections_of_one_charge_from_the_same_version_one_wins_and_one_is_refused() {
+    let t = TestApp::start().await;
+    let acme = t.org("Acme", None).await;
+    let ticket = ticket_of(&t, acme, "Printer jammed").await;
+    let charged = charge(&t, ticket, json!({"amount": "10", "currency": "EUR"})).await;
+    let url = format!("/api/v1/charges/{}", charged["id"]);
+    let (first, second) = tokio::join!(
+        t.patch(&url, json!({"amount": "11", "version": 1})),
+        t.patch(&url, json!({"amount": "12", "version": 1})),
+    );
+    let mut statuses = [first.status, second.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::PRECONDITION_FAILED]);
+    let billing = t
+        .get(&format!("/api/v1/organizations/{acme}/billing"))
+        .await;
+    let winner = if first.status == StatusCode::OK {
+        "11.00"
+    } else {
+        "12.00"
+    };
+    assert_eq!(
+        billing.body["totals"],
+        json!([{"currency": "EUR", "amount": winner}])
+    );
+}

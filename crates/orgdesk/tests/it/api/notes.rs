@@ -433,6 +433,9 @@ async fn a_json_note_keeps_its_line_breaks_and_needs_text() {
     assert_eq!(added.body["body"], "First line\n\n  indented");
     assert_eq!(added.body["attachments"], json!([]));
     assert_eq!(added.body["version"], 1);
+    let nul = t.post(&path, json!({"body": "a\u{0}b"})).await;
+    assert_eq!(nul.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(nul.body["error"]["field"], "body");
     for blank in ["", "  \n\t "] {
         let refused = t.post(&path, json!({"body": blank})).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -631,4 +634,58 @@ async fn an_upload_whose_request_is_dropped_midway_leaves_nothing(s: Stored) {
     }
     let notes = t.get(&format!("/api/v1/organizations/{org}/notes")).await;
     assert_eq!(notes.body["data"], json!([]));
+}
+
+#[tokio::test]
+async fn a_note_added_while_its_organization_is_deleted_leaves_no_file_behind() {
+    // Either order of the two is fine; what may not happen is a file outliving both.
+    let s = Stored::folder(LIMIT).await;
+    let t = &s.t;
+    for round in 0..6 {
+        let org = t.org(&format!("Acme {round}"), None).await;
+        let path = format!("/api/v1/organizations/{org}/notes");
+        let parts = [
+            Part::text("body", "Racing the deletion"),
+            Part::file("files", "race.txt", "text/plain", b"race"),
+        ];
+        let removal = format!("/api/v1/organizations/{org}");
+        let (added, deleted) =
+            tokio::join!(t.post_multipart(&path, None, &parts), t.delete(&removal),);
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+        assert!(
+            added.status == StatusCode::CREATED || added.status == StatusCode::NOT_FOUND,
+            "{}: {}",
+            added.status,
+            added.body
+        );
+        assert_eq!(s.files(), Vec::<String>::new(), "round {round}");
+    }
+}
+
+#[tokio::test]
+async fn of_two_edits_of_one_note_from_the_same_version_one_wins_and_one_is_refused() {
+    let t = TestApp::start().await;
+    let org = t.org("Acme", None).await;
+    let note = t
+        .post(
+            &format!("/api/v1/organizations/{org}/notes"),
+            json!({"body": "v1"}),
+        )
+        .await;
+    let url = format!("/api/v1/notes/{}", note.id());
+    let (first, second) = tokio::join!(
+        t.patch(&url, json!({"body": "first", "version": 1})),
+        t.patch(&url, json!({"body": "second", "version": 1})),
+    );
+    let mut statuses = [first.status, second.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::PRECONDITION_FAILED]);
+    let stored = t.get(&url).await.body;
+    assert_eq!(stored["version"], 2);
+    let winner = if first.status == StatusCode::OK {
+        "first"
+    } else {
+        "second"
+    };
+    assert_eq!(stored["body"], winner);
 }
