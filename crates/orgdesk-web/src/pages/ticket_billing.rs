@@ -166,6 +166,11 @@ pub async fn ticket_billing(
     })
 }
 
+/// The ticket's Time and charges section: where every change here leads back to.
+fn billing_section(ticket: TicketId) -> String {
+    format!("/agent/tickets/{}#billing-heading", ticket.0)
+}
+
 fn minutes_typed(text: &str) -> Result<i64, Error> {
     text.trim()
         .parse()
@@ -220,7 +225,7 @@ pub async fn log_time(
     match logged {
         Ok(entry) => Ok(redirect_with_flash(
             jar,
-            &format!("/agent/tickets/{id}#billing-heading"),
+            &billing_section(ticket),
             format!("{} logged.", duration_text(entry.minutes)),
         )),
         Err(err) => {
@@ -251,7 +256,7 @@ pub async fn add_charge(
     match app.add_charge(&session.agent, ticket, new).await {
         Ok(charge) => Ok(redirect_with_flash(
             jar,
-            &format!("/agent/tickets/{id}#billing-heading"),
+            &billing_section(ticket),
             format!("{} {} charged.", charge.amount(), charge.currency.code()),
         )),
         Err(err) => {
@@ -278,6 +283,57 @@ struct EntryPage {
     time: TimeForm,
     charge: ChargeForm,
     error: Option<String>,
+}
+
+impl EntryPage {
+    /// A time entry's page, its form holding `form` (the stored terms, or as typed).
+    fn time(
+        session: &AgentSession,
+        jar: &CookieJar,
+        entry: &TimeEntry,
+        form: TimeForm,
+        error: Option<String>,
+    ) -> Self {
+        EntryPage {
+            chrome: Chrome::new(session, "tickets", jar),
+            ticket_id: entry.ticket_id.0,
+            kind: "time",
+            id: entry.id,
+            version: entry.version,
+            logged_by: entry.agent.name.clone(),
+            // Saving again after a conflict replaces what is stored now.
+            time: TimeForm {
+                version: Some(entry.version),
+                ..form
+            },
+            charge: ChargeForm::default(),
+            error,
+        }
+    }
+
+    /// A charge's page, its form holding `form` (the stored terms, or as typed).
+    fn charge(
+        session: &AgentSession,
+        jar: &CookieJar,
+        charge: &Charge,
+        form: ChargeForm,
+        error: Option<String>,
+    ) -> Self {
+        EntryPage {
+            chrome: Chrome::new(session, "tickets", jar),
+            ticket_id: charge.ticket_id.0,
+            kind: "charge",
+            id: charge.id,
+            version: charge.version,
+            logged_by: charge.agent.name.clone(),
+            time: TimeForm::default(),
+            charge: ChargeForm {
+                version: Some(charge.version),
+                ..form
+            },
+            error,
+        }
+    }
 }
 
 fn time_form_of(entry: &TimeEntry) -> TimeForm {
@@ -309,17 +365,7 @@ pub async fn time_entry(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let entry = app.get_time_entry(id).await?;
-    let view = EntryPage {
-        chrome: Chrome::new(&session, "tickets", &jar),
-        ticket_id: entry.ticket_id.0,
-        kind: "time",
-        id,
-        version: entry.version,
-        logged_by: entry.agent.name.clone(),
-        time: time_form_of(&entry),
-        charge: ChargeForm::default(),
-        error: None,
-    };
+    let view = EntryPage::time(&session, &jar, &entry, time_form_of(&entry), None);
     Ok(page(jar, view))
 }
 
@@ -348,27 +394,14 @@ pub async fn save_time_entry(
     match saved {
         Ok(_) => Ok(redirect_with_flash(
             jar,
-            &format!("/agent/tickets/{}#billing-heading", entry.ticket_id.0),
+            &billing_section(entry.ticket_id),
             "Time entry saved.",
         )),
         Err(err @ (Error::Internal(_) | Error::NotFound { .. } | Error::Forbidden(_))) => {
             Err(err.into())
         }
         Err(err) => {
-            let view = EntryPage {
-                chrome: Chrome::new(&session, "tickets", &jar),
-                ticket_id: entry.ticket_id.0,
-                kind: "time",
-                id,
-                version: entry.version,
-                logged_by: entry.agent.name.clone(),
-                error: Some(entry_refusal(&err)),
-                time: TimeForm {
-                    version: Some(entry.version),
-                    ..form
-                },
-                charge: ChargeForm::default(),
-            };
+            let view = EntryPage::time(&session, &jar, &entry, form, Some(entry_refusal(&err)));
             Ok((status_of(&err), page(jar, view)).into_response())
         }
     }
@@ -382,17 +415,7 @@ pub async fn charge(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     let charge = app.get_charge(id).await?;
-    let view = EntryPage {
-        chrome: Chrome::new(&session, "tickets", &jar),
-        ticket_id: charge.ticket_id.0,
-        kind: "charge",
-        id,
-        version: charge.version,
-        logged_by: charge.agent.name.clone(),
-        time: TimeForm::default(),
-        charge: charge_form_of(&charge),
-        error: None,
-    };
+    let view = EntryPage::charge(&session, &jar, &charge, charge_form_of(&charge), None);
     Ok(page(jar, view))
 }
 
@@ -414,27 +437,14 @@ pub async fn save_charge(
     match app.change_charge(&session.agent, id, changes).await {
         Ok(_) => Ok(redirect_with_flash(
             jar,
-            &format!("/agent/tickets/{}#billing-heading", charge.ticket_id.0),
+            &billing_section(charge.ticket_id),
             "Charge saved.",
         )),
         Err(err @ (Error::Internal(_) | Error::NotFound { .. } | Error::Forbidden(_))) => {
             Err(err.into())
         }
         Err(err) => {
-            let view = EntryPage {
-                chrome: Chrome::new(&session, "tickets", &jar),
-                ticket_id: charge.ticket_id.0,
-                kind: "charge",
-                id,
-                version: charge.version,
-                logged_by: charge.agent.name.clone(),
-                error: Some(entry_refusal(&err)),
-                time: TimeForm::default(),
-                charge: ChargeForm {
-                    version: Some(charge.version),
-                    ..form
-                },
-            };
+            let view = EntryPage::charge(&session, &jar, &charge, form, Some(entry_refusal(&err)));
             Ok((status_of(&err), page(jar, view)).into_response())
         }
     }
@@ -484,7 +494,7 @@ pub async fn confirm_remove_time(
             format_day(entry.worked_on)
         ),
         action: format!("/agent/time-entries/{id}/remove"),
-        back: format!("/agent/tickets/{}#billing-heading", entry.ticket_id.0),
+        back: billing_section(entry.ticket_id),
     };
     Ok(page(jar, view))
 }
@@ -500,7 +510,7 @@ pub async fn remove_time(
     let removed = app.remove_time(&session.agent, id).await?;
     Ok(redirect_with_flash(
         jar,
-        &format!("/agent/tickets/{}#billing-heading", removed.ticket_id.0),
+        &billing_section(removed.ticket_id),
         format!("{} removed.", duration_text(removed.minutes)),
     ))
 }
@@ -521,7 +531,7 @@ pub async fn confirm_remove_charge(
             charge.agent.name
         ),
         action: format!("/agent/charges/{id}/remove"),
-        back: format!("/agent/tickets/{}#billing-heading", charge.ticket_id.0),
+        back: billing_section(charge.ticket_id),
     };
     Ok(page(jar, view))
 }
@@ -537,7 +547,7 @@ pub async fn remove_charge(
     let removed = app.remove_charge(&session.agent, id).await?;
     Ok(redirect_with_flash(
         jar,
-        &format!("/agent/tickets/{}#billing-heading", removed.ticket_id.0),
+        &billing_section(removed.ticket_id),
         format!(
             "The charge of {} {} is removed.",
             removed.amount(),
