@@ -2,6 +2,7 @@
 //! transport. Everything here is deterministic and tested without IO.
 
 pub mod billing;
+pub mod bulk;
 pub mod contact;
 pub mod day;
 pub mod domain;
