@@ -10,6 +10,7 @@ mod cursor;
 mod domains;
 mod entitlements;
 mod errors;
+mod export;
 mod fields;
 mod hierarchy;
 mod history;

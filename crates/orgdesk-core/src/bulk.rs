@@ -12,7 +12,7 @@
 //!   formula is neutralised.
 
 use crate::contact::ContactKind;
-use crate::fields::FieldKey;
+use crate::fields::{FieldKey, FieldValue};
 use std::borrow::Cow;
 
 /// What a bulk file holds.
@@ -252,6 +252,19 @@ pub fn parse_flag(cell: &str) -> Result<bool, String> {
     }
 }
 
+/// A custom field's value in a cell: as typed on a form (a date `YYYY-MM-DD`, a number
+/// as written, a checkbox `true` or `false`), the items of a multiple choice one per line
+/// (a choice may hold commas).
+pub fn field_cell(value: &FieldValue) -> String {
+    match value {
+        FieldValue::Text(text) | FieldValue::Url(text) => text.clone(),
+        FieldValue::Number(number) => number.to_string(),
+        FieldValue::Date(date) => crate::day::format_day(*date),
+        FieldValue::Checkbox(checked) => checked.to_string(),
+        FieldValue::Choices(items) => items.join("\n"),
+    }
+}
+
 /// A cell as a spreadsheet should show it: one starting with `=`, `+`, `-`, `@`, a tab
 /// or a carriage return (what spreadsheets run as a formula) gets a leading `'`.
 pub fn neutralised(cell: &str) -> Cow<'_, str> {
@@ -333,6 +346,22 @@ mod tests {
             assert_eq!(parse_flag(no), Ok(false), "{no}");
         }
         assert!(parse_flag("maybe").is_err());
+    }
+
+    #[test]
+    fn field_values_are_written_as_a_form_takes_them() {
+        assert_eq!(field_cell(&FieldValue::Checkbox(true)), "true");
+        assert_eq!(
+            field_cell(&FieldValue::Choices(vec![
+                "Gold, plus".into(),
+                "Silver".into()
+            ])),
+            "Gold, plus\nSilver"
+        );
+        assert_eq!(
+            field_cell(&FieldValue::Number("12.50".parse().unwrap())),
+            "12.50"
+        );
     }
 
     #[test]

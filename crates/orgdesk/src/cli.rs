@@ -74,10 +74,32 @@ pub enum Command {
     },
     /// Generates a large data set and prints performance figures (see BENCHMARKS.md).
     Bench(crate::bench::BenchArgs),
+    /// Writes every organization to a CSV file (the bulk file's columns; see README).
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
     /// Manages agents (staff accounts).
     Agent {
         #[command(subcommand)]
         command: AgentCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Organizations: external_id, name, parent, domains, summary, contacts and every
+    /// custom field that is not retired, in name order.
+    Organizations {
+        /// Where to write; standard output when absent.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+        /// Neutralise cells a spreadsheet would run as formulas (`=`, `+`, `-`, `@`) with
+        /// a leading `'`. Leave it off for a file meant to be imported again.
+        #[arg(long)]
+        for_spreadsheet: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
 }
 
@@ -152,5 +174,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bench(args) => crate::bench::run(args).await,
         Command::Agent { command } => crate::agent_commands::run(command).await,
+        Command::Export { what } => crate::export::run(what).await,
     }
 }

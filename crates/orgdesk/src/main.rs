@@ -4,6 +4,7 @@ mod agent_commands;
 mod bench;
 mod cli;
 mod config;
+mod export;
 mod serve;
 mod telemetry;
 

@@ -489,3 +489,163 @@ async fn a_server_whose_blob_store_does_not_answer_refuses_to_start() {
         "{log}"
     );
 }
+
+/// Runs `orgdesk export organizations` on the database with `extra` arguments; returns
+/// the rows of its CSV output, header first.
+fn export_rows(db: &TestDb, extra: &[&str]) -> Vec<Vec<String>> {
+    let output = orgdesk()
+        .args(["export", "organizations"])
+        .args(extra)
+        .env("ORGDESK_DATABASE_URL", db.url().expose())
+        .output()
+        .expect("run export");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(output.stdout.as_slice())
+        .records()
+        .map(|record| record.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_organizations_export_writes_every_column_with_parents_contacts_and_fields() {
+    let db = TestDb::new().await;
+    let app = orgdesk_app::App::open(db.url()).await.unwrap();
+    let admin = app
+        .create_agent(
+            None,
+            orgdesk_app::NewAgent {
+                email: "root@helpdesk.test",
+                name: "Root",
+                password: "root password",
+                admin: true,
+            },
+        )
+        .await
+        .unwrap();
+    for (key, field_type, choices) in [
+        (
+            "tier",
+            "multi_choice",
+            vec!["Gold, plus".to_owned(), "Silver".to_owned()],
+        ),
+        ("renewal", "date", Vec::new()),
+    ] {
+        app.define_organization_field(
+            &admin,
+            orgdesk_app::NewField {
+                key: key.into(),
+                label: key.into(),
+                field_type: field_type.into(),
+                choices,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let actor = admin.actor();
+    let contact = |kind: &str, value: &str| orgdesk_app::ContactInput {
+        kind: kind.into(),
+        label: None,
+        value: value.into(),
+    };
+    let group = app
+        .create_organization(
+            &actor,
+            orgdesk_app::NewOrganization {
+                name: "Acme Group".into(),
+                external_id: Some("ACME-1".into()),
+                summary: Some("=1+1 holding".into()),
+                domains: vec!["acme.example".into(), "acme-group.example".into()],
+                contacts: vec![
+                    contact("phone", "+44 20 7946 0000"),
+                    contact("address", "1 Main St, Springfield"),
+                    contact("address", "2 High St, Leeds"),
+                ],
+                fields: [(
+                    "tier".to_owned(),
+                    serde_json::json!(["Silver", "Gold, plus"]),
+                )]
+                .into_iter()
+                .collect(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.create_organization(
+        &actor,
+        orgdesk_app::NewOrganization {
+            name: "Acme UK".into(),
+            parent_id: Some(group.id),
+            fields: [("renewal".to_owned(), serde_json::json!("2027-01-31"))]
+                .into_iter()
+                .collect(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    app.close().await.unwrap();
+
+    let rows = export_rows(&db, &[]);
+    assert_eq!(
+        rows[0],
+        [
+            "external_id",
+            "name",
+            "parent",
+            "domains",
+            "summary",
+            "phone",
+            "email",
+            "website",
+            "address",
+            "field:tier",
+            "field:renewal"
+        ]
+    );
+    assert_eq!(
+        rows[1],
+        [
+            "ACME-1",
+            "Acme Group",
+            "",
+            "acme-group.example acme.example",
+            "=1+1 holding",
+            "+44 20 7946 0000",
+            "",
+            "",
+            "1 Main St, Springfield\n2 High St, Leeds",
+            "Gold, plus\nSilver",
+            ""
+        ]
+    );
+    assert_eq!(
+        rows[2],
+        [
+            "",
+            "Acme UK",
+            "ACME-1",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "2027-01-31"
+        ]
+    );
+    assert_eq!(rows.len(), 3);
+
+    let for_spreadsheet = export_rows(&db, &["--for-spreadsheet"]);
+    assert_eq!(for_spreadsheet[1][4], "'=1+1 holding");
+    assert_eq!(for_spreadsheet[1][5], "'+44 20 7946 0000");
+}
