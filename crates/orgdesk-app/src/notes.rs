@@ -343,11 +343,17 @@ impl App {
         let attachment = notes::find_attachment(&self.store().reads().await?, id)
             .await?
             .ok_or_else(|| Error::not_found(Entity::Attachment, id))?;
+        // A blob gone meanwhile is its note's deletion, committed between the two reads.
         let reader = self
             .blobs()?
             .read(&attachment.blob_key)
             .await
-            .map_err(|err| Error::Internal(Internal::caused_by("reading an attached file", err)))?;
+            .map_err(|err| match err {
+                orgdesk_blobs::BlobError::NotFound { .. } => {
+                    Error::not_found(Entity::Attachment, id)
+                }
+                other => Error::Internal(Internal::caused_by("reading an attached file", other)),
+            })?;
         Ok((attachment, reader))
     }
 

@@ -37,6 +37,9 @@ pub enum BlobError {
     },
     #[error("the blob store cannot be set up: {0}")]
     Setup(String),
+    /// No blob has this key (deleted meanwhile, or never written).
+    #[error("the blob store has no {key}")]
+    NotFound { key: String },
 }
 
 /// Why a write did not store a blob. Nothing of it is left in the store.
@@ -240,7 +243,12 @@ impl BlobStore {
             .inner
             .get(&Path::from(key))
             .await
-            .map_err(|err| self.failed(err))?;
+            .map_err(|err| match err {
+                object_store::Error::NotFound { .. } => BlobError::NotFound {
+                    key: key.to_owned(),
+                },
+                other => self.failed(other),
+            })?;
         let location = self.location.clone();
         Ok(BlobReader {
             size: found.meta.size,

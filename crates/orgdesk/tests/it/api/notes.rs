@@ -689,3 +689,27 @@ async fn of_two_edits_of_one_note_from_the_same_version_one_wins_and_one_is_refu
     };
     assert_eq!(stored["body"], winner);
 }
+
+#[tokio::test]
+async fn a_file_whose_blob_is_gone_is_not_found_rather_than_an_error() {
+    // As when its note is deleted between reading the file's row and reading its bytes.
+    let s = Stored::folder(LIMIT).await;
+    let t = &s.t;
+    let org = t.org("Acme", None).await;
+    let note = t
+        .post_multipart(
+            &format!("/api/v1/organizations/{org}/notes"),
+            None,
+            &[Part::file("files", "gone.txt", "text/plain", b"gone")],
+        )
+        .await;
+    let folder = s.t.blob_folder.as_ref().unwrap().path();
+    for file in s.files() {
+        std::fs::remove_file(folder.join(file)).unwrap();
+    }
+    let download = t
+        .get(note.body["attachments"][0]["url"].as_str().unwrap())
+        .await;
+    assert_eq!(download.status, StatusCode::NOT_FOUND, "{}", download.body);
+    assert_eq!(download.code(), "not_found");
+}
