@@ -12,6 +12,7 @@ use orgdesk_core::billing::{
     BillingDetails, BillingEntry, BillingTotals, Charge, Currency, TimeEntry, entry_text, minutes,
 };
 use orgdesk_core::day::{format_day, parse_day, today};
+use orgdesk_core::error::check_version;
 use orgdesk_core::model::{Action, Agent, Change, Page, Ticket};
 use orgdesk_core::{Entity, Error, OrganizationId, Result, TicketId};
 use orgdesk_store::ConnectionTrait;
@@ -129,20 +130,13 @@ fn require_logger_or_admin(
     logger: &orgdesk_core::billing::EntryAgent,
     what: &str,
 ) -> Result<()> {
-    if by.admin || by.id == logger.id {
+    if by.may_change_work_of(logger.id) {
         Ok(())
     } else {
         Err(Error::Forbidden(format!(
             "only the agent who logged it ({}) or an admin can {what} it",
             logger.name
         )))
-    }
-}
-
-fn conflict(expected: Option<i64>, current: i64) -> Result<()> {
-    match expected {
-        Some(expected) if expected != current => Err(Error::VersionConflict { expected, current }),
-        _ => Ok(()),
     }
 }
 
@@ -294,7 +288,7 @@ impl App {
         let ticket = self.locked_ticket(&tx, found.ticket_id).await?;
         let current = self.require_time(&tx, id).await?;
         require_logger_or_admin(by, &current.agent, "change")?;
-        conflict(changes.expected_version, current.version)?;
+        check_version(changes.expected_version, current.version)?;
         let was = time_terms(&current);
         let terms = TimeTerms {
             minutes: minutes(changes.minutes.unwrap_or(was.minutes))?,
@@ -380,7 +374,7 @@ impl App {
         let ticket = self.locked_ticket(&tx, found.ticket_id).await?;
         let current = self.require_charge(&tx, id).await?;
         require_logger_or_admin(by, &current.agent, "change")?;
-        conflict(changes.expected_version, current.version)?;
+        check_version(changes.expected_version, current.version)?;
         let was = charge_terms(&current);
         let currency = match &changes.currency {
             Some(code) => Currency::parse(code)?,

@@ -6,6 +6,7 @@ use crate::locking::{Lockable, lock};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::day::{format_day, today};
 use orgdesk_core::entitlement::{Entitlement, EntitlementTerms};
+use orgdesk_core::error::check_version;
 use orgdesk_core::model::{Action, Actor, Change, Page, User};
 use orgdesk_core::{Entity, Error, OrganizationId, Result};
 use orgdesk_store::{ConnectionTrait, entitlements};
@@ -153,14 +154,7 @@ impl App {
         let at = now_ms();
         let tx = self.store().begin_write().await?;
         let current = self.locked_entitlement(&tx, id).await?;
-        if let Some(expected) = changes.expected_version
-            && expected != current.version
-        {
-            return Err(Error::VersionConflict {
-                expected,
-                current: current.version,
-            });
-        }
+        check_version(changes.expected_version, current.version)?;
         let was = &current.terms;
         let day = |change: &Option<Option<String>>, stored: Option<time::Date>| match change {
             Some(given) => given.clone(),

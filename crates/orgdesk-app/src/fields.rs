@@ -6,6 +6,7 @@
 use crate::errors::unique_or_internal;
 use crate::locking::{Lockable, lock, lock_all};
 use crate::{App, now_ms};
+use orgdesk_core::error::check_version;
 use orgdesk_core::fields::{
     Access, Audience, Choices, FieldDefinition, FieldId, FieldKey, FieldType, FieldValue,
     ShownField, check_access, filter_key_of, parse_label,
@@ -295,14 +296,7 @@ impl App {
         let current = fields::find_definition(&tx, id)
             .await?
             .ok_or_else(|| Error::not_found(Entity::Field, id))?;
-        if let Some(expected) = changes.expected_version
-            && expected != current.version
-        {
-            return Err(Error::VersionConflict {
-                expected,
-                current: current.version,
-            });
-        }
+        check_version(changes.expected_version, current.version)?;
         if let Some(key) = &changes.key
             && key.trim() != current.key.as_str()
         {

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use futures::Stream;
 use orgdesk_blobs::{BlobReader, BlobStore, WriteError};
 use orgdesk_core::error::Internal;
+use orgdesk_core::error::check_version;
 use orgdesk_core::model::{Action, Agent, Change, Page};
 use orgdesk_core::note::{
     Attachment, FILES_PER_NOTE_MAX, Note, content_type, file_name, note_body,
@@ -127,7 +128,7 @@ fn file_names(attachments: &[Attachment]) -> Vec<String> {
 
 /// Only a note's author, or an admin, changes or deletes it.
 fn require_author_or_admin(by: &Agent, note: &Note, what: &str) -> Result<()> {
-    if by.admin || by.id == note.author.id {
+    if by.may_change_work_of(note.author.id) {
         Ok(())
     } else {
         Err(Error::Forbidden(format!(
@@ -264,14 +265,7 @@ impl App {
         let tx = self.store().begin_write().await?;
         let current = self.locked_note(&tx, id).await?;
         require_author_or_admin(by, &current, "edit")?;
-        if let Some(expected) = expected_version
-            && expected != current.version
-        {
-            return Err(Error::VersionConflict {
-                expected,
-                current: current.version,
-            });
-        }
+        check_version(expected_version, current.version)?;
         let body = note_body(body, !current.attachments.is_empty())?;
         if body == current.body {
             return Ok(current);
@@ -334,7 +328,7 @@ impl App {
             .iter()
             .map(|a| a.blob_key.clone())
             .collect();
-        self.blobs()?.delete_all_logged(&keys).await;
+        self.delete_blobs_after_commit(&keys).await;
         Ok(current)
     }
 
@@ -357,7 +351,9 @@ impl App {
         Ok((attachment, reader))
     }
 
-    /// Deletes blobs whose rows a committed change removed (an organization's deletion).
+    /// Deletes blobs whose rows a committed change removed (a note's or an
+    /// organization's deletion). The change stands whatever happens here: failures are
+    /// logged, not returned.
     pub(crate) async fn delete_blobs_after_commit(&self, keys: &[String]) {
         if keys.is_empty() {
             return;

@@ -6,6 +6,7 @@ use crate::history::{Record, parent_moved, record_all};
 use crate::locking::{Lockable, lock};
 use crate::{App, PageRequest, now_ms};
 use orgdesk_core::contact::check_contact_count;
+use orgdesk_core::error::check_version;
 use orgdesk_core::model::{Action, Actor, Agent, Change, Organization, Page};
 use orgdesk_core::text::{EXTERNAL_ID_MAX_CHARS, SUMMARY_MAX_CHARS, optional_text, query_text};
 use orgdesk_core::{Contact, EmailDomain, Entity, Error, OrganizationId, OrganizationName, Result};
@@ -416,14 +417,7 @@ impl App {
         let current = orgs::find(&tx, id)
             .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))?;
-        if let Some(expected) = changes.expected_version
-            && expected != current.version
-        {
-            return Err(Error::VersionConflict {
-                expected,
-                current: current.version,
-            });
-        }
+        check_version(changes.expected_version, current.version)?;
 
         let mut recorded = Vec::new();
         let mut name = OrganizationName::parse(&current.name)?;

@@ -5,6 +5,7 @@ use crate::errors::in_batch;
 use crate::history::{Record, record_all};
 use crate::locking::{Lockable, lock, lock_all};
 use crate::{App, PageRequest, now_ms};
+use orgdesk_core::error::check_version;
 use orgdesk_core::model::{Action, Actor, Change, Page, Ticket, TicketMessage, User};
 use orgdesk_core::search;
 use orgdesk_core::ticket::{
@@ -421,14 +422,7 @@ impl App {
         let tx = self.store().begin_write().await?;
         lock(&tx, Lockable::Ticket, id.0).await?;
         let current = self.require_ticket(&tx, id).await?;
-        if let Some(expected) = changes.expected_version
-            && expected != current.version
-        {
-            return Err(Error::VersionConflict {
-                expected,
-                current: current.version,
-            });
-        }
+        check_version(changes.expected_version, current.version)?;
         if current.status == TicketStatus::Closed && changes.would_change_closed_ticket(status) {
             return Err(Error::TicketClosed { id: id.0 });
         }

@@ -299,6 +299,15 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Refuses a change made against a version that is no longer the record's (`None`: the
+/// caller sent no version, so nothing to check).
+pub fn check_version(expected: Option<i64>, current: i64) -> Result<()> {
+    match expected {
+        Some(expected) if expected != current => Err(Error::VersionConflict { expected, current }),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

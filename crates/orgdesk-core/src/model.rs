@@ -90,6 +90,12 @@ impl User {
 }
 
 impl Agent {
+    /// Whether this agent may change or remove what `author` wrote (a note, a time
+    /// entry, a charge): their own work, or anyone's as an admin.
+    pub fn may_change_work_of(&self, author: AgentId) -> bool {
+        self.admin || self.id == author
+    }
+
     /// This agent as the author of a change.
     pub fn actor(&self) -> Actor {
         Actor::Agent {

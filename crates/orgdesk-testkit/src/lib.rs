@@ -11,6 +11,30 @@ pub use s3::{S3_SERVER_ENV, S3Server};
 use orgdesk_app::DatabaseUrl;
 use sea_orm::{ConnectionTrait, Database};
 
+/// Every file below `root`, as paths relative to it, sorted: what a store keeps on disk
+/// (a blob store's folder, an S3 server's), staging files included.
+pub fn files_under(root: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("read a folder") {
+            let path = entry.expect("a folder entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                found.push(
+                    path.strip_prefix(root)
+                        .expect("below the root")
+                        .display()
+                        .to_string(),
+                );
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
 /// The variable naming the PostgreSQL server tests use.
 pub const TEST_DATABASE_ENV: &str = "ORGDESK_TEST_DATABASE_URL";
 

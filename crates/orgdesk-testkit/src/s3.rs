@@ -88,32 +88,10 @@ impl S3Server {
     /// left (parts, upload records, temporary files). Leaves out the records s3s-fs
     /// keeps beside each object and does not remove with it.
     pub fn stored_files(&self) -> Vec<String> {
-        self.all_files()
+        crate::files_under(self.root.path())
             .into_iter()
             .filter(|file| !file.starts_with(".bucket-") || file.contains(".upload-"))
             .collect()
-    }
-
-    fn all_files(&self) -> Vec<String> {
-        let mut found = Vec::new();
-        let mut folders = vec![self.root.path().to_path_buf()];
-        while let Some(folder) = folders.pop() {
-            for entry in std::fs::read_dir(&folder).expect("read the server's folder") {
-                let path = entry.expect("folder entry").path();
-                if path.is_dir() {
-                    folders.push(path);
-                } else {
-                    found.push(
-                        path.strip_prefix(self.root.path())
-                            .expect("below the root")
-                            .display()
-                            .to_string(),
-                    );
-                }
-            }
-        }
-        found.sort();
-        found
     }
 }
 

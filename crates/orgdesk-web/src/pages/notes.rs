@@ -72,7 +72,7 @@ fn note_row(note: Note, session: &AgentSession, refused: &Refused) -> NoteRow {
     let edit = refused.edit.as_ref().filter(|(id, _, _)| *id == note.id);
     NoteRow {
         id: note.id,
-        may_change: session.agent.admin || session.agent.id == note.author.id,
+        may_change: session.agent.may_change_work_of(note.author.id),
         author: note.author.name,
         at_iso: iso_time(note.created_at),
         at_text: human_time(note.created_at),

@@ -96,7 +96,7 @@ pub struct BillingRefusal {
 }
 
 fn may_change(session: &AgentSession, logger: &EntryAgent) -> bool {
-    session.agent.admin || session.agent.id == logger.id
+    session.agent.may_change_work_of(logger.id)
 }
 
 fn time_row(entry: TimeEntry, session: &AgentSession) -> TimeRow {

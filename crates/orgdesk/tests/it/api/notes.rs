@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use orgdesk_app::{BlobStore, Settings};
-use orgdesk_testkit::{Part, S3Server, TestApp};
+use orgdesk_testkit::{Part, S3Server, TestApp, files_under};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -50,23 +50,6 @@ impl Stored {
             None => files_under(self.t.blob_folder.as_ref().expect("a folder").path()),
         }
     }
-}
-
-fn files_under(root: &std::path::Path) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut folders = vec![root.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                folders.push(path);
-            } else {
-                found.push(path.strip_prefix(root).unwrap().display().to_string());
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 /// Runs a check on the folder store and on the S3 server, with an upload limit.
