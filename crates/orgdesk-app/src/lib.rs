@@ -14,6 +14,7 @@ mod export;
 mod fields;
 mod hierarchy;
 mod history;
+mod import;
 mod locking;
 mod members;
 mod notes;
@@ -34,9 +35,14 @@ pub use billing::{
 pub use cursor::PageRequest;
 pub use domains::{DomainAdded, DomainMatchGroup, DomainMatches, MatchedUsers};
 pub use entitlements::{EntitlementChanges, NewEntitlement};
+pub use export::Export;
 pub use fields::{FieldChanges, FieldInput, FieldReader, NewField};
 pub use hierarchy::{ChildCandidate, ChildRef};
 pub use history::OrganizationHistory;
+pub use import::{
+    IMPORT_FILE_LIMIT_BYTES, ImportProgress, ImportReport, ImportStatus, ImportUpload,
+    KEPT_PROBLEMS, LiveProgress, NoProgress,
+};
 pub use members::MembershipChanges;
 pub use notes::Uploads;
 pub use organizations::{ContactInput, NewOrganization, OrganizationChanges, OrganizationQuery};
@@ -90,6 +96,7 @@ struct Parts {
     store: Store,
     settings: Settings,
     throttle: std::sync::Arc<throttle::Throttle>,
+    running_imports: std::sync::Arc<import::RunningImports>,
 }
 
 impl App {
@@ -101,6 +108,7 @@ impl App {
             store,
             settings: Settings::default(),
             throttle: std::sync::Arc::new(throttle::Throttle::new()),
+            running_imports: Default::default(),
         })))
     }
 
@@ -110,6 +118,7 @@ impl App {
             store: self.0.store.clone(),
             settings,
             throttle: self.0.throttle.clone(),
+            running_imports: self.0.running_imports.clone(),
         }))
     }
 
@@ -123,6 +132,10 @@ impl App {
 
     fn throttle(&self) -> &throttle::Throttle {
         &self.0.throttle
+    }
+
+    fn running_imports(&self) -> &import::RunningImports {
+        &self.0.running_imports
     }
 
     pub fn backend_name(&self) -> &'static str {

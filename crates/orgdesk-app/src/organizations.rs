@@ -115,6 +115,7 @@ async fn check_external_id_free<C: ConnectionTrait>(
     };
     match orgs::find_head_by_external_id(conn, external_id).await? {
         Some(head) if Some(OrganizationId(head.id)) != except => Err(Error::ExternalIdTaken {
+            account: "organization",
             external_id: external_id.to_owned(),
         }),
         _ => Ok(()),
@@ -159,6 +160,7 @@ fn map_write_error(err: StoreError, name: &str, external_id: Option<&str>) -> Er
             name: name.to_owned(),
         },
         Some(UniqueKey::OrganizationExternalId) => Error::ExternalIdTaken {
+            account: "organization",
             external_id: external_id.unwrap_or_default().to_owned(),
         },
         _ => err.into(),

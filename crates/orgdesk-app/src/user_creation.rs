@@ -11,9 +11,10 @@ use crate::history;
 use crate::members::parse_position;
 use crate::{App, now_ms};
 use orgdesk_core::model::{Action, Actor, Change, OrganizationRef, User};
+use orgdesk_core::text::{EXTERNAL_ID_MAX_CHARS, optional_text};
 use orgdesk_core::{EmailAddress, Error, OrganizationId, PersonName, Result};
 use orgdesk_store::dialect::UniqueKey;
-use orgdesk_store::{domains, organizations as orgs, users};
+use orgdesk_store::{ConnectionTrait, domains, organizations as orgs, users};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -26,6 +27,8 @@ pub struct NewUser {
     pub organization_id: Option<OrganizationId>,
     pub position: Option<String>,
     pub manager: bool,
+    /// The user's key in the system they came from; unique among users.
+    pub external_id: Option<String>,
 }
 
 /// The actor recorded when the email domain association places a user.
@@ -36,20 +39,26 @@ fn domain_association() -> Actor {
 }
 
 /// A new user whose every value passed its rule.
-struct ValidUser {
-    name: PersonName,
-    name_key: String,
-    email: EmailAddress,
-    position: Option<String>,
-    manager: bool,
-    organization_id: Option<OrganizationId>,
-    password_hash: Option<String>,
+pub(crate) struct ValidUser {
+    pub name: PersonName,
+    pub name_key: String,
+    pub email: EmailAddress,
+    pub position: Option<String>,
+    pub manager: bool,
+    pub external_id: Option<String>,
+    pub organization_id: Option<OrganizationId>,
+    pub password_hash: Option<String>,
 }
 
 async fn validate(new: &NewUser) -> Result<ValidUser> {
     let name = PersonName::parse(&new.name)?;
     let email = EmailAddress::parse(&new.email)?;
     let position = parse_position(new.position.as_deref())?;
+    let external_id = optional_text(
+        "external_id",
+        new.external_id.as_deref(),
+        EXTERNAL_ID_MAX_CHARS,
+    )?;
     let password_hash = hash_new_password(new.password.as_deref()).await?;
     Ok(ValidUser {
         name_key: orgdesk_core::text::name_key(name.as_str()),
@@ -57,6 +66,7 @@ async fn validate(new: &NewUser) -> Result<ValidUser> {
         email,
         position,
         manager: new.manager,
+        external_id,
         organization_id: new.organization_id,
         password_hash,
     })
@@ -67,9 +77,25 @@ async fn validate(new: &NewUser) -> Result<ValidUser> {
 fn in_batch(index: usize, err: Error) -> Error {
     let err = match err {
         Error::EmailTaken { .. } => Error::validation("email", err.to_string()),
+        Error::ExternalIdTaken { .. } => Error::validation("external_id", err.to_string()),
         other => other,
     };
     errors::in_batch("users", index, err)
+}
+
+/// A unique index refusing the insert: the email or the external id was taken meanwhile
+/// (a batch's are checked first, so this names the first user's).
+fn map_insert_error(err: orgdesk_store::StoreError, valid: &[ValidUser]) -> Error {
+    match orgdesk_store::dialect::unique_violation(&err) {
+        Some(UniqueKey::UserExternalId) => Error::ExternalIdTaken {
+            account: "user",
+            external_id: valid[0].external_id.clone().unwrap_or_default(),
+        },
+        _ => unique_or_internal(err, UniqueKey::UserEmail, || Error::EmailTaken {
+            account: "user",
+            email: valid[0].email.as_str().to_owned(),
+        }),
+    }
 }
 
 /// An error about entry `index`: named as such in a batch, as it is for one user.
@@ -95,12 +121,21 @@ impl App {
     pub async fn create_users(&self, actor: &Actor, batch: Vec<NewUser>) -> Result<Vec<User>> {
         let mut valid = Vec::with_capacity(batch.len());
         let mut keys = HashSet::with_capacity(batch.len());
+        let mut external_ids = HashSet::new();
         for (index, new) in batch.iter().enumerate() {
             let user = validate(new).await.map_err(|err| in_batch(index, err))?;
             if !keys.insert(user.email.key().to_owned()) {
                 return Err(Error::validation(
                     format!("users[{index}].email"),
                     format!("{} appears twice in this batch", user.email.as_str()),
+                ));
+            }
+            if let Some(external_id) = &user.external_id
+                && !external_ids.insert(external_id.clone())
+            {
+                return Err(Error::validation(
+                    format!("users[{index}].external_id"),
+                    format!("\"{external_id}\" appears twice in this batch"),
                 ));
             }
             valid.push(user);
@@ -137,169 +172,205 @@ impl App {
         if valid.is_empty() {
             return Ok(Vec::new());
         }
-        let at = now_ms();
         let tx = self.store().begin_write_for(valid.len()).await?;
-
-        // Organizations named explicitly must exist.
-        let explicit: Vec<OrganizationId> = valid
-            .iter()
-            .filter_map(|u| u.organization_id)
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        // Hold every organization a user may join (named, or owning the email's
-        // domain) so none is deleted between these checks and the insert.
-        let mut email_domains: Vec<&str> = valid
-            .iter()
-            .filter(|u| u.organization_id.is_none())
-            .map(|u| u.email.domain())
-            .collect();
-        email_domains.sort_unstable();
-        email_domains.dedup();
-        domains::lock_joined(&tx, &explicit, &email_domains).await?;
-        let known: HashSet<OrganizationId> = orgs::heads(&tx, &explicit)
-            .await?
-            .into_iter()
-            .map(|h| OrganizationId(h.id))
-            .collect();
-        if let Some(index) = valid
-            .iter()
-            .position(|u| u.organization_id.is_some_and(|id| !known.contains(&id)))
-        {
-            let missing = valid[index].organization_id.expect("checked");
-            let err = Error::validation(
-                "organization_id",
-                format!("organization {missing} does not exist"),
-            );
-            return Err(at_entry(valid.len(), index, err));
-        }
-        // A batch names the taken email; for one user the unique index says it as well,
-        // without a query of its own.
-        if valid.len() > 1 {
-            let keys: Vec<&str> = valid.iter().map(|u| u.email.key()).collect();
-            if let Some(taken) = users::existing_email_keys(&tx, &keys).await?.first() {
-                let index = valid
-                    .iter()
-                    .position(|u| u.email.key() == taken)
-                    .unwrap_or(0);
-                return Err(in_batch(
-                    index,
-                    Error::EmailTaken {
-                        account: "user",
-                        email: valid[index].email.as_str().to_owned(),
-                    },
-                ));
-            }
-        }
-
-        let rows: Vec<users::NewUserRow<'_>> = valid
-            .iter()
-            .map(|u| users::NewUserRow {
-                name: u.name.as_str(),
-                name_key: &u.name_key,
-                email: u.email.as_str(),
-                email_key: u.email.key(),
-                email_domain: u.email.domain(),
-                password_hash: u.password_hash.as_deref(),
-                organization_id: u.organization_id,
-                position: u.position.as_deref(),
-                manager: u.manager,
-                at,
-            })
-            .collect();
-        let inserted = users::insert_many(&tx, &rows).await.map_err(|err| {
-            unique_or_internal(err, UniqueKey::UserEmail, || Error::EmailTaken {
-                account: "user",
-                email: valid[0].email.as_str().to_owned(),
-            })
-        })?;
-
-        // Position and manager apply to the organization a user joins, named or found
-        // by the email's domain; a user who joins none cannot hold them.
-        if let Some(index) = valid.iter().zip(&inserted).position(|(user, row)| {
-            row.organization.is_none() && (user.position.is_some() || user.manager)
-        }) {
-            let user = &valid[index];
-            let (field, what) = if user.position.is_some() {
-                ("position", "a position")
-            } else {
-                ("manager", "the manager flag")
-            };
-            let err = Error::validation(
-                field,
-                format!(
-                    "{} joins no organization (none has the domain {}) and only a member can have {what}; give organization_id",
-                    user.email.as_str(),
-                    user.email.domain(),
-                ),
-            );
-            return Err(at_entry(valid.len(), index, err));
-        }
-
-        // Record each joining on its organization, with who placed the user there.
-        let by_domain = domain_association();
-        let joined = history::users_created_in(
-            valid.iter().zip(&inserted).filter_map(|(user, row)| {
-                let placed_by = if user.organization_id.is_some() {
-                    actor
-                } else {
-                    &by_domain
-                };
-                row.organization_id().map(|organization| {
-                    (
-                        row.id,
-                        organization,
-                        user.position.as_deref(),
-                        user.manager,
-                        placed_by,
-                    )
-                })
-            }),
-            at,
-        );
-        history::record_all(&tx, joined).await?;
-        let created = valid.iter().zip(&inserted).map(|(user, row)| {
-            let mut changes = vec![
-                Change::new("name", Value::Null, user.name.as_str()),
-                Change::new("email", Value::Null, user.email.as_str()),
-            ];
-            if let Some(organization) = row.organization_id() {
-                changes.push(Change::new("organization_id", Value::Null, organization.0));
-            }
-            if let Some(position) = &user.position {
-                changes.push(Change::new("position", Value::Null, position.as_str()));
-            }
-            if user.manager {
-                changes.push(Change::new("manager", false, true));
-            }
-            history::UserRecord {
-                user: row.id,
-                actor,
-                action: Action::Created,
-                changes,
-                at,
-            }
-        });
-        history::record_for_users(&tx, created.collect()).await?;
+        let created = insert_users_on(&tx, actor, valid, now_ms()).await?;
         orgdesk_store::commit(tx).await?;
-
-        Ok(valid
-            .into_iter()
-            .zip(inserted)
-            .map(|(user, row)| User {
-                id: row.id,
-                name: user.name.into_string(),
-                email: user.email.as_str().to_owned(),
-                organization: row
-                    .organization
-                    .map(|(id, name)| OrganizationRef { id, name }),
-                position: user.position,
-                manager: user.manager,
-                auto_cc_organization_tickets: false,
-                disabled: false,
-                created_at: at,
-                updated_at: at,
-            })
-            .collect())
+        Ok(created)
     }
+}
+
+/// Inserts users inside the caller's transaction, with the domain association and
+/// their history; the caller commits.
+pub(crate) async fn insert_users_on<C: ConnectionTrait>(
+    tx: &C,
+    actor: &Actor,
+    valid: Vec<ValidUser>,
+    at: i64,
+) -> Result<Vec<User>> {
+    // Organizations named explicitly must exist.
+    let explicit: Vec<OrganizationId> = valid
+        .iter()
+        .filter_map(|u| u.organization_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    // Hold every organization a user may join (named, or owning the email's
+    // domain) so none is deleted between these checks and the insert.
+    let mut email_domains: Vec<&str> = valid
+        .iter()
+        .filter(|u| u.organization_id.is_none())
+        .map(|u| u.email.domain())
+        .collect();
+    email_domains.sort_unstable();
+    email_domains.dedup();
+    domains::lock_joined(tx, &explicit, &email_domains).await?;
+    let known: HashSet<OrganizationId> = orgs::heads(tx, &explicit)
+        .await?
+        .into_iter()
+        .map(|h| OrganizationId(h.id))
+        .collect();
+    if let Some(index) = valid
+        .iter()
+        .position(|u| u.organization_id.is_some_and(|id| !known.contains(&id)))
+    {
+        let missing = valid[index].organization_id.expect("checked");
+        let err = Error::validation(
+            "organization_id",
+            format!("organization {missing} does not exist"),
+        );
+        return Err(at_entry(valid.len(), index, err));
+    }
+    // A batch names the taken email; for one user the unique index says it as well,
+    // without a query of its own.
+    if valid.len() > 1 {
+        let keys: Vec<&str> = valid.iter().map(|u| u.email.key()).collect();
+        if let Some(taken) = users::existing_email_keys(tx, &keys).await?.first() {
+            let index = valid
+                .iter()
+                .position(|u| u.email.key() == taken)
+                .unwrap_or(0);
+            return Err(in_batch(
+                index,
+                Error::EmailTaken {
+                    account: "user",
+                    email: valid[index].email.as_str().to_owned(),
+                },
+            ));
+        }
+        let external_ids: Vec<&str> = valid
+            .iter()
+            .filter_map(|u| u.external_id.as_deref())
+            .collect();
+        if let Some(taken) = users::existing_external_ids(tx, &external_ids)
+            .await?
+            .first()
+        {
+            let index = valid
+                .iter()
+                .position(|u| u.external_id.as_deref() == Some(taken.as_str()))
+                .unwrap_or(0);
+            return Err(in_batch(
+                index,
+                Error::ExternalIdTaken {
+                    account: "user",
+                    external_id: taken.clone(),
+                },
+            ));
+        }
+    }
+
+    let rows: Vec<users::NewUserRow<'_>> = valid
+        .iter()
+        .map(|u| users::NewUserRow {
+            name: u.name.as_str(),
+            name_key: &u.name_key,
+            email: u.email.as_str(),
+            email_key: u.email.key(),
+            email_domain: u.email.domain(),
+            password_hash: u.password_hash.as_deref(),
+            organization_id: u.organization_id,
+            position: u.position.as_deref(),
+            manager: u.manager,
+            external_id: u.external_id.as_deref(),
+            at,
+        })
+        .collect();
+    let inserted = users::insert_many(tx, &rows)
+        .await
+        .map_err(|err| map_insert_error(err, &valid))?;
+
+    // Position and manager apply to the organization a user joins, named or found
+    // by the email's domain; a user who joins none cannot hold them.
+    if let Some(index) = valid.iter().zip(&inserted).position(|(user, row)| {
+        row.organization.is_none() && (user.position.is_some() || user.manager)
+    }) {
+        let user = &valid[index];
+        let (field, what) = if user.position.is_some() {
+            ("position", "a position")
+        } else {
+            ("manager", "the manager flag")
+        };
+        let err = Error::validation(
+            field,
+            format!(
+                "{} joins no organization (none has the domain {}) and only a member can have {what}; give organization_id",
+                user.email.as_str(),
+                user.email.domain(),
+            ),
+        );
+        return Err(at_entry(valid.len(), index, err));
+    }
+
+    // Record each joining on its organization, with who placed the user there.
+    let by_domain = domain_association();
+    let joined = history::users_created_in(
+        valid.iter().zip(&inserted).filter_map(|(user, row)| {
+            let placed_by = if user.organization_id.is_some() {
+                actor
+            } else {
+                &by_domain
+            };
+            row.organization_id().map(|organization| {
+                (
+                    row.id,
+                    organization,
+                    user.position.as_deref(),
+                    user.manager,
+                    placed_by,
+                )
+            })
+        }),
+        at,
+    );
+    history::record_all(tx, joined).await?;
+    let created = valid.iter().zip(&inserted).map(|(user, row)| {
+        let mut changes = vec![
+            Change::new("name", Value::Null, user.name.as_str()),
+            Change::new("email", Value::Null, user.email.as_str()),
+        ];
+        if let Some(organization) = row.organization_id() {
+            changes.push(Change::new("organization_id", Value::Null, organization.0));
+        }
+        if let Some(position) = &user.position {
+            changes.push(Change::new("position", Value::Null, position.as_str()));
+        }
+        if user.manager {
+            changes.push(Change::new("manager", false, true));
+        }
+        if let Some(external_id) = &user.external_id {
+            changes.push(Change::new(
+                "external_id",
+                Value::Null,
+                external_id.as_str(),
+            ));
+        }
+        history::UserRecord {
+            user: row.id,
+            actor,
+            action: Action::Created,
+            changes,
+            at,
+        }
+    });
+    history::record_for_users(tx, created.collect()).await?;
+
+    Ok(valid
+        .into_iter()
+        .zip(inserted)
+        .map(|(user, row)| User {
+            id: row.id,
+            name: user.name.into_string(),
+            email: user.email.as_str().to_owned(),
+            organization: row
+                .organization
+                .map(|(id, name)| OrganizationRef { id, name }),
+            position: user.position,
+            manager: user.manager,
+            external_id: user.external_id,
+            auto_cc_organization_tickets: false,
+            disabled: false,
+            created_at: at,
+            updated_at: at,
+        })
+        .collect())
 }

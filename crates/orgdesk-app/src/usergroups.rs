@@ -19,7 +19,7 @@ use serde_json::Value;
 /// A user's direct usergroup change, in their own history and in their
 /// organization's activity (it changes the member, not the organization, so it stays
 /// out of the organization's history).
-async fn record_direct_membership<C: ConnectionTrait>(
+pub(crate) async fn record_direct_membership<C: ConnectionTrait>(
     conn: &C,
     actor: &Actor,
     member: &User,

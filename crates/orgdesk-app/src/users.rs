@@ -8,6 +8,7 @@ use crate::locking::{Lockable, lock};
 use crate::members::{check_membership_fields, parse_position, place_user};
 use crate::{App, now_ms};
 use orgdesk_core::model::{Action, Actor, Agent, Change, User};
+use orgdesk_core::text::{EXTERNAL_ID_MAX_CHARS, optional_text};
 use orgdesk_core::{EmailAddress, Entity, Error, OrganizationId, PersonName, Result, UserId};
 use orgdesk_store::dialect::UniqueKey;
 use orgdesk_store::tokens::TokenOwner;
@@ -25,6 +26,7 @@ pub struct UserChanges {
     pub position: Option<Option<String>>,
     pub manager: Option<bool>,
     pub auto_cc_organization_tickets: Option<bool>,
+    pub external_id: Option<Option<String>>,
     /// Admins only: switches the user off (no sign-in, tokens refused) or back on.
     pub disabled: Option<bool>,
 }
@@ -38,6 +40,20 @@ async fn check_email_free<C: ConnectionTrait>(
         Some(id) if Some(id) != except => Err(Error::EmailTaken {
             account: "user",
             email: email.as_str().to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+async fn check_external_id_free<C: ConnectionTrait>(
+    conn: &C,
+    external_id: &str,
+    except: UserId,
+) -> Result<()> {
+    match users::find_id_by_external_id(conn, external_id).await? {
+        Some(id) if id != except => Err(Error::ExternalIdTaken {
+            account: "user",
+            external_id: external_id.to_owned(),
         }),
         _ => Ok(()),
     }
@@ -133,6 +149,11 @@ impl App {
             .as_ref()
             .map(|p| parse_position(p.as_deref()))
             .transpose()?;
+        let external_id = changes
+            .external_id
+            .as_ref()
+            .map(|id| optional_text("external_id", id.as_deref(), EXTERNAL_ID_MAX_CHARS))
+            .transpose()?;
         let hash = hash_new_password(changes.password.as_deref()).await?;
         let at = now_ms();
         let tx = self.store().begin_write().await?;
@@ -198,6 +219,26 @@ impl App {
                     unique_or_internal(err, UniqueKey::UserEmail, || Error::EmailTaken {
                         account: "user",
                         email: new_email.as_str().to_owned(),
+                    })
+                })?;
+        }
+        if let Some(external_id) = external_id
+            && external_id != stored.external_id
+        {
+            own_changes.push(Change::new(
+                "external_id",
+                stored.external_id.as_deref(),
+                external_id.as_deref(),
+            ));
+            if let Some(wanted) = external_id.as_deref() {
+                check_external_id_free(&tx, wanted, id).await?;
+            }
+            users::set_external_id(&tx, id, external_id.as_deref(), at)
+                .await
+                .map_err(|err| {
+                    unique_or_internal(err, UniqueKey::UserExternalId, || Error::ExternalIdTaken {
+                        account: "user",
+                        external_id: external_id.clone().unwrap_or_default(),
                     })
                 })?;
         }

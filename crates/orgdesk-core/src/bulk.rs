@@ -107,12 +107,23 @@ impl Column {
 
 /// Something wrong in a file: where (line numbers count the header as line 1), which
 /// column, a stable code and a sentence.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
     pub line: u64,
     pub column: Option<String>,
-    pub code: &'static str,
+    pub code: String,
     pub message: String,
+}
+
+impl Problem {
+    pub fn new(line: u64, column: Option<&str>, code: &str, message: impl Into<String>) -> Self {
+        Problem {
+            line,
+            column: column.map(str::to_owned),
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
 }
 
 impl std::fmt::Display for Problem {
@@ -142,12 +153,7 @@ impl Header {
                 cell
             }
             .trim();
-            let problem = |code: &'static str, message: String| Problem {
-                line: 1,
-                column: Some(name.to_owned()),
-                code,
-                message,
-            };
+            let problem = |code: &str, message: String| Problem::new(1, Some(name), code, message);
             let column = match name.strip_prefix("field:") {
                 Some(key) if kind == RecordKind::Organizations => match FieldKey::parse(key) {
                     Ok(key) => Column::Field(key),
@@ -192,12 +198,12 @@ impl Header {
         }
         for required in kind.required() {
             if !columns.contains(required) {
-                problems.push(Problem {
-                    line: 1,
-                    column: Some(required.header().into_owned()),
-                    code: "missing_column",
-                    message: format!("{} files need this column", kind.as_str()),
-                });
+                problems.push(Problem::new(
+                    1,
+                    Some(&required.header()),
+                    "missing_column",
+                    format!("{} files need this column", kind.as_str()),
+                ));
             }
         }
         if problems.is_empty() {
@@ -304,7 +310,7 @@ mod tests {
         .unwrap_err();
         let found: Vec<(&str, &str)> = problems
             .iter()
-            .map(|p| (p.column.as_deref().unwrap(), p.code))
+            .map(|p| (p.column.as_deref().unwrap(), p.code.as_str()))
             .collect();
         assert_eq!(
             found,

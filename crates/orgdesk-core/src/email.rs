@@ -57,6 +57,12 @@ impl EmailAddress {
     pub fn key(&self) -> &str {
         &self.key
     }
+    /// The part before the last `@`, as written.
+    pub fn local_part(&self) -> &str {
+        self.address
+            .rsplit_once('@')
+            .map_or(self.address.as_str(), |(local, _)| local)
+    }
     /// The domain part in lower-case ASCII: what domain associations match against.
     pub fn domain(&self) -> &str {
         &self.domain

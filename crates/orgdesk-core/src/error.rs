@@ -27,6 +27,8 @@ pub enum Entity {
     TimeEntry,
     /// An amount charged on a ticket.
     Charge,
+    /// A bulk import.
+    Import,
 }
 
 impl Entity {
@@ -47,6 +49,7 @@ impl Entity {
             Entity::Attachment => "attachment",
             Entity::TimeEntry => "time entry",
             Entity::Charge => "charge",
+            Entity::Import => "import",
         }
     }
 }
@@ -89,8 +92,12 @@ pub enum Error {
         email: String,
     },
 
-    #[error("the external_id \"{external_id}\" is already used by another organization")]
-    ExternalIdTaken { external_id: String },
+    /// `account` is what holds it: "organization" or "user".
+    #[error("the external_id \"{external_id}\" is already used by another {account}")]
+    ExternalIdTaken {
+        account: &'static str,
+        external_id: String,
+    },
 
     /// Setting the parent would make an organization its own ancestor. `path` runs from
     /// the organization being moved down to the proposed parent.

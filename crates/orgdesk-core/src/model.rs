@@ -44,6 +44,8 @@ pub struct User {
     pub organization: Option<OrganizationRef>,
     pub position: Option<String>,
     pub manager: bool,
+    /// The user's key in the system they came from (imports match on it).
+    pub external_id: Option<String>,
     pub auto_cc_organization_tickets: bool,
     /// Switched off by an admin: cannot sign in, tokens refused; data stays.
     pub disabled: bool,

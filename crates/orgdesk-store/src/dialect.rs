@@ -125,6 +125,7 @@ pub enum UniqueKey {
     OrganizationName,
     OrganizationExternalId,
     UserEmail,
+    UserExternalId,
     AgentEmail,
     EmailDomain,
     UsergroupName,
@@ -153,6 +154,8 @@ pub fn unique_violation(err: &StoreError) -> Option<UniqueKey> {
         UniqueKey::OrganizationName
     } else if message.contains("organizations") && message.contains("external_id") {
         UniqueKey::OrganizationExternalId
+    } else if message.contains("users") && message.contains("external_id") {
+        UniqueKey::UserExternalId
     } else if message.contains("users") && message.contains("email_key") {
         UniqueKey::UserEmail
     } else if message.contains("agents") && message.contains("email_key") {

@@ -58,6 +58,41 @@ pub async fn owner<C: ConnectionTrait>(
     }))
 }
 
+/// The owners of these domains, by domain (domains nobody owns are left out).
+pub async fn owners<C: ConnectionTrait>(
+    conn: &C,
+    domains: &[&str],
+) -> Result<std::collections::HashMap<String, OrganizationRef>, StoreError> {
+    #[derive(FromQueryResult)]
+    struct Owner {
+        domain: String,
+        id: i64,
+        name: String,
+    }
+    let mut owners = std::collections::HashMap::with_capacity(domains.len());
+    for chunk in domains.chunks(crate::sql::IN_CHUNK) {
+        let rows: Vec<Owner> = sql::all(
+            conn,
+            &format!(
+                "SELECT d.domain, o.id, o.name FROM organization_domains d JOIN organizations o ON o.id = d.organization_id WHERE d.domain IN ({})",
+                crate::sql::placeholders(1, chunk.len())
+            ),
+            chunk.iter().map(|d| (*d).into()).collect(),
+        )
+        .await?;
+        owners.extend(rows.into_iter().map(|o| {
+            (
+                o.domain,
+                OrganizationRef {
+                    id: OrganizationId(o.id),
+                    name: o.name,
+                },
+            )
+        }));
+    }
+    Ok(owners)
+}
+
 /// Locks the organizations new users may join: those named explicitly and those owning
 /// one of `domains` (see `dialect::lock_rows`), all in one ascending order, so users
 /// joining them cannot race their deletion. A no-op on SQLite.

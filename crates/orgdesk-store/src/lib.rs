@@ -17,6 +17,7 @@ pub mod entitlements;
 mod error;
 pub mod events;
 pub mod fields;
+pub mod imports;
 mod migration;
 pub mod notes;
 pub mod organizations;

@@ -14,6 +14,7 @@ mod m0010_organization_fields;
 mod m0011_entitlements;
 mod m0012_notes;
 mod m0013_billing;
+mod m0014_imports;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_entitlements::Migration),
             Box::new(m0012_notes::Migration),
             Box::new(m0013_billing::Migration),
+            Box::new(m0014_imports::Migration),
         ]
     }
 }

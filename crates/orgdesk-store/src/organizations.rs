@@ -196,6 +196,55 @@ pub async fn find_head_by_external_id<C: ConnectionTrait>(
     .await
 }
 
+/// One organization as an import sees it: how a file may name it, and where it sits.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct DirectoryEntry {
+    pub id: i64,
+    pub name: String,
+    pub name_key: String,
+    pub external_id: Option<String>,
+    pub parent_id: Option<i64>,
+}
+
+/// Up to `limit` organizations after id `after`, in id order, as directory entries.
+pub async fn directory_page<C: ConnectionTrait>(
+    conn: &C,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<DirectoryEntry>, StoreError> {
+    sql::all(
+        conn,
+        "SELECT id, name, name_key, external_id, parent_id FROM organizations WHERE id > $1 ORDER BY id LIMIT $2",
+        vec![after.into(), (limit as i64).into()],
+    )
+    .await
+}
+
+/// The organizations a file may name by these references: those whose external id is
+/// one of `external_ids` or whose name key is one of `name_keys`.
+pub async fn directory_matching<C: ConnectionTrait>(
+    conn: &C,
+    external_ids: &[&str],
+    name_keys: &[&str],
+) -> Result<Vec<DirectoryEntry>, StoreError> {
+    let mut found = Vec::new();
+    for (column, keys) in [("external_id", external_ids), ("name_key", name_keys)] {
+        for chunk in keys.chunks(sql::IN_CHUNK) {
+            let rows: Vec<DirectoryEntry> = sql::all(
+                conn,
+                &format!(
+                    "SELECT id, name, name_key, external_id, parent_id FROM organizations WHERE {column} IN ({})",
+                    placeholders(1, chunk.len())
+                ),
+                chunk.iter().map(|k| (*k).into()).collect(),
+            )
+            .await?;
+            found.extend(rows);
+        }
+    }
+    Ok(found)
+}
+
 /// How a list of organizations is narrowed.
 #[derive(Debug, Default, Clone)]
 pub struct OrganizationFilter {

@@ -292,6 +292,40 @@ pub async fn members<C: ConnectionTrait>(
         .collect())
 }
 
+/// The usergroups (id, name) each of these users is a direct member of (not those
+/// they are in through their organization), each user's in name order.
+pub async fn direct_of<C: ConnectionTrait>(
+    conn: &C,
+    users: &[UserId],
+) -> Result<HashMap<UserId, Vec<(i64, String)>>, StoreError> {
+    #[derive(FromQueryResult)]
+    struct Membership {
+        user_id: i64,
+        id: i64,
+        name: String,
+    }
+    let mut names: HashMap<UserId, Vec<(i64, String)>> = HashMap::new();
+    for chunk in users.chunks(500) {
+        let rows: Vec<Membership> = sql::all(
+            conn,
+            &format!(
+                "SELECT m.user_id, g.id, g.name FROM usergroup_members m JOIN usergroups g ON g.id = m.usergroup_id \
+                 WHERE m.user_id IN ({}) ORDER BY m.user_id, g.name_key",
+                sql::placeholders(1, chunk.len())
+            ),
+            chunk.iter().map(|id| id.0.into()).collect(),
+        )
+        .await?;
+        for row in rows {
+            names
+                .entry(UserId(row.user_id))
+                .or_default()
+                .push((row.id, row.name));
+        }
+    }
+    Ok(names)
+}
+
 /// The usergroups a user is effectively in, with why.
 pub async fn of_user<C: ConnectionTrait>(
     conn: &C,

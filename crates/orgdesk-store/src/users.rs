@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use std::collections::HashMap;
 
 const SELECT: &str = "SELECT u.id, u.name, u.email, u.organization_id, o.name AS organization_name, u.position, u.manager, \
-     u.auto_cc, u.disabled_at, u.created_at, u.updated_at FROM users u LEFT JOIN organizations o ON o.id = u.organization_id";
+     u.external_id, u.auto_cc, u.disabled_at, u.created_at, u.updated_at FROM users u LEFT JOIN organizations o ON o.id = u.organization_id";
 
 #[derive(Debug, FromQueryResult)]
 struct Row {
@@ -20,6 +20,7 @@ struct Row {
     organization_name: Option<String>,
     position: Option<String>,
     manager: bool,
+    external_id: Option<String>,
     auto_cc: bool,
     disabled_at: Option<i64>,
     created_at: i64,
@@ -41,6 +42,7 @@ impl From<Row> for User {
             },
             position: row.position,
             manager: row.manager,
+            external_id: row.external_id,
             auto_cc_organization_tickets: row.auto_cc,
             disabled: row.disabled_at.is_some(),
             created_at: row.created_at,
@@ -70,6 +72,7 @@ pub struct NewUserRow<'a> {
     pub organization_id: Option<OrganizationId>,
     pub position: Option<&'a str>,
     pub manager: bool,
+    pub external_id: Option<&'a str>,
     pub at: i64,
 }
 
@@ -114,8 +117,8 @@ pub async fn insert_many<C: ConnectionTrait>(
         for row in chunk {
             let n = values.len();
             tuples.push(format!(
-                "(${}, ${}, ${}, ${d}, ${}, COALESCE(${}, (SELECT od.organization_id FROM organization_domains od WHERE od.domain = ${d})), ${}, ${}, ${}, ${at}, ${at}, ${})",
-                n + 1, n + 2, n + 3, n + 5, n + 6, n + 7, n + 8, n + 9, n + 11, d = n + 4, at = n + 10
+                "(${}, ${}, ${}, ${d}, ${}, COALESCE(${}, (SELECT od.organization_id FROM organization_domains od WHERE od.domain = ${d})), ${}, ${}, ${}, ${at}, ${at}, ${}, ${})",
+                n + 1, n + 2, n + 3, n + 5, n + 6, n + 7, n + 8, n + 9, n + 11, n + 12, d = n + 4, at = n + 10
             ));
             values.extend([
                 row.name.into(),
@@ -129,12 +132,13 @@ pub async fn insert_many<C: ConnectionTrait>(
                 false.into(),
                 row.at.into(),
                 row.name_key.into(),
+                row.external_id.map(str::to_owned).into(),
             ]);
         }
         let returned: Vec<Returned> = sql::all(
             conn,
             &format!(
-                "INSERT INTO users (name, email, email_key, email_domain, password_hash, organization_id, position, manager, auto_cc, created_at, updated_at, name_key) \
+                "INSERT INTO users (name, email, email_key, email_domain, password_hash, organization_id, position, manager, auto_cc, created_at, updated_at, name_key, external_id) \
                  VALUES {} RETURNING id, email_key, organization_id, \
                  (SELECT o.name FROM organizations o WHERE o.id = users.organization_id) AS organization_name",
                 tuples.join(", ")
@@ -182,6 +186,50 @@ pub async fn existing_email_keys<C: ConnectionTrait>(
             conn,
             &format!(
                 "SELECT email_key AS value FROM users WHERE email_key IN ({})",
+                sql::placeholders(1, chunk.len())
+            ),
+            chunk.iter().map(|k| (*k).into()).collect(),
+        )
+        .await?;
+        found.extend(rows.into_iter().map(|r| r.value));
+    }
+    Ok(found)
+}
+
+/// The users with one of these email keys or external ids (each once).
+pub async fn matching<C: ConnectionTrait>(
+    conn: &C,
+    email_keys: &[&str],
+    external_ids: &[&str],
+) -> Result<Vec<User>, StoreError> {
+    let mut found: Vec<User> = Vec::new();
+    for (column, keys) in [("email_key", email_keys), ("external_id", external_ids)] {
+        for chunk in keys.chunks(sql::IN_CHUNK) {
+            let rows = select_where(
+                conn,
+                &format!("u.{column} IN ({})", sql::placeholders(1, chunk.len())),
+                chunk.iter().map(|k| (*k).into()).collect(),
+            )
+            .await?;
+            found.extend(rows);
+        }
+    }
+    found.sort_by_key(|u| u.id);
+    found.dedup_by_key(|u| u.id);
+    Ok(found)
+}
+
+/// Which of these external ids already belong to users.
+pub async fn existing_external_ids<C: ConnectionTrait>(
+    conn: &C,
+    external_ids: &[&str],
+) -> Result<Vec<String>, StoreError> {
+    let mut found = Vec::new();
+    for chunk in external_ids.chunks(INSERT_CHUNK) {
+        let rows: Vec<sql::Scalar<String>> = sql::all(
+            conn,
+            &format!(
+                "SELECT external_id AS value FROM users WHERE external_id IN ({})",
                 sql::placeholders(1, chunk.len())
             ),
             chunk.iter().map(|k| (*k).into()).collect(),
@@ -464,6 +512,40 @@ pub async fn set_identity<C: ConnectionTrait>(
     )
     .await?;
     Ok(())
+}
+
+/// Sets or clears a user's external id.
+pub async fn set_external_id<C: ConnectionTrait>(
+    conn: &C,
+    id: UserId,
+    external_id: Option<&str>,
+    at: i64,
+) -> Result<(), StoreError> {
+    sql::execute(
+        conn,
+        "UPDATE users SET external_id = $1, updated_at = $2 WHERE id = $3",
+        vec![
+            external_id.map(str::to_owned).into(),
+            at.into(),
+            id.0.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The user with this external id, if any.
+pub async fn find_id_by_external_id<C: ConnectionTrait>(
+    conn: &C,
+    external_id: &str,
+) -> Result<Option<UserId>, StoreError> {
+    Ok(sql::scalar(
+        conn,
+        "SELECT id AS value FROM users WHERE external_id = $1",
+        vec![external_id.into()],
+    )
+    .await?
+    .map(UserId))
 }
 
 pub async fn set_password_hash<C: ConnectionTrait>(

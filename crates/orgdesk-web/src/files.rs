@@ -156,3 +156,77 @@ pub fn download(attachment: &Attachment, reader: BlobReader) -> Response {
     );
     response
 }
+
+/// An import's form as received: its text parts by name and its file (in a temporary
+/// file, removed when dropped).
+pub struct ReceivedImport {
+    pub texts: HashMap<String, String>,
+    pub file_name: Option<String>,
+    pub upload: Option<orgdesk_app::ImportUpload>,
+}
+
+/// Reads a multipart import: text parts named in `text_parts`, and the file in a part
+/// named `file` (one), kept in a temporary file as it streams in.
+pub async fn receive_import(
+    app: &App,
+    mut multipart: Multipart,
+    text_parts: &[&str],
+) -> Result<ReceivedImport, RefusedNote> {
+    let mut received = ReceivedImport {
+        texts: HashMap::new(),
+        file_name: None,
+        upload: None,
+    };
+    match read_import_parts(app, &mut multipart, text_parts, &mut received).await {
+        Ok(()) => Ok(received),
+        Err(error) => Err(RefusedNote {
+            error,
+            texts: received.texts,
+        }),
+    }
+}
+
+async fn read_import_parts(
+    app: &App,
+    multipart: &mut Multipart,
+    text_parts: &[&str],
+    received: &mut ReceivedImport,
+) -> Result<(), Error> {
+    let mut parts = 0;
+    while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
+        parts += 1;
+        if parts > PARTS_MAX {
+            return Err(Error::validation(
+                "multipart",
+                format!("a request carries at most {PARTS_MAX} parts"),
+            ));
+        }
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            if received.upload.is_some() {
+                return Err(Error::validation("file", "send one file per import"));
+            }
+            received.file_name = field
+                .file_name()
+                .filter(|name| !name.is_empty())
+                .map(|name| orgdesk_app::core::note::file_name("file", name))
+                .transpose()?;
+            let mut upload = app.import_upload()?;
+            while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                upload.write(&chunk)?;
+            }
+            received.upload = Some(upload);
+        } else if text_parts.contains(&name.as_str()) {
+            received
+                .texts
+                .insert(name.clone(), read_text(&name, field).await?);
+        } else {
+            let accepted: Vec<&str> = text_parts.iter().copied().chain(["file"]).collect();
+            return Err(Error::validation(
+                if name.is_empty() { "multipart" } else { &name },
+                format!("unknown part; an import takes {}", accepted.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -11,6 +11,7 @@ mod assets;
 mod billing;
 mod entitlements;
 mod history;
+mod imports;
 mod link_usergroup;
 mod lookup;
 mod notes;
@@ -232,6 +233,15 @@ pub fn router() -> Router<AppState> {
             "/agent/admin/agents/{id}/switch",
             post(admin_agents::switch),
         )
+        .route(
+            "/agent/admin/imports",
+            // An import's file may be far larger than a form; `ImportUpload` limits it.
+            get(imports::list)
+                .post(imports::start)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/agent/admin/imports/{id}", get(imports::show))
+        .route("/agent/export/{file}", get(imports::export))
         .route("/agent/search", get(search::search))
         .route("/agent/{*rest}", get(render::not_found))
         .merge(portal::router())

@@ -74,11 +74,13 @@ pub enum Command {
     },
     /// Generates a large data set and prints performance figures (see BENCHMARKS.md).
     Bench(crate::bench::BenchArgs),
-    /// Writes every organization to a CSV file (the bulk file's columns; see README).
-    Export {
-        #[command(subcommand)]
-        what: ExportCommand,
-    },
+    /// Writes every organization or user to a CSV file (the bulk file's columns; see
+    /// README).
+    Export(ExportCommand),
+    /// Creates and updates organizations or users from a CSV file: every row is checked
+    /// first, and the file is applied whole or not at all (see README). Exit status 1
+    /// when the file has problems (one line each on standard error), 2 on usage errors.
+    Import(ImportCommand),
     /// Manages agents (staff accounts).
     Agent {
         #[command(subcommand)]
@@ -86,21 +88,78 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, Subcommand)]
-pub enum ExportCommand {
-    /// Organizations: external_id, name, parent, domains, summary, contacts and every
-    /// custom field that is not retired, in name order.
-    Organizations {
-        /// Where to write; standard output when absent.
-        #[arg(long)]
-        output: Option<std::path::PathBuf>,
-        /// Neutralise cells a spreadsheet would run as formulas (`=`, `+`, `-`, `@`) with
-        /// a leading `'`. Leave it off for a file meant to be imported again.
-        #[arg(long)]
-        for_spreadsheet: bool,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
+/// An end with a chosen exit status: 1 when the input had problems (already
+/// reported), 2 when the command could not be used as given.
+#[derive(Debug)]
+pub struct Exit {
+    pub code: u8,
+    message: String,
+}
+
+impl Exit {
+    pub fn problems(message: String) -> Self {
+        Exit { code: 1, message }
+    }
+
+    pub fn usage(message: String) -> Self {
+        Exit { code: 2, message }
+    }
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+/// What a bulk file holds.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Records {
+    /// external_id, name, parent, domains, summary, phone, email, website, address and
+    /// field:KEY for each custom field.
+    Organizations,
+    /// external_id, name, email, organization, position, manager, usergroups.
+    Users,
+}
+
+impl Records {
+    pub fn kind(self) -> orgdesk_app::core::bulk::RecordKind {
+        use orgdesk_app::core::bulk::RecordKind;
+        match self {
+            Records::Organizations => RecordKind::Organizations,
+            Records::Users => RecordKind::Users,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ExportCommand {
+    /// Organizations (in name order, with every custom field not retired) or users (in
+    /// the order they were created).
+    pub what: Records,
+    /// Where to write; standard output when absent.
+    #[arg(long)]
+    pub output: Option<std::path::PathBuf>,
+    /// Neutralise cells a spreadsheet would run as formulas (`=`, `+`, `-`, `@`) with a
+    /// leading `'`. Leave it off for a file meant to be imported again.
+    #[arg(long)]
+    pub for_spreadsheet: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportCommand {
+    pub what: Records,
+    /// The CSV file (UTF-8, a header row naming the columns).
+    pub file: std::path::PathBuf,
+    /// Check every row and report, without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 /// An agent's password: from the environment, or asked for at a terminal.
@@ -174,6 +233,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bench(args) => crate::bench::run(args).await,
         Command::Agent { command } => crate::agent_commands::run(command).await,
-        Command::Export { what } => crate::export::run(what).await,
+        Command::Export(command) => crate::export::run(command).await,
+        Command::Import(command) => crate::import::run(command).await,
     }
 }

@@ -1,16 +1,16 @@
-//! `orgdesk export organizations`: the bulk file of every organization, written as it is
-//! read (a page at a time), to a file or standard output.
+//! `orgdesk export organizations|users`: the bulk file of every organization or user,
+//! written as it is read (a page at a time), to a file or standard output.
 
 use crate::cli::ExportCommand;
 use crate::config::database_url;
 use anyhow::Context;
 use orgdesk_app::App;
-use orgdesk_app::core::Error;
 use orgdesk_app::core::bulk::neutralised;
 use std::io::Write;
 
 pub async fn run(command: ExportCommand) -> anyhow::Result<()> {
-    let ExportCommand::Organizations {
+    let ExportCommand {
+        what,
         output,
         for_spreadsheet,
         database,
@@ -26,24 +26,25 @@ pub async fn run(command: ExportCommand) -> anyhow::Result<()> {
         None => Box::new(std::io::stdout().lock()),
     };
     let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(sink));
-    let written = app
-        .export_organizations(|cells| {
-            let written = if for_spreadsheet {
+    let mut export = app.export(what.kind()).await?;
+    while let Some(rows) = export.next_rows().await? {
+        for cells in rows {
+            if for_spreadsheet {
                 csv.write_record(cells.iter().map(|cell| neutralised(cell).into_owned()))
             } else {
                 csv.write_record(&cells)
-            };
-            written.map_err(|err| {
-                Error::Internal(orgdesk_app::core::Internal::caused_by(
-                    "writing the file",
-                    err,
-                ))
-            })
-        })
-        .await?;
+            }
+            .context("writing the file")?;
+        }
+    }
+    let written = export.written;
     csv.flush().context("writing the file")?;
     if let Some(path) = output {
-        eprintln!("{written} organizations written to {}", path.display());
+        eprintln!(
+            "{written} {} written to {}",
+            what.kind().as_str(),
+            path.display()
+        );
     }
     app.close().await?;
     Ok(())

@@ -5,6 +5,7 @@ mod bench;
 mod cli;
 mod config;
 mod export;
+mod import;
 mod serve;
 mod telemetry;
 
@@ -24,7 +25,10 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {}", readable_chain(&err));
-            ExitCode::FAILURE
+            match err.downcast_ref::<cli::Exit>() {
+                Some(exit) => ExitCode::from(exit.code),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }

@@ -34,6 +34,15 @@ pub async fn serve(
     };
     tracing::info!(database = %url, backend = app.backend_name(), "database ready");
     tracing::info!(blob_store = %blob_location, "files attached to notes are kept here");
+    // Imports run inside the server that took them: any left unfinished by a previous
+    // run are over, and applied nothing (applying commits with the outcome).
+    let interrupted = app.fail_interrupted_imports().await?;
+    if interrupted > 0 {
+        tracing::warn!(
+            imports = interrupted,
+            "imports interrupted by the last stop are marked failed; nothing of theirs was applied"
+        );
+    }
     if app
         .list_agents(None, &PageRequest::first(1))
         .await?

@@ -8,6 +8,7 @@ mod common_responses;
 mod domains;
 mod entitlements;
 mod hierarchy;
+pub(crate) mod imports;
 mod members;
 mod notes;
 mod organization_fields;
@@ -37,6 +38,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "organization fields", description = "Custom fields of organizations, with who may view and edit each"),
         (name = "entitlements", description = "Products or services an organization has access to"),
         (name = "notes", description = "Internal notes on organizations, with attached files"),
+        (name = "imports", description = "Bulk imports of organizations and users from CSV files"),
         (name = "billing", description = "Time and charges on tickets, rolled up to organizations"),
         (name = "hierarchy", description = "Parents and children of organizations"),
         (name = "domains", description = "Email domain associations"),
@@ -93,6 +95,7 @@ fn router() -> OpenApiRouter<AppState> {
         .merge(organization_fields::router())
         .merge(entitlements::router())
         .merge(notes::router())
+        .merge(imports::router())
         .merge(billing::router())
         .merge(hierarchy::router())
         .merge(domains::router())

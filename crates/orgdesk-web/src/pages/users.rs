@@ -167,6 +167,7 @@ pub async fn create(
                 organization_id,
                 position: Some(form.position.clone()).filter(|p| !p.trim().is_empty()),
                 manager: form.manager.is_some(),
+                external_id: None,
             },
         )
         .await

@@ -5,6 +5,7 @@ mod auth;
 mod billing;
 mod hostile_input;
 mod http_layer;
+mod imports;
 mod notes;
 mod organization_fields;
 mod organizations;

@@ -4,5 +4,6 @@
 mod api;
 mod binary;
 mod browser;
+mod import;
 mod openapi;
 mod pages;

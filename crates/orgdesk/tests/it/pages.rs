@@ -5,6 +5,7 @@ mod admin;
 mod billing;
 mod entitlements;
 mod fields;
+mod imports;
 mod notes;
 mod organizations;
 mod portal;

@@ -166,6 +166,8 @@ pub struct UserResponse {
     pub organization: Option<OrganizationRefBody>,
     pub position: Option<String>,
     pub manager: bool,
+    /// The user's key in the system they came from.
+    pub external_id: Option<String>,
     pub auto_cc_organization_tickets: bool,
     /// Switched off by an admin: cannot sign in to the portal; data stays.
     pub disabled: bool,
@@ -186,6 +188,7 @@ impl From<User> for UserResponse {
             }),
             position: user.position,
             manager: user.manager,
+            external_id: user.external_id,
             auto_cc_organization_tickets: user.auto_cc_organization_tickets,
             disabled: user.disabled,
             created_at: timestamp(user.created_at),

@@ -25,11 +25,13 @@ pub struct CreateUserBody {
     pub position: Option<String>,
     #[serde(default)]
     pub manager: bool,
+    /// The user's key in the system they came from (imports match on it); unique.
+    pub external_id: Option<String>,
 }
 
 /// Creates a user; the email domain association applies when no organization is given.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("agent" = [])), request_body = CreateUserBody,
-    responses((status = 201, body = UserResponse), (status = 409, description = "email taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = UserResponse), (status = 409, description = "email or external_id taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_user(
     State(app): State<AppState>,
     AgentAuth(agent): AgentAuth,
@@ -42,6 +44,7 @@ async fn create_user(
         organization_id: body.organization_id.map(OrganizationId),
         position: body.position,
         manager: body.manager,
+        external_id: body.external_id,
     };
     let user = app.create_user(&agent.actor(), new).await?;
     Ok((StatusCode::CREATED, axum::Json(user.into())))
@@ -109,6 +112,10 @@ pub struct UpdateUserBody {
     pub position: Option<Option<String>>,
     pub manager: Option<bool>,
     pub auto_cc_organization_tickets: Option<bool>,
+    /// null clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<Option<String>>,
     /// Admins only: true switches the user off (no portal sign-in, tokens refused at
     /// once, data kept); false switches them back on.
     pub disabled: Option<bool>,
@@ -131,6 +138,7 @@ async fn update_user(
         position: body.position,
         manager: body.manager,
         auto_cc_organization_tickets: body.auto_cc_organization_tickets,
+        external_id: body.external_id,
         disabled: body.disabled,
     };
     Ok(axum::Json(

@@ -87,6 +87,59 @@ async fn user_email_is_unique_in_any_letter_case() {
 }
 
 #[tokio::test]
+async fn a_user_external_id_is_unique_and_can_be_changed_or_cleared() {
+    let t = TestApp::start().await;
+    let jane = t
+        .user(json!({"name": "Jane", "email": "jane@example.org", "external_id": "CRM-1"}))
+        .await;
+    assert_eq!(jane["external_id"], "CRM-1");
+    let taken = t
+        .post(
+            "/api/v1/users",
+            json!({"name": "John", "email": "john@example.org", "external_id": "CRM-1"}),
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.body);
+    assert_eq!(taken.code(), "external_id_taken");
+    assert!(
+        taken.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("another user")
+    );
+    let john = t
+        .user(json!({"name": "John", "email": "john@example.org", "external_id": "CRM-2"}))
+        .await;
+    let id = john["id"].as_i64().unwrap();
+    let clash = t
+        .patch(
+            &format!("/api/v1/users/{id}"),
+            json!({"external_id": "CRM-1"}),
+        )
+        .await;
+    assert_eq!(clash.status, StatusCode::CONFLICT);
+    assert_eq!(clash.code(), "external_id_taken");
+    let changed = t
+        .patch(
+            &format!("/api/v1/users/{id}"),
+            json!({"external_id": "CRM-3"}),
+        )
+        .await;
+    assert_eq!(changed.body["external_id"], "CRM-3");
+    let cleared = t
+        .patch(&format!("/api/v1/users/{id}"), json!({"external_id": null}))
+        .await;
+    assert_eq!(cleared.body["external_id"], json!(null));
+    let history = user_history(&t, id).await;
+    assert!(
+        history
+            .iter()
+            .any(|(_, fields)| fields.contains(&"external_id".to_owned())),
+        "{history:?}"
+    );
+}
+
+#[tokio::test]
 async fn invalid_emails_names_and_organizations_are_refused_naming_the_field() {
     let t = TestApp::start().await;
     for (body, field) in [
