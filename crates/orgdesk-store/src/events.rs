@@ -32,7 +32,7 @@ pub struct NewEvent<'a> {
     pub changes: &'a [Change],
 }
 
-/// Rows per multi-row INSERT (~1,000 parameters: see `users::INSERT_CHUNK`).
+/// Rows per multi-row INSERT (as many as `users::INSERT_CHUNK`, for the same reason).
 const INSERT_CHUNK: usize = 100;
 
 pub async fn insert_many<C: ConnectionTrait>(

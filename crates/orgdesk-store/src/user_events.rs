@@ -23,7 +23,7 @@ pub struct MembersEvent<'a> {
     pub changes: &'a [Change],
 }
 
-/// Rows per multi-row INSERT (~1,000 parameters, as for organization events).
+/// Rows per multi-row INSERT (as many as `users::INSERT_CHUNK`, for the same reason).
 const INSERT_CHUNK: usize = 100;
 const COLUMNS: &str = "user_id, at, actor_type, actor_id, actor_name, action, changes";
 

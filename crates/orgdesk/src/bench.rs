@@ -8,9 +8,11 @@
 //! tickets opened for members of organizations, then the newest tickets of
 //! organizations (with and without descendants) and managers' portal searches → the
 //! agent app's pages over HTTP with a signed-in session (organization profile of
-//! 20-member, 50-ticket organizations; the directory).
+//! 20-member, 50-ticket organizations; the directory) → `orgdesk import` of generated
+//! organizations and users files into an empty database.
 
 mod http;
+mod import;
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -76,6 +78,20 @@ pub struct BenchArgs {
     /// file in a temporary folder, removed afterwards.
     #[arg(long = "database", env = "ORGDESK_BENCH_DATABASE_URL")]
     database: Option<String>,
+    /// Organizations in the generated file the import phase imports (0 with
+    /// --import-users 0 skips the phase).
+    #[arg(long, default_value_t = 100_000)]
+    import_organizations: usize,
+    /// Users in the generated file the import phase imports.
+    #[arg(long, default_value_t = 1_000_000)]
+    import_users: usize,
+    /// An EMPTY database for the import phase; default: a new SQLite file in a
+    /// temporary folder, removed afterwards.
+    #[arg(long, env = "ORGDESK_BENCH_IMPORT_DATABASE_URL")]
+    import_database: Option<String>,
+    /// Run only the import phase.
+    #[arg(long)]
+    import_only: bool,
 }
 
 const BENCH_EMAIL: &str = "bench@orgdesk.test";
@@ -115,6 +131,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         );
     }
     let temp = tempfile::tempdir().context("temporary folder")?;
+    if args.import_only {
+        return import_phase(&args, temp.path());
+    }
     let url = match &args.database {
         Some(url) => DatabaseUrl::parse(url).map_err(|e| anyhow::anyhow!(e))?,
         None => DatabaseUrl::sqlite_file(&temp.path().join("bench.db")),
@@ -360,7 +379,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if args.profile_organizations > 0 {
         http::agent_pages(&app, &args, &mut rng).await?;
     }
-    Ok(())
+
+    // 9. Bulk import through the CLI, into a database of its own.
+    import_phase(&args, temp.path())
 }
 
 /// Words of generated subjects and bodies: a small vocabulary, so every word is common
@@ -557,6 +578,25 @@ async fn tickets(
         found as f64 / args.ticket_samples as f64
     );
     Ok(())
+}
+
+/// The import phase, into its own empty database.
+fn import_phase(args: &BenchArgs, folder: &std::path::Path) -> anyhow::Result<()> {
+    if args.import_organizations == 0 && args.import_users == 0 {
+        return Ok(());
+    }
+    let database = match &args.import_database {
+        Some(url) => DatabaseUrl::parse(url).map_err(|e| anyhow::anyhow!(e))?,
+        None => DatabaseUrl::sqlite_file(&folder.join("import.db")),
+    };
+    import::ImportBench {
+        organizations: args.import_organizations,
+        users: args.import_users,
+        seed: args.seed,
+        database: &database,
+        folder,
+    }
+    .run()
 }
 
 /// Prints a line at every tenth of a phase.

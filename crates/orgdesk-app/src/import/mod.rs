@@ -313,6 +313,8 @@ impl App {
                 let problems = match refusal {
                     Refusal::Problems(problems) => problems,
                     Refusal::Error(err) => {
+                        // The report says what failed; the log keeps the cause.
+                        tracing::error!(import = id, error = ?err, "the import was not applied");
                         let mut problems = Problems::default();
                         problems.add(Problem::new(
                             0,

@@ -289,16 +289,12 @@ pub(super) async fn plan<C: ConnectionTrait>(
             .filter_map(|line| match_existing(&directory, line))
             .map(OrganizationId)
             .collect();
-        let mut existing: HashMap<i64, Organization> = orgs::get_many(conn, &existing_ids)
-            .await?
-            .into_iter()
-            .map(|o| (o.id.0, o))
-            .collect();
-        {
-            let mut loaded: Vec<Organization> = existing.drain().map(|(_, o)| o).collect();
-            show_fields(conn, &FieldReader::Everything, &mut loaded).await?;
-            existing = loaded.into_iter().map(|o| (o.id.0, o)).collect();
-        }
+        // The organizations rows update, with their fields: what their contacts and
+        // field values are checked against.
+        let mut loaded = orgs::get_many(conn, &existing_ids).await?;
+        show_fields(conn, &FieldReader::Everything, &mut loaded).await?;
+        let existing: HashMap<i64, Organization> =
+            loaded.into_iter().map(|o| (o.id.0, o)).collect();
         let domain_names: Vec<&str> = lines
             .iter()
             .flat_map(|line| line.domains.iter().flatten().map(EmailDomain::as_str))

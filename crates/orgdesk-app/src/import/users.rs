@@ -109,7 +109,7 @@ fn parse_line(
             .position(&column)
             .map(|index| row.cells[index].as_str())
     };
-    let before = problems_count(problems);
+    let before = problems.count();
     let mut problem = |column: &str, code: &str, message: String| {
         problems.add(Problem::new(row.line, Some(column), code, message));
     };
@@ -185,7 +185,7 @@ fn parse_line(
         },
         None => None,
     };
-    if problems_count(problems) != before {
+    if problems.count() != before {
         return None;
     }
     Some(UserLine {
@@ -198,10 +198,6 @@ fn parse_line(
         manager,
         usergroups,
     })
-}
-
-fn problems_count(problems: &Problems) -> u64 {
-    problems.count()
 }
 
 /// Where a row leads: the user it updates (none: it creates one), and the

@@ -63,7 +63,8 @@ pub(crate) fn start(writer: &SqlitePool, readers: SqlitePool) {
                 return;
             };
             if let Err(err) = round(&writer, &readers).await {
-                if writer.is_closed() {
+                // The store is closing (a command finishing): nothing failed.
+                if writer.is_closed() || readers.is_closed() {
                     return;
                 }
                 tracing::warn!(error = %err, "a checkpoint of the SQLite log failed; the next commit retries");

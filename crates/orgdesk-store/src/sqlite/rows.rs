@@ -1,7 +1,7 @@
 //! Running one statement on an SQLite connection and reading its rows as SeaORM
 //! values.
 
-use super::bind::bind_numbered;
+use super::bind::{bind_numbered, sqlite_placeholders};
 use rusqlite::types::ValueRef;
 use sea_orm::{ProxyExecResult, ProxyRow, Statement, Value};
 use std::collections::BTreeMap;
@@ -13,7 +13,7 @@ pub(super) fn query(
     statement: &Statement,
     limit: Option<usize>,
 ) -> rusqlite::Result<Vec<ProxyRow>> {
-    let mut prepared = conn.prepare_cached(&statement.sql)?;
+    let mut prepared = conn.prepare_cached(&sqlite_placeholders(&statement.sql))?;
     read_rows(&mut prepared, statement, limit)
 }
 
@@ -35,7 +35,7 @@ pub(super) fn query_within(
     limit: Option<usize>,
     budget: Duration,
 ) -> rusqlite::Result<Budgeted> {
-    let mut prepared = conn.prepare_cached(&statement.sql)?;
+    let mut prepared = conn.prepare_cached(&sqlite_placeholders(&statement.sql))?;
     if !prepared.readonly() {
         return read_rows(&mut prepared, statement, limit).map(Budgeted::Read);
     }
@@ -96,7 +96,7 @@ pub(super) fn execute(
     conn: &rusqlite::Connection,
     statement: &Statement,
 ) -> rusqlite::Result<ProxyExecResult> {
-    let mut prepared = conn.prepare_cached(&statement.sql)?;
+    let mut prepared = conn.prepare_cached(&sqlite_placeholders(&statement.sql))?;
     bind_numbered(&mut prepared, values_of(statement))?;
     let mut rows = prepared.raw_query();
     while rows.next()?.is_some() {}
