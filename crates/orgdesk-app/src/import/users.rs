@@ -231,10 +231,12 @@ async fn resolve<C: ConnectionTrait>(
         }
     }
 
-    let references: Vec<&str> = lines
+    let mut references: Vec<&str> = lines
         .iter()
         .filter_map(|l| l.organization.as_deref())
         .collect();
+    references.sort_unstable();
+    references.dedup();
     let reference_keys: Vec<String> = references.iter().map(|r| name_key(r)).collect();
     let reference_key_refs: Vec<&str> = reference_keys.iter().map(String::as_str).collect();
     let named = orgs::directory_matching(conn, &references, &reference_key_refs).await?;
@@ -248,11 +250,13 @@ async fn resolve<C: ConnectionTrait>(
     }
 
     // Where new users without an organization cell would go.
-    let new_domains: Vec<&str> = lines
+    let mut new_domains: Vec<&str> = lines
         .iter()
         .filter(|l| l.organization.is_none())
         .map(|l| l.email.domain())
         .collect();
+    new_domains.sort_unstable();
+    new_domains.dedup();
     let owners = domains::owners(conn, &new_domains).await?;
 
     let mut resolved = Vec::with_capacity(lines.len());
