@@ -167,6 +167,65 @@ fn map_write_error(err: StoreError, name: &str, external_id: Option<&str>) -> Er
     }
 }
 
+/// A new organization as history records it: a `created` event with every value set,
+/// and `child_added` on its parent.
+pub(crate) struct Created<'a> {
+    pub id: OrganizationId,
+    pub name: &'a str,
+    pub summary: Option<&'a str>,
+    pub parent: Option<OrganizationId>,
+    pub contacts: &'a [Contact],
+    pub domains: &'a [EmailDomain],
+    pub external_id: Option<&'a str>,
+    pub field_changes: Vec<Change>,
+}
+
+impl<'a> Created<'a> {
+    pub(crate) fn records(self, actor: &'a Actor, at: i64) -> Vec<Record<'a>> {
+        let mut changes = vec![Change::new("name", json!(null), self.name)];
+        if let Some(summary) = self.summary {
+            changes.push(Change::new("summary", json!(null), summary));
+        }
+        if let Some(parent) = self.parent {
+            changes.push(Change::new("parent_id", json!(null), parent.0));
+        }
+        if !self.contacts.is_empty() {
+            changes.push(Change::new(
+                "contacts",
+                json!([]),
+                contacts_json(self.contacts),
+            ));
+        }
+        if !self.domains.is_empty() {
+            let list: Vec<&str> = self.domains.iter().map(EmailDomain::as_str).collect();
+            changes.push(Change::new("domains", json!([]), json!(list)));
+        }
+        if let Some(external_id) = self.external_id {
+            changes.push(Change::new("external_id", json!(null), external_id));
+        }
+        changes.extend(self.field_changes);
+        let mut records = vec![Record {
+            organization: self.id,
+            actor,
+            action: Action::Created,
+            user: None,
+            changes,
+            at,
+        }];
+        if let Some(parent) = self.parent {
+            records.push(Record {
+                organization: parent,
+                actor,
+                action: Action::ChildAdded,
+                user: None,
+                changes: vec![Change::new("children", json!(null), self.id.0)],
+                at,
+            });
+        }
+        records
+    }
+}
+
 impl App {
     pub(crate) async fn require_organization<C: ConnectionTrait>(
         &self,
@@ -250,47 +309,17 @@ impl App {
             None => Vec::new(),
         };
 
-        let mut changes = vec![Change::new("name", json!(null), name.as_str())];
-        if let Some(summary) = &summary {
-            changes.push(Change::new("summary", json!(null), summary.as_str()));
-        }
-        if let Some(parent) = new.parent_id {
-            changes.push(Change::new("parent_id", json!(null), parent.0));
-        }
-        if !contacts.is_empty() {
-            changes.push(Change::new("contacts", json!([]), contacts_json(&contacts)));
-        }
-        if !domains_to_add.is_empty() {
-            let list: Vec<&str> = domains_to_add.iter().map(EmailDomain::as_str).collect();
-            changes.push(Change::new("domains", json!([]), json!(list)));
-        }
-        if let Some(external_id) = &external_id {
-            changes.push(Change::new(
-                "external_id",
-                json!(null),
-                external_id.as_str(),
-            ));
-        }
-        changes.extend(field_changes);
-        let mut records = vec![Record {
-            organization: id,
-            actor,
-            action: Action::Created,
-            user: None,
-            changes,
-            at,
-        }];
-        if let Some(parent) = new.parent_id {
-            records.push(Record {
-                organization: parent,
-                actor,
-                action: Action::ChildAdded,
-                user: None,
-                changes: vec![Change::new("children", json!(null), id.0)],
-                at,
-            });
-        }
-        record_all(&tx, records).await?;
+        let created = Created {
+            id,
+            name: name.as_str(),
+            summary: summary.as_deref(),
+            parent: new.parent_id,
+            contacts: &contacts,
+            domains: &domains_to_add,
+            external_id: external_id.as_deref(),
+            field_changes,
+        };
+        record_all(&tx, created.records(actor, at)).await?;
         let mut organization = orgs::find(&tx, id)
             .await?
             .ok_or_else(|| Error::not_found(Entity::Organization, id))?;

@@ -193,6 +193,14 @@ impl From<orgdesk_store::StoreError> for Refusal {
     }
 }
 
+/// The reason in a rule's error, without the field name the API would add.
+pub(crate) fn reason(err: Error) -> String {
+    match err {
+        Error::Validation { message, .. } => message,
+        other => other.to_string(),
+    }
+}
+
 /// Opens the file and reads its header as `kind`'s; the problems if it cannot be.
 pub(crate) fn open_file(
     kind: RecordKind,

@@ -15,16 +15,16 @@
 
 use super::csv_rows::{CsvRows, RawRow};
 use super::seen::Seen;
-use super::{ImportProgress, Problems, Refusal, Tally, read_batch};
+use super::{ImportProgress, Problems, Refusal, Tally, read_batch, reason};
 use crate::fields::{FieldInput, FieldReader, show_fields, write_values};
-use crate::history::{Record, parent_moved, record_all};
+use crate::history::{parent_moved, record_all};
 use crate::now_ms;
-use crate::organizations::parse_owned_domain;
+use crate::organizations::{Created, parse_owned_domain};
 use orgdesk_core::bulk::{Column, Header, Problem, parse_flag, split_domains, split_lines};
 use orgdesk_core::contact::{ContactKind, check_contact_count};
 use orgdesk_core::fields::{FieldDefinition, FieldType, FieldValue};
 use orgdesk_core::hierarchy::MAX_DEPTH;
-use orgdesk_core::model::{Action, Actor, Change, Organization};
+use orgdesk_core::model::{Actor, Change, Organization};
 use orgdesk_core::text::{EXTERNAL_ID_MAX_CHARS, SUMMARY_MAX_CHARS, name_key, optional_text};
 use orgdesk_core::{Contact, EmailDomain, Error, OrganizationId, OrganizationName, Result};
 use orgdesk_store::dialect::lock_hierarchy;
@@ -80,14 +80,6 @@ struct OrganizationLine {
     /// The contacts of each kind whose column the file has.
     contacts: Vec<(ContactKind, Vec<Contact>)>,
     fields: FieldInput,
-}
-
-/// The reason in a rule's error, without the field name the API would add.
-fn reason(err: Error) -> String {
-    match err {
-        Error::Validation { message, .. } => message,
-        other => other.to_string(),
-    }
 }
 
 /// The definitions of the `field:KEY` columns, or a problem for each that is no
@@ -787,47 +779,17 @@ async fn create_new<C: ConnectionTrait>(
         domains::insert(tx, id, domain.as_str(), at).await?;
     }
     let field_changes = write_values(tx, writer, id, &line.fields).await?;
-    let mut changes = vec![Change::new("name", json!(null), line.name.as_str())];
-    if let Some(summary) = &summary {
-        changes.push(Change::new("summary", json!(null), summary.as_str()));
-    }
-    if let Some(parent) = parent {
-        changes.push(Change::new("parent_id", json!(null), parent.0));
-    }
-    if !contacts.is_empty() {
-        changes.push(Change::new("contacts", json!([]), contacts_json(&contacts)));
-    }
-    if !domains_given.is_empty() {
-        let list: Vec<&str> = domains_given.iter().map(EmailDomain::as_str).collect();
-        changes.push(Change::new("domains", json!([]), json!(list)));
-    }
-    if let Some(external_id) = &external_id {
-        changes.push(Change::new(
-            "external_id",
-            json!(null),
-            external_id.as_str(),
-        ));
-    }
-    changes.extend(field_changes);
-    let mut records = vec![Record {
-        organization: id,
-        actor,
-        action: Action::Created,
-        user: None,
-        changes,
-        at,
-    }];
-    if let Some(parent) = parent {
-        records.push(Record {
-            organization: parent,
-            actor,
-            action: Action::ChildAdded,
-            user: None,
-            changes: vec![Change::new("children", json!(null), id.0)],
-            at,
-        });
-    }
-    record_all(tx, records).await?;
+    let created = Created {
+        id,
+        name: line.name.as_str(),
+        summary: summary.as_deref(),
+        parent,
+        contacts: &contacts,
+        domains: &domains_given,
+        external_id: external_id.as_deref(),
+        field_changes,
+    };
+    record_all(tx, created.records(actor, at)).await?;
     Ok(id)
 }
 

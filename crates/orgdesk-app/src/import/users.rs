@@ -11,7 +11,7 @@
 
 use super::csv_rows::{CsvRows, RawRow};
 use super::seen::Seen;
-use super::{ImportProgress, Problems, Refusal, Tally, read_batch};
+use super::{ImportProgress, Problems, Refusal, Tally, read_batch, reason};
 use crate::history::{UserRecord, record_for_user};
 use crate::members::{parse_position, place_user};
 use crate::user_creation::{ValidUser, insert_users_on};
@@ -87,14 +87,6 @@ struct UserLine {
     position: Option<Option<String>>,
     manager: Option<bool>,
     usergroups: Option<BTreeSet<i64>>,
-}
-
-/// The reason in a rule's error, without the field name the API would add.
-fn reason(err: Error) -> String {
-    match err {
-        Error::Validation { message, .. } => message,
-        other => other.to_string(),
-    }
 }
 
 /// Reads a row's cells, adding a problem for each that breaks its rule.
