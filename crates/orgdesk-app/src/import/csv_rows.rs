@@ -232,6 +232,20 @@ impl CsvRows {
                 ));
             }
             match std::str::from_utf8(cell) {
+                // Control characters (a NUL above all, which PostgreSQL refuses in
+                // text) are no cell's content; tabs and line breaks are.
+                Ok(text)
+                    if text
+                        .chars()
+                        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) =>
+                {
+                    return Err(Problem::new(
+                        line,
+                        Some(&self.names[index]),
+                        "control_character",
+                        "holds a control character (a NUL or the like): not text",
+                    ));
+                }
                 Ok(text) => cells.push(text.to_owned()),
                 Err(_) => return Err(not_utf8(line, Some(&self.names[index]))),
             }

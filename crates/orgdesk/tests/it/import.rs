@@ -962,3 +962,25 @@ async fn an_import_cut_short_by_a_server_restart_is_failed_with_nothing_applied(
     assert_eq!(import["problems"][0]["code"], "interrupted");
     assert_eq!(db.number("SELECT COUNT(*) FROM users").await, 0);
 }
+
+#[tokio::test]
+async fn a_control_character_in_any_cell_is_a_problem_of_its_row_and_nothing_is_applied() {
+    let db = TestDb::new().await;
+    let files = Files::new();
+    // In the parent reference, which is only ever looked up, a NUL would otherwise
+    // reach the database (PostgreSQL refuses it in text).
+    let file = files.write(
+        "nul.csv",
+        b"name,parent,summary\nAlpha,,fine\nBeta,Al\x00pha,\nGamma,,bell \x07 here\n".as_slice(),
+    );
+    let output = import(&db, "organizations", &file, &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert_eq!(
+        problem_lines(&output),
+        [
+            "line 3, column parent: holds a control character (a NUL or the like): not text",
+            "line 4, column summary: holds a control character (a NUL or the like): not text",
+        ]
+    );
+    assert_eq!(export(&db, "organizations").len(), 1, "nothing was applied");
+}
