@@ -187,15 +187,32 @@ pub(crate) async fn insert_users_on<C: ConnectionTrait>(
     valid: Vec<ValidUser>,
     at: i64,
 ) -> Result<Vec<User>> {
-    // Organizations named explicitly must exist.
-    let explicit: Vec<OrganizationId> = valid
-        .iter()
-        .filter_map(|u| u.organization_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    // Hold every organization a user may join (named, or owning the email's
-    // domain) so none is deleted between these checks and the insert.
+    lock_organizations_joined(tx, &valid).await?;
+    check_new_users(tx, &valid).await?;
+    insert_locked_users_on(tx, actor, valid, at).await
+}
+
+/// [`insert_users_on`] for users the caller has already checked inside this
+/// transaction: every named organization exists, and no email or external id is
+/// taken (an import resolves each row against the database, so it has). The unique
+/// indexes still refuse what slipped through.
+pub(crate) async fn insert_checked_users_on<C: ConnectionTrait>(
+    tx: &C,
+    actor: &Actor,
+    valid: Vec<ValidUser>,
+    at: i64,
+) -> Result<Vec<User>> {
+    lock_organizations_joined(tx, &valid).await?;
+    insert_locked_users_on(tx, actor, valid, at).await
+}
+
+/// Holds every organization a new user may join (named, or owning the email's
+/// domain) so none is deleted between the checks and the insert.
+async fn lock_organizations_joined<C: ConnectionTrait>(tx: &C, valid: &[ValidUser]) -> Result<()> {
+    let mut explicit: Vec<OrganizationId> =
+        valid.iter().filter_map(|u| u.organization_id).collect();
+    explicit.sort_unstable();
+    explicit.dedup();
     let mut email_domains: Vec<&str> = valid
         .iter()
         .filter(|u| u.organization_id.is_none())
@@ -203,7 +220,19 @@ pub(crate) async fn insert_users_on<C: ConnectionTrait>(
         .collect();
     email_domains.sort_unstable();
     email_domains.dedup();
-    domains::lock_joined(tx, &explicit, &email_domains).await?;
+    Ok(domains::lock_joined(tx, &explicit, &email_domains).await?)
+}
+
+/// Refuses a batch that names an organization that does not exist, or an email or
+/// external id a user already has.
+async fn check_new_users<C: ConnectionTrait>(tx: &C, valid: &[ValidUser]) -> Result<()> {
+    // Organizations named explicitly must exist.
+    let explicit: Vec<OrganizationId> = valid
+        .iter()
+        .filter_map(|u| u.organization_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let known: HashSet<OrganizationId> = orgs::heads(tx, &explicit)
         .await?
         .into_iter()
@@ -258,7 +287,16 @@ pub(crate) async fn insert_users_on<C: ConnectionTrait>(
             ));
         }
     }
+    Ok(())
+}
 
+/// Inserts checked users whose organizations are held; the caller commits.
+async fn insert_locked_users_on<C: ConnectionTrait>(
+    tx: &C,
+    actor: &Actor,
+    valid: Vec<ValidUser>,
+    at: i64,
+) -> Result<Vec<User>> {
     let rows: Vec<users::NewUserRow<'_>> = valid
         .iter()
         .map(|u| users::NewUserRow {

@@ -57,10 +57,16 @@ pub(crate) async fn scalar<T: sea_orm::TryGetable, C: ConnectionTrait>(
 
 /// `$1, $2, …` starting at `first`, for `IN (…)` lists.
 pub(crate) fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    use std::fmt::Write;
+    // Written into one string: a bulk statement lists thousands of them.
+    let mut list = String::with_capacity(count * 7);
+    for n in first..first + count {
+        if n > first {
+            list.push_str(", ");
+        }
+        write!(list, "${n}").expect("writing to a String cannot fail");
+    }
+    list
 }
 
 /// Ids per `IN (…)` list: well under either engine's parameter limit.
@@ -87,4 +93,17 @@ pub(crate) async fn existing_ids<C: ConnectionTrait>(
         found.extend(rows.into_iter().map(|row| row.value));
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholders;
+
+    #[test]
+    fn placeholders_number_from_first_and_separate_with_commas() {
+        assert_eq!(placeholders(1, 3), "$1, $2, $3");
+        assert_eq!(placeholders(10, 2), "$10, $11");
+        assert_eq!(placeholders(4, 1), "$4");
+        assert_eq!(placeholders(1, 0), "");
+    }
 }

@@ -68,13 +68,17 @@ pub(crate) struct CsvRows {
     finished: bool,
     /// Rows handed out or reported so far (the header not counted).
     pub rows: u64,
+    /// The file's size when opened.
+    size: u64,
 }
 
 impl CsvRows {
     pub fn open(path: &Path) -> io::Result<Self> {
         let row_limit = Arc::new(AtomicU64::new(MAX_ROW_BYTES));
+        let opened = std::fs::File::open(path)?;
+        let size = opened.metadata()?.len();
         let file = Guarded {
-            file: io::BufReader::with_capacity(64 * 1024, std::fs::File::open(path)?),
+            file: io::BufReader::with_capacity(64 * 1024, opened),
             read: 0,
             row_limit: row_limit.clone(),
         };
@@ -91,7 +95,20 @@ impl CsvRows {
             last_start: None,
             finished: false,
             rows: 0,
+            size,
         })
+    }
+
+    /// How many rows the file holds in all, guessed from the rows read so far and the
+    /// bytes they took; `None` until a tenth of the file is read, so the guess rests on
+    /// enough of it.
+    pub fn expected_rows(&self) -> Option<u64> {
+        let read = self.bytes();
+        if self.rows == 0 || read == 0 || read < self.size / 10 {
+            return None;
+        }
+        let guess = u128::from(self.size) * u128::from(self.rows) / u128::from(read);
+        Some(u64::try_from(guess).unwrap_or(u64::MAX).max(self.rows))
     }
 
     /// The header row's cells; an empty file or an unreadable header is a problem.

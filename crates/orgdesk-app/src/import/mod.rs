@@ -10,12 +10,14 @@
 //!    import and its `done` record, or neither. An import cut short by a crash or a
 //!    restart is left unfinished and marked `failed` when the server next starts.
 //!
-//! Rows are read a batch at a time, so memory does not hold the file: what grows with
-//! it is a fingerprint (8 bytes) per key that must be unique in the file, and for
+//! Rows are read a batch at a time (the next one read ahead while the current one is
+//! checked or written), so memory does not hold the file: what grows with it is a
+//! fingerprint and a line (12 bytes) per key that must be unique in the file, and for
 //! organizations their place in the hierarchy.
 
 mod csv_rows;
 mod organizations;
+mod read_ahead;
 mod running;
 mod seen;
 mod users;
@@ -141,6 +143,12 @@ impl Problems {
         if self.kept.len() < KEPT_PROBLEMS {
             self.kept.push(problem);
         }
+    }
+
+    /// Adds the problems `later` holds, found after these.
+    pub fn absorb(&mut self, later: Problems) {
+        self.count += later.count - later.kept.len() as u64;
+        later.kept.into_iter().for_each(|p| self.add(p));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -275,7 +283,7 @@ impl App {
         let validated = match open_file(kind, path) {
             Ok((mut rows, header)) => match kind {
                 RecordKind::Users => {
-                    users::validate(self, &mut rows, &header, &mut problems, progress).await?
+                    users::validate(self, rows, header, &mut problems, progress).await?
                 }
                 RecordKind::Organizations => {
                     organizations::validate(self, &mut rows, &header, &mut problems, progress)
@@ -420,4 +428,29 @@ async fn record_outcome<C: orgdesk_store::ConnectionTrait>(
         at: now_ms(),
     };
     Ok(imports::finish(conn, id, &outcome).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(lines: std::ops::Range<u64>) -> Problems {
+        let mut found = Problems::default();
+        for line in lines {
+            found.add(Problem::new(line, None, "invalid", "bad"));
+        }
+        found
+    }
+
+    #[test]
+    fn absorbed_problems_are_all_counted_and_kept_in_order_while_room_remains() {
+        let mut all = problems(1..11);
+        // A batch that found more than a report keeps.
+        all.absorb(problems(100..100 + KEPT_PROBLEMS as u64 + 5));
+        assert_eq!(all.count(), 10 + KEPT_PROBLEMS as u64 + 5);
+        assert_eq!(all.kept.len(), KEPT_PROBLEMS);
+        let lines: Vec<u64> = all.kept.iter().map(|p| p.line).collect();
+        assert_eq!(lines[..11], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100]);
+        assert_eq!(*lines.last().unwrap(), 100 + KEPT_PROBLEMS as u64 - 11);
+    }
 }

@@ -10,11 +10,12 @@
 //!   commas and all); an empty cell takes the user out of every direct usergroup.
 
 use super::csv_rows::{CsvRows, RawRow};
+use super::read_ahead::ReadAhead;
 use super::seen::Seen;
-use super::{ImportProgress, Problems, Refusal, Tally, read_batch, reason};
+use super::{ImportProgress, Problems, Refusal, Tally, reason};
 use crate::history::{UserRecord, record_for_user};
 use crate::members::{parse_position, place_user};
-use crate::user_creation::{ValidUser, insert_users_on};
+use crate::user_creation::{ValidUser, insert_checked_users_on};
 use crate::usergroups::record_direct_membership;
 use crate::{App, now_ms};
 use orgdesk_core::bulk::{Column, Header, Problem, parse_flag, split_names};
@@ -23,6 +24,7 @@ use orgdesk_core::text::{EXTERNAL_ID_MAX_CHARS, name_key, optional_text};
 use orgdesk_core::{EmailAddress, Error, OrganizationId, PersonName, Result};
 use orgdesk_store::{ConnectionTrait, domains, organizations as orgs, usergroups, users};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Every usergroup, by name key: a helpdesk has tens of them, not millions.
 struct Usergroups {
@@ -192,6 +194,94 @@ fn parse_line(
     })
 }
 
+/// Entries [`References`] keeps of each kind before it starts over: a few MiB.
+const REMEMBERED_REFERENCES: usize = 100_000;
+
+/// What rows' `organization` cells and email domains lead to, remembered from batch to
+/// batch: a file of a million users names each organization many times, and looking
+/// them up again for every batch was a fifth of an import's time. Filled inside one
+/// transaction (a pass's snapshot) and valid for it: importing users changes no
+/// organization and no domain. Bounded: it starts over when full.
+#[derive(Default)]
+struct References {
+    /// A cell's text → the organization with that external id, else that name.
+    organizations: HashMap<String, Option<OrganizationId>>,
+    /// An email domain → the organization that owns it.
+    owners: HashMap<String, Option<OrganizationId>>,
+}
+
+impl References {
+    /// Looks up what `lines` name that is not yet known.
+    async fn learn<C: ConnectionTrait>(&mut self, conn: &C, lines: &[UserLine]) -> Result<()> {
+        let references = unknown(
+            &mut self.organizations,
+            lines.iter().filter_map(|l| l.organization.as_deref()),
+        );
+        if !references.is_empty() {
+            let keys: Vec<String> = references.iter().map(|r| name_key(r)).collect();
+            let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+            let named = orgs::directory_matching(conn, &references, &key_refs).await?;
+            let mut by_external_id = HashMap::new();
+            let mut by_name = HashMap::new();
+            for entry in &named {
+                if let Some(external_id) = &entry.external_id {
+                    by_external_id.insert(external_id.as_str(), OrganizationId(entry.id));
+                }
+                by_name.insert(entry.name_key.as_str(), OrganizationId(entry.id));
+            }
+            for (reference, key) in references.iter().zip(&keys) {
+                let found = by_external_id
+                    .get(reference)
+                    .or_else(|| by_name.get(key.as_str()))
+                    .copied();
+                self.organizations.insert((*reference).to_owned(), found);
+            }
+        }
+
+        // Where new users without an organization cell would go.
+        let domains = unknown(
+            &mut self.owners,
+            lines
+                .iter()
+                .filter(|l| l.organization.is_none())
+                .map(|l| l.email.domain()),
+        );
+        if !domains.is_empty() {
+            let owners = domains::owners(conn, &domains).await?;
+            for domain in domains {
+                let owner = owners.get(domain).map(|o| o.id);
+                self.owners.insert(domain.to_owned(), owner);
+            }
+        }
+        Ok(())
+    }
+
+    /// The organization a learned cell names, if any.
+    fn organization(&self, reference: &str) -> Option<OrganizationId> {
+        self.organizations.get(reference).copied().flatten()
+    }
+
+    /// The organization owning a learned domain, if any.
+    fn owner(&self, domain: &str) -> Option<OrganizationId> {
+        self.owners.get(domain).copied().flatten()
+    }
+}
+
+/// The keys not yet in `known`, each once; `known` starts over first when they would
+/// take it past [`REMEMBERED_REFERENCES`].
+fn unknown<'a>(
+    known: &mut HashMap<String, Option<OrganizationId>>,
+    keys: impl Iterator<Item = &'a str>,
+) -> Vec<&'a str> {
+    let mut unknown: Vec<&str> = keys.filter(|k| !known.contains_key(*k)).collect();
+    unknown.sort_unstable();
+    unknown.dedup();
+    if known.len() + unknown.len() > REMEMBERED_REFERENCES {
+        known.clear();
+    }
+    unknown
+}
+
 /// Where a row leads: the user it updates (none: it creates one), and the
 /// organization its `organization` cell names.
 struct Resolved {
@@ -206,6 +296,7 @@ struct Resolved {
 async fn resolve<C: ConnectionTrait>(
     conn: &C,
     lines: &[UserLine],
+    references: &mut References,
     problems: &mut Problems,
 ) -> Result<Vec<Option<Resolved>>> {
     let email_keys: Vec<&str> = lines.iter().map(|l| l.email.key()).collect();
@@ -223,33 +314,7 @@ async fn resolve<C: ConnectionTrait>(
         }
     }
 
-    let mut references: Vec<&str> = lines
-        .iter()
-        .filter_map(|l| l.organization.as_deref())
-        .collect();
-    references.sort_unstable();
-    references.dedup();
-    let reference_keys: Vec<String> = references.iter().map(|r| name_key(r)).collect();
-    let reference_key_refs: Vec<&str> = reference_keys.iter().map(String::as_str).collect();
-    let named = orgs::directory_matching(conn, &references, &reference_key_refs).await?;
-    let mut organization_by_external_id = HashMap::new();
-    let mut organization_by_name = HashMap::new();
-    for entry in &named {
-        if let Some(external_id) = &entry.external_id {
-            organization_by_external_id.insert(external_id.as_str(), OrganizationId(entry.id));
-        }
-        organization_by_name.insert(entry.name_key.as_str(), OrganizationId(entry.id));
-    }
-
-    // Where new users without an organization cell would go.
-    let mut new_domains: Vec<&str> = lines
-        .iter()
-        .filter(|l| l.organization.is_none())
-        .map(|l| l.email.domain())
-        .collect();
-    new_domains.sort_unstable();
-    new_domains.dedup();
-    let owners = domains::owners(conn, &new_domains).await?;
+    references.learn(conn, lines).await?;
 
     let mut resolved = Vec::with_capacity(lines.len());
     for line in lines {
@@ -280,29 +345,24 @@ async fn resolve<C: ConnectionTrait>(
             (a, b) => a.or(b),
         };
         let organization = match &line.organization {
-            Some(reference) => {
-                match organization_by_external_id
-                    .get(reference.as_str())
-                    .or_else(|| organization_by_name.get(name_key(reference).as_str()))
-                {
-                    Some(id) => Some(*id),
-                    None => {
-                        problem(
-                            "organization",
-                            "unknown_organization",
-                            format!("no organization has the external_id or name \"{reference}\""),
-                        );
-                        resolved.push(None);
-                        continue;
-                    }
+            Some(reference) => match references.organization(reference) {
+                Some(id) => Some(id),
+                None => {
+                    problem(
+                        "organization",
+                        "unknown_organization",
+                        format!("no organization has the external_id or name \"{reference}\""),
+                    );
+                    resolved.push(None);
+                    continue;
                 }
-            }
+            },
             None => None,
         };
         // The organization the user will be in, for the position and manager rule.
         let joins = organization.or_else(|| match existing {
             Some(user) => user.organization.as_ref().map(|o| o.id),
-            None => owners.get(line.email.domain()).map(|o| o.id),
+            None => references.owner(line.email.domain()),
         });
         let position = match &line.position {
             Some(position) => position.clone(),
@@ -340,27 +400,36 @@ async fn resolve<C: ConnectionTrait>(
 /// Checks every row of a users file; problems go to `problems`.
 pub(super) async fn validate(
     app: &App,
-    rows: &mut CsvRows,
-    header: &Header,
+    rows: CsvRows,
+    header: Header,
     problems: &mut Problems,
     progress: &dyn ImportProgress,
 ) -> Result<Tally> {
     let reads = app.store().begin_read().await?;
-    let groups = Usergroups::load(&reads).await?;
+    let groups = Arc::new(Usergroups::load(&reads).await?);
+    let has_external_ids = header.position(&Column::ExternalId).is_some();
+    let mut batches = parse_ahead(rows, header, &groups);
     let mut emails = Seen::default();
     let mut external_ids = Seen::default();
     let mut matched = Seen::default();
+    let mut references = References::default();
     let mut tally = Tally::default();
-    loop {
-        let batch = read_batch(rows, problems);
-        if batch.is_empty() {
-            break;
+    let mut sized = false;
+    while let Some(batch) = batches.next().await? {
+        if !sized && let Some(expected) = batch.expected_rows {
+            // Rows read so far matched users in this proportion: the rest will too.
+            let matching =
+                u128::from(expected) * u128::from(tally.updated) / u128::from(tally.rows.max(1));
+            emails.expect(expected);
+            if has_external_ids {
+                external_ids.expect(expected);
+            }
+            matched.expect(u64::try_from(matching).unwrap_or(expected));
+            sized = true;
         }
-        let mut lines = Vec::with_capacity(batch.len());
-        for row in &batch {
-            let Some(line) = parse_line(header, row, &groups, problems) else {
-                continue;
-            };
+        problems.absorb(batch.problems);
+        let mut lines = Vec::with_capacity(batch.lines.len());
+        for line in batch.lines {
             let mut twice = false;
             if let Some(first) = emails.earlier(line.email.key(), line.line) {
                 problems.add(Problem::new(
@@ -386,7 +455,8 @@ pub(super) async fn validate(
                 lines.push(line);
             }
         }
-        for (line, resolved) in lines.iter().zip(resolve(&reads, &lines, problems).await?) {
+        let resolved = resolve(&reads, &lines, &mut references, problems).await?;
+        for (line, resolved) in lines.iter().zip(resolved) {
             let Some(resolved) = resolved else { continue };
             match &resolved.existing {
                 Some(user) => {
@@ -406,12 +476,19 @@ pub(super) async fn validate(
                 None => tally.created += 1,
             }
         }
-        tally.rows = rows.rows;
-        progress.rows(tally.rows, rows.bytes());
+        tally.rows = batch.rows;
+        progress.rows(batch.rows, batch.bytes);
     }
     orgdesk_store::finish_read(reads).await?;
-    tally.rows = rows.rows;
     Ok(tally)
+}
+
+/// The file's rows parsed into [`UserLine`]s a batch ahead (see [`ReadAhead`]).
+fn parse_ahead(rows: CsvRows, header: Header, groups: &Arc<Usergroups>) -> ReadAhead<UserLine> {
+    let groups = Arc::clone(groups);
+    ReadAhead::start(rows, move |row, problems| {
+        parse_line(&header, row, &groups, problems)
+    })
 }
 
 /// Applies a users file that passed validation, inside `tx`.
@@ -421,23 +498,18 @@ pub(super) async fn apply<C: ConnectionTrait>(
     path: &std::path::Path,
     progress: &dyn ImportProgress,
 ) -> std::result::Result<Tally, Refusal> {
-    let (mut rows, header) = super::open_file(orgdesk_core::bulk::RecordKind::Users, path)
+    let (rows, header) = super::open_file(orgdesk_core::bulk::RecordKind::Users, path)
         .map_err(|found| Refusal::Problems(Problems::from(found)))?;
-    let (rows, header) = (&mut rows, &header);
-    let groups = Usergroups::load(tx).await?;
+    let groups = Arc::new(Usergroups::load(tx).await?);
+    let mut batches = parse_ahead(rows, header, &groups);
     let mut problems = Problems::default();
+    let mut references = References::default();
     let mut tally = Tally::default();
     let at = now_ms();
-    loop {
-        let batch = read_batch(rows, &mut problems);
-        if batch.is_empty() {
-            break;
-        }
-        let lines: Vec<UserLine> = batch
-            .iter()
-            .filter_map(|row| parse_line(header, row, &groups, &mut problems))
-            .collect();
-        let resolved = resolve(tx, &lines, &mut problems).await?;
+    while let Some(batch) = batches.next().await? {
+        problems.absorb(batch.problems);
+        let lines = batch.lines;
+        let resolved = resolve(tx, &lines, &mut references, &mut problems).await?;
         if !problems.is_empty() {
             return Err(Refusal::Problems(problems));
         }
@@ -475,7 +547,7 @@ pub(super) async fn apply<C: ConnectionTrait>(
             }
         }
         tally.created += new_users.len() as u64;
-        let created = insert_users_on(tx, actor, new_users, at).await?;
+        let created = insert_checked_users_on(tx, actor, new_users, at).await?;
         for (user, wanted) in created.iter().zip(new_groups) {
             for id in wanted {
                 let group = groups
@@ -486,8 +558,8 @@ pub(super) async fn apply<C: ConnectionTrait>(
                     .await?;
             }
         }
-        tally.rows = rows.rows;
-        progress.rows(tally.rows, rows.bytes());
+        tally.rows = batch.rows;
+        progress.rows(batch.rows, batch.bytes);
     }
     if !problems.is_empty() {
         return Err(Refusal::Problems(problems));

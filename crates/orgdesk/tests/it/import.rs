@@ -360,6 +360,25 @@ async fn a_broken_file_is_reported_by_line_whatever_breaks_it() {
         ["line 2, column summary: the cell holds 10485760 bytes; a cell holds at most 64 KiB"]
     );
     assert_eq!(export(&db, "organizations").len(), 1, "nothing was applied");
+    // Users files are read a batch ahead of the checks: what only the end of the file
+    // reveals, past the first batch, is still reported.
+    let mut users = String::from("email,name\n");
+    for n in 0..1500 {
+        users.push_str(&format!("u{n}@example.com,User {n}\n"));
+    }
+    users.push_str("late@example.com,\"never closed\nlast@example.com,Last\n");
+    let output = import(&db, "users", &files.write("users.csv", users), &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let lines = problem_lines(&output);
+    assert!(
+        lines.contains(&"line 1502: a quote opened in this row is never closed".to_owned()),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().all(|l| l.starts_with("line 1502")),
+        "{lines:#?}"
+    );
+    assert_eq!(export(&db, "users").len(), 1, "nothing was applied");
     // A file that cannot be read at all is a usage error.
     let missing = import(&db, "organizations", Path::new("/no/such/file.csv"), &[]);
     assert_eq!(missing.status.code(), Some(2));
@@ -609,6 +628,81 @@ async fn every_problem_in_a_users_file_is_reported_by_line_and_nothing_is_applie
     }
     assert!(lines.contains(&"line 5, column email: ann@acme.com is also on line 2".to_owned()));
     assert_eq!(export(&db, "users").len(), 1, "nothing was applied");
+}
+
+/// Organizations and domains are looked up once and remembered from batch to batch
+/// (a thousand rows each): a reference met again in a later batch, found or not, must
+/// lead where it led the first time.
+#[tokio::test]
+async fn references_repeated_across_batches_resolve_as_in_the_first_batch() {
+    let db = TestDb::new().await;
+    let app = open(&db).await;
+    for (name, external_id, domain) in [
+        ("Acme", "AC-1", "acme.com"),
+        // Its name is the other's external id: the external id wins.
+        ("AC-1", "GX-1", "globex.com"),
+    ] {
+        app.create_organization(
+            &setup_actor(),
+            NewOrganization {
+                name: name.into(),
+                external_id: Some(external_id.into()),
+                domains: vec![domain.into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    app.close().await.unwrap();
+
+    let rows = 2_500;
+    let row = |n: usize, organization: &str| {
+        // Every third user has no organization cell and joins by their domain.
+        let (email, organization) = match n % 3 {
+            0 => (format!("u{n}@globex.com"), ""),
+            1 => (format!("u{n}@acme.com"), organization),
+            _ => (format!("u{n}@elsewhere.org"), organization),
+        };
+        format!("U-{n},{email},{organization}\n")
+    };
+    let mut broken = String::from("external_id,email,organization\n");
+    for n in 0..rows {
+        let organization = match n {
+            7 | 2_401 => "Nowhere Inc",
+            _ if n % 2 == 0 => "AC-1",
+            _ => "acme",
+        };
+        broken.push_str(&row(n, organization));
+    }
+    let files = Files::new();
+    let output = import(&db, "users", &files.write("broken.csv", &broken), &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let expected: Vec<String> = [9, 2_403]
+        .iter()
+        .map(|line| {
+            format!(
+                "line {line}, column organization: no organization has the external_id or name \"Nowhere Inc\""
+            )
+        })
+        .collect();
+    assert_eq!(problem_lines(&output), expected);
+
+    let fixed = broken.replace("Nowhere Inc", "GX-1");
+    assert_imported(
+        &import(&db, "users", &files.write("fixed.csv", fixed), &[]),
+        "2500 rows — 2500 users created",
+    );
+    let exported = export(&db, "users");
+    assert_eq!(exported.len(), rows + 1);
+    for record in &exported[1..] {
+        let n: usize = record[0].trim_start_matches("U-").parse().unwrap();
+        let expected = match (n % 3, n) {
+            (0, _) | (_, 7 | 2_401) => "GX-1",
+            _ => "AC-1",
+        };
+        assert_eq!(record[3], expected, "{record:?}");
+    }
 }
 
 #[tokio::test]
