@@ -209,10 +209,7 @@ pub(crate) async fn insert_checked_users_on<C: ConnectionTrait>(
 /// Holds every organization a new user may join (named, or owning the email's
 /// domain) so none is deleted between the checks and the insert.
 async fn lock_organizations_joined<C: ConnectionTrait>(tx: &C, valid: &[ValidUser]) -> Result<()> {
-    let mut explicit: Vec<OrganizationId> =
-        valid.iter().filter_map(|u| u.organization_id).collect();
-    explicit.sort_unstable();
-    explicit.dedup();
+    let explicit = named_organizations(valid);
     let mut email_domains: Vec<&str> = valid
         .iter()
         .filter(|u| u.organization_id.is_none())
@@ -223,17 +220,19 @@ async fn lock_organizations_joined<C: ConnectionTrait>(tx: &C, valid: &[ValidUse
     Ok(domains::lock_joined(tx, &explicit, &email_domains).await?)
 }
 
+/// The organizations the users name explicitly, each once, in ascending order.
+fn named_organizations(valid: &[ValidUser]) -> Vec<OrganizationId> {
+    let mut named: Vec<OrganizationId> = valid.iter().filter_map(|u| u.organization_id).collect();
+    named.sort_unstable();
+    named.dedup();
+    named
+}
+
 /// Refuses a batch that names an organization that does not exist, or an email or
 /// external id a user already has.
 async fn check_new_users<C: ConnectionTrait>(tx: &C, valid: &[ValidUser]) -> Result<()> {
     // Organizations named explicitly must exist.
-    let explicit: Vec<OrganizationId> = valid
-        .iter()
-        .filter_map(|u| u.organization_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let known: HashSet<OrganizationId> = orgs::heads(tx, &explicit)
+    let known: HashSet<OrganizationId> = orgs::heads(tx, &named_organizations(valid))
         .await?
         .into_iter()
         .map(|h| OrganizationId(h.id))
