@@ -1,7 +1,7 @@
 //! Running one statement on an SQLite connection and reading its rows as SeaORM
 //! values.
 
-use super::bind::{bind_numbered, sqlite_placeholders};
+use super::bind::prepare_bound;
 use rusqlite::types::ValueRef;
 use sea_orm::{ProxyExecResult, ProxyRow, Statement, Value};
 use std::collections::BTreeMap;
@@ -13,8 +13,8 @@ pub(super) fn query(
     statement: &Statement,
     limit: Option<usize>,
 ) -> rusqlite::Result<Vec<ProxyRow>> {
-    let mut prepared = conn.prepare_cached(&sqlite_placeholders(&statement.sql))?;
-    read_rows(&mut prepared, statement, limit)
+    let mut prepared = prepare_bound(conn, &statement.sql, values_of(statement))?;
+    read_rows(&mut prepared, limit)
 }
 
 /// What became of a read given a time budget.
@@ -35,13 +35,13 @@ pub(super) fn query_within(
     limit: Option<usize>,
     budget: Duration,
 ) -> rusqlite::Result<Budgeted> {
-    let mut prepared = conn.prepare_cached(&sqlite_placeholders(&statement.sql))?;
+    let mut prepared = prepare_bound(conn, &statement.sql, values_of(statement))?;
     if !prepared.readonly() {
-        return read_rows(&mut prepared, statement, limit).map(Budgeted::Read);
+        return read_rows(&mut prepared, limit).map(Budgeted::Read);
     }
     let deadline = Instant::now() + budget;
     conn.progress_handler(PROGRESS_OPS, Some(move || Instant::now() > deadline))?;
-    let read = read_rows(&mut prepared, statement, limit);
+    let read = read_rows(&mut prepared, limit);
     conn.progress_handler(0, None::<fn() -> bool>)?;
     match read {
         Ok(rows) => Ok(Budgeted::Read(rows)),
@@ -57,12 +57,11 @@ pub(super) fn query_within(
 /// SQLite virtual-machine steps between looks at the clock: a few microseconds.
 const PROGRESS_OPS: std::ffi::c_int = 1000;
 
+/// Reads the rows of a prepared statement whose parameters are bound.
 fn read_rows(
     prepared: &mut rusqlite::Statement<'_>,
-    statement: &Statement,
     limit: Option<usize>,
 ) -> rusqlite::Result<Vec<ProxyRow>> {
-    bind_numbered(prepared, values_of(statement))?;
     let columns: Vec<(String, ColumnKind)> = prepared
         .columns()
         .iter()
@@ -96,8 +95,7 @@ pub(super) fn execute(
     conn: &rusqlite::Connection,
     statement: &Statement,
 ) -> rusqlite::Result<ProxyExecResult> {
-    let mut prepared = conn.prepare_cached(&sqlite_placeholders(&statement.sql))?;
-    bind_numbered(&mut prepared, values_of(statement))?;
+    let mut prepared = prepare_bound(conn, &statement.sql, values_of(statement))?;
     let mut rows = prepared.raw_query();
     while rows.next()?.is_some() {}
     drop(rows);
