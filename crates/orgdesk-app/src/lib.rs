@@ -16,6 +16,7 @@ mod hierarchy;
 mod history;
 mod import;
 mod locking;
+mod mail;
 mod members;
 mod notes;
 mod organizations;
@@ -43,6 +44,7 @@ pub use import::{
     IMPORT_FILE_LIMIT_BYTES, ImportProgress, ImportReport, ImportStatus, ImportUpload,
     KEPT_PROBLEMS, LiveProgress, NoProgress,
 };
+pub use mail::{MailSettings, MailTransport, MailWorker};
 pub use members::MembershipChanges;
 pub use notes::Uploads;
 pub use organizations::{ContactInput, NewOrganization, OrganizationChanges, OrganizationQuery};
@@ -69,6 +71,8 @@ pub struct Settings {
     pub blob_store: Option<BlobStore>,
     /// The largest file one may attach.
     pub upload_limit_bytes: u64,
+    /// The sender of mail and where its links lead.
+    pub mail: MailSettings,
 }
 
 impl Settings {
@@ -82,6 +86,7 @@ impl Default for Settings {
             token_lifetime: Self::DEFAULT_TOKEN_LIFETIME,
             blob_store: None,
             upload_limit_bytes: Self::DEFAULT_UPLOAD_LIMIT_BYTES,
+            mail: MailSettings::default(),
         }
     }
 }
@@ -97,6 +102,8 @@ struct Parts {
     settings: Settings,
     throttle: std::sync::Arc<throttle::Throttle>,
     running_imports: std::sync::Arc<import::RunningImports>,
+    /// Wakes the mail worker when a committed change queued mail.
+    mail_queued: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -109,6 +116,7 @@ impl App {
             settings: Settings::default(),
             throttle: std::sync::Arc::new(throttle::Throttle::new()),
             running_imports: Default::default(),
+            mail_queued: Default::default(),
         })))
     }
 
@@ -119,6 +127,7 @@ impl App {
             settings,
             throttle: self.0.throttle.clone(),
             running_imports: self.0.running_imports.clone(),
+            mail_queued: self.0.mail_queued.clone(),
         }))
     }
 

@@ -74,7 +74,7 @@ impl App {
         let opening = Opening {
             requester,
             subject,
-            body,
+            body: body.clone(),
             ccs: Vec::new(),
             status: TicketStatus::New,
             priority: TicketPriority::Normal,
@@ -83,7 +83,9 @@ impl App {
         };
         let ids = self.open_tickets(&tx, &author, &[opening]).await?;
         let ticket = self.require_ticket(&tx, ids[0]).await?;
+        self.queue_ticket_created(&tx, &ticket, &body).await?;
         orgdesk_store::commit(tx).await?;
+        self.mail_queued();
         Ok(ticket)
     }
 

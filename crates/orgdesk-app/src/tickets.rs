@@ -319,9 +319,12 @@ impl App {
     pub async fn create_ticket(&self, actor: &Actor, new: NewTicket) -> Result<Ticket> {
         let valid = validate(new)?;
         let tx = self.store().begin_write().await?;
+        let body = valid.body.clone();
         let ids = self.insert_tickets(&tx, actor, vec![valid], false).await?;
         let ticket = self.require_ticket(&tx, ids[0]).await?;
+        self.queue_ticket_created(&tx, &ticket, &body).await?;
         orgdesk_store::commit(tx).await?;
+        self.mail_queued();
         Ok(ticket)
     }
 
@@ -557,10 +560,18 @@ impl App {
             TicketStatus::New if !message.internal => TicketStatus::Open,
             current => current,
         });
+        let internal_note = message.internal;
         let message = self
-            .append_message(&tx, &ticket, actor, &body, message.internal, status)
+            .append_message(&tx, &ticket, actor, &body, internal_note, status)
             .await?;
+        // Internal notes never leave the helpdesk.
+        if !internal_note {
+            self.queue_ticket_reply(&tx, &ticket, actor, &body).await?;
+        }
         orgdesk_store::commit(tx).await?;
+        if !internal_note {
+            self.mail_queued();
+        }
         Ok(message)
     }
 

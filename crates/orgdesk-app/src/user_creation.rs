@@ -405,6 +405,7 @@ async fn insert_locked_users_on<C: ConnectionTrait>(
             manager: user.manager,
             external_id: user.external_id,
             auto_cc_organization_tickets: false,
+            notifications: true,
             disabled: false,
             created_at: at,
             updated_at: at,

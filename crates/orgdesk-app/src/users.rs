@@ -26,6 +26,8 @@ pub struct UserChanges {
     pub position: Option<Option<String>>,
     pub manager: Option<bool>,
     pub auto_cc_organization_tickets: Option<bool>,
+    /// Whether mail about the user's tickets reaches them.
+    pub notifications: Option<bool>,
     pub external_id: Option<Option<String>>,
     /// Admins only: switches the user off (no sign-in, tokens refused) or back on.
     pub disabled: Option<bool>,
@@ -68,6 +70,8 @@ pub struct OwnProfileChanges {
     pub current_password: Option<String>,
     /// Managers only.
     pub auto_cc: Option<bool>,
+    /// Whether mail about the user's tickets reaches them.
+    pub notifications: Option<bool>,
 }
 
 impl App {
@@ -197,6 +201,12 @@ impl App {
             }
             users::set_auto_cc(&tx, id, wanted, at).await?;
         }
+        if let Some(wanted) = changes.notifications
+            && wanted != stored.notifications
+        {
+            own_changes.push(Change::new("notifications", stored.notifications, wanted));
+            users::set_notifications(&tx, id, wanted, at).await?;
+        }
         let new_name = name
             .map(PersonName::into_string)
             .unwrap_or(stored.name.clone());
@@ -288,6 +298,7 @@ impl App {
             password,
             current_password,
             auto_cc,
+            notifications,
         } = changes;
         if password.is_some() {
             self.check_current_password(user, current_password.as_deref(), from)
@@ -303,6 +314,7 @@ impl App {
             name,
             password,
             auto_cc_organization_tickets: auto_cc,
+            notifications,
             ..Default::default()
         };
         let keep = token_hash(token);

@@ -13,6 +13,7 @@ pub mod fields;
 pub mod hierarchy;
 pub mod ids;
 pub mod lookalike;
+pub mod mail;
 pub mod model;
 pub mod note;
 pub mod search;

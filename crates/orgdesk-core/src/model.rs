@@ -47,6 +47,8 @@ pub struct User {
     /// The user's key in the system they came from (imports match on it).
     pub external_id: Option<String>,
     pub auto_cc_organization_tickets: bool,
+    /// Whether mail about their tickets reaches them (their own choice, in the portal).
+    pub notifications: bool,
     /// Switched off by an admin: cannot sign in, tokens refused; data stays.
     pub disabled: bool,
     pub created_at: i64,
@@ -205,10 +207,12 @@ pub enum Action {
     ChargeAdded,
     ChargeChanged,
     ChargeRemoved,
+    /// An agent wrote to the organization's members (activity only).
+    MessageSent,
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 29] = [
         Action::Created,
         Action::Updated,
         Action::Deleted,
@@ -237,6 +241,7 @@ impl Action {
         Action::ChargeAdded,
         Action::ChargeChanged,
         Action::ChargeRemoved,
+        Action::MessageSent,
     ];
 
     /// The name stored and shown in the API.
@@ -270,6 +275,7 @@ impl Action {
             Action::ChargeAdded => "charge_added",
             Action::ChargeChanged => "charge_changed",
             Action::ChargeRemoved => "charge_removed",
+            Action::MessageSent => "message_sent",
         }
     }
 
@@ -287,6 +293,7 @@ impl Action {
                 | Action::ChargeAdded
                 | Action::ChargeChanged
                 | Action::ChargeRemoved
+                | Action::MessageSent
         )
     }
 }
@@ -388,7 +395,7 @@ mod action_tests {
     }
 
     #[test]
-    fn members_doings_and_ticket_billing_stay_out_of_the_history() {
+    fn members_doings_ticket_billing_and_mail_stay_out_of_the_history() {
         let activity_only: Vec<&str> = Action::ALL
             .iter()
             .filter(|a| !a.changes_the_organization())
@@ -405,7 +412,8 @@ mod action_tests {
                 "time_removed",
                 "charge_added",
                 "charge_changed",
-                "charge_removed"
+                "charge_removed",
+                "message_sent",
             ]
         );
     }

@@ -18,6 +18,7 @@ mod error;
 pub mod events;
 pub mod fields;
 pub mod imports;
+pub mod mail;
 mod migration;
 pub mod notes;
 pub mod organizations;

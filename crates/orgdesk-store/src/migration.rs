@@ -15,6 +15,7 @@ mod m0011_entitlements;
 mod m0012_notes;
 mod m0013_billing;
 mod m0014_imports;
+mod m0015_mail;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_notes::Migration),
             Box::new(m0013_billing::Migration),
             Box::new(m0014_imports::Migration),
+            Box::new(m0015_mail::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use std::collections::HashMap;
 
 const SELECT: &str = "SELECT u.id, u.name, u.email, u.organization_id, o.name AS organization_name, u.position, u.manager, \
-     u.external_id, u.auto_cc, u.disabled_at, u.created_at, u.updated_at FROM users u LEFT JOIN organizations o ON o.id = u.organization_id";
+     u.external_id, u.auto_cc, u.notifications, u.disabled_at, u.created_at, u.updated_at FROM users u LEFT JOIN organizations o ON o.id = u.organization_id";
 
 #[derive(Debug, FromQueryResult)]
 struct Row {
@@ -22,6 +22,7 @@ struct Row {
     manager: bool,
     external_id: Option<String>,
     auto_cc: bool,
+    notifications: bool,
     disabled_at: Option<i64>,
     created_at: i64,
     updated_at: i64,
@@ -44,6 +45,7 @@ impl From<Row> for User {
             manager: row.manager,
             external_id: row.external_id,
             auto_cc_organization_tickets: row.auto_cc,
+            notifications: row.notifications,
             disabled: row.disabled_at.is_some(),
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -494,6 +496,21 @@ pub async fn set_auto_cc<C: ConnectionTrait>(
         conn,
         "UPDATE users SET auto_cc = $1, updated_at = $2 WHERE id = $3",
         vec![auto_cc.into(), at.into(), id.0.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn set_notifications<C: ConnectionTrait>(
+    conn: &C,
+    id: UserId,
+    notifications: bool,
+    at: i64,
+) -> Result<(), StoreError> {
+    sql::execute(
+        conn,
+        "UPDATE users SET notifications = $1, updated_at = $2 WHERE id = $3",
+        vec![notifications.into(), at.into(), id.0.into()],
     )
     .await?;
     Ok(())

@@ -4,9 +4,11 @@
 
 mod http;
 mod s3;
+mod smtp;
 
 pub use http::{ADMIN_EMAIL, ADMIN_PASSWORD, Part, Response, TEST_CLIENT, TestApp, multipart_body};
 pub use s3::{S3_SERVER_ENV, S3Server};
+pub use smtp::{ReceivedMail, SMTP_PYTHON_ENV, SmtpServer};
 
 use orgdesk_app::DatabaseUrl;
 use sea_orm::{ConnectionTrait, Database};

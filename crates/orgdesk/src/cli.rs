@@ -57,6 +57,28 @@ pub struct ServeSettings {
     /// The largest file that may be attached, in MiB.
     #[arg(long, env = "ORGDESK_UPLOAD_LIMIT_MIB", default_value_t = 25, value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub upload_limit_mib: u32,
+    /// The SMTP server mail goes through: `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS), `smtps://user:pass@host:465` (TLS), or `smtp://host:25` (plain, for
+    /// a relay on the same machine). Without it, mail goes to the outbox folder.
+    #[arg(long, env = "ORGDESK_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// A folder that receives each mail as an `.eml` file instead of sending it.
+    /// Default (without --smtp-url): `outbox/` beside an SQLite database, else
+    /// ./orgdesk-data/outbox.
+    #[arg(long, env = "ORGDESK_MAIL_OUTBOX")]
+    pub mail_outbox: Option<std::path::PathBuf>,
+    /// The sender of every mail, `Name <address>`; its domain also names the
+    /// `Message-ID`s, which replies quote.
+    #[arg(
+        long,
+        env = "ORGDESK_MAIL_FROM",
+        default_value = "orgdesk <orgdesk@localhost>"
+    )]
+    pub mail_from: String,
+    /// The address people reach this server at, for links in mail (e.g.
+    /// `https://help.example.com`). Default: http:// and the --listen address.
+    #[arg(long, env = "ORGDESK_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

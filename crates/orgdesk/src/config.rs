@@ -1,8 +1,8 @@
-//! Where the database is.
+//! Where the database, attached files and outgoing mail go.
 
 use anyhow::Context;
-use orgdesk_app::{BlobLocation, DatabaseUrl};
-use std::path::Path;
+use orgdesk_app::{BlobLocation, DatabaseUrl, MailTransport};
+use std::path::{Path, PathBuf};
 
 /// The folder of the default embedded database, relative to the working directory.
 pub const DEFAULT_DATA_DIR: &str = "orgdesk-data";
@@ -49,16 +49,47 @@ pub fn blob_location(given: Option<&str>, database: &DatabaseUrl) -> anyhow::Res
     if let Some(given) = given.map(str::trim).filter(|text| !text.is_empty()) {
         return BlobLocation::parse(given).map_err(|err| anyhow::anyhow!(err));
     }
+    Ok(BlobLocation::Folder(install_folder(database, "blobs")))
+}
+
+/// Where mail goes: the given SMTP server, else the given outbox folder, else an
+/// `outbox` folder beside an SQLite database (or `./orgdesk-data/outbox`), so that a
+/// first start sends nothing anywhere.
+pub fn mail_transport(
+    smtp_url: Option<&str>,
+    outbox: Option<&Path>,
+    database: &DatabaseUrl,
+) -> anyhow::Result<MailTransport> {
+    match (
+        smtp_url.map(str::trim).filter(|url| !url.is_empty()),
+        outbox,
+    ) {
+        (Some(_), Some(_)) => {
+            anyhow::bail!("give either --smtp-url or --mail-outbox, not both")
+        }
+        (Some(url), None) => MailTransport::smtp(url).map_err(|err| anyhow::anyhow!(err)),
+        (None, given) => {
+            let folder = given
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| install_folder(database, "outbox"));
+            MailTransport::outbox(&folder)
+                .with_context(|| format!("creating the mail outbox {}", folder.display()))
+        }
+    }
+}
+
+/// A folder named `name` beside an SQLite database (so one folder holds the whole
+/// install), else under `./orgdesk-data`.
+fn install_folder(database: &DatabaseUrl, name: &str) -> PathBuf {
     let beside = database
         .sqlite_path()
         .and_then(|path| path.parent().map(Path::to_path_buf))
         .filter(|parent| !parent.as_os_str().is_empty());
-    let folder = match (database.sqlite_path(), beside) {
-        (Some(_), Some(parent)) => parent.join("blobs"),
-        (Some(_), None) => Path::new("blobs").to_path_buf(),
-        (None, _) => Path::new(DEFAULT_DATA_DIR).join("blobs"),
-    };
-    Ok(BlobLocation::Folder(folder))
+    match (database.sqlite_path(), beside) {
+        (Some(_), Some(parent)) => parent.join(name),
+        (Some(_), None) => Path::new(name).to_path_buf(),
+        (None, _) => Path::new(DEFAULT_DATA_DIR).join(name),
+    }
 }
 
 #[cfg(test)]

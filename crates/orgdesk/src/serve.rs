@@ -2,7 +2,7 @@
 
 use crate::cli::ServeSettings;
 use anyhow::Context;
-use orgdesk_app::{App, BlobStore, DatabaseUrl, PageRequest, Settings};
+use orgdesk_app::{App, BlobStore, DatabaseUrl, MailSettings, PageRequest, Settings};
 use orgdesk_web::{SecureCookies, TrustedProxies, WebSettings};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -19,6 +19,17 @@ pub async fn serve(
         .check()
         .await
         .with_context(|| format!("reaching the blob store {blob_location}"))?;
+    let transport = crate::config::mail_transport(
+        settings.smtp_url.as_deref(),
+        settings.mail_outbox.as_deref(),
+        url,
+    )?;
+    let public_url = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{listen}"));
+    let mail = MailSettings::new(&settings.mail_from, Some(&public_url))
+        .map_err(|err| anyhow::anyhow!(err))?;
     let app = App::open(url)
         .await
         .map_err(anyhow::Error::from)
@@ -27,6 +38,7 @@ pub async fn serve(
             token_lifetime: Duration::from_secs(u64::from(settings.token_lifetime_days) * 86_400),
             blob_store: Some(blob_store),
             upload_limit_bytes: u64::from(settings.upload_limit_mib) * 1024 * 1024,
+            mail,
         });
     let web = WebSettings {
         trusted_proxies: TrustedProxies(settings.trusted_proxies.into()),
@@ -58,6 +70,7 @@ pub async fn serve(
         .await
         .with_context(|| format!("listening on {listen}"))?;
     tracing::info!(address = %listener.local_addr()?, "orgdesk is listening");
+    let mail_worker = app.start_mail_worker(transport);
     let router = orgdesk_web::router(app.clone(), &web);
     axum::serve(
         listener,
@@ -65,6 +78,7 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    mail_worker.stop().await;
     app.close().await.map_err(anyhow::Error::from)?;
     tracing::info!("stopped");
     Ok(())

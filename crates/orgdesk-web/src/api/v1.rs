@@ -9,6 +9,7 @@ mod domains;
 mod entitlements;
 mod hierarchy;
 pub(crate) mod imports;
+mod mail;
 mod members;
 mod notes;
 mod organization_fields;
@@ -43,6 +44,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "hierarchy", description = "Parents and children of organizations"),
         (name = "domains", description = "Email domain associations"),
         (name = "members", description = "Users of an organization"),
+        (name = "mail", description = "Mail to customers: messages to an organization's members"),
         (name = "users", description = "End users"),
         (name = "usergroups", description = "Permission groups, with members directly or through their organization"),
         (name = "tickets", description = "Tickets: requester, CC'd users, replies and internal notes"),
@@ -100,6 +102,7 @@ fn router() -> OpenApiRouter<AppState> {
         .merge(hierarchy::router())
         .merge(domains::router())
         .merge(members::router())
+        .merge(mail::router())
         .merge(users::router())
         .merge(usergroups::router())
         .merge(tickets::router())

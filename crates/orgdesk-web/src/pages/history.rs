@@ -81,6 +81,7 @@ fn action_words(action: &str) -> String {
         "charge_added" => "added a charge",
         "charge_changed" => "corrected a charge",
         "charge_removed" => "removed a charge",
+        "message_sent" => "wrote to the members",
         other => return other.replace('_', " "),
     }
     .to_owned()

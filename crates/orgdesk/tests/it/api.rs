@@ -6,6 +6,7 @@ mod billing;
 mod hostile_input;
 mod http_layer;
 mod imports;
+mod mail;
 mod notes;
 mod organization_fields;
 mod organizations;

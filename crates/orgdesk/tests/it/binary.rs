@@ -345,6 +345,22 @@ fn a_server_with_no_agents_says_how_to_create_the_first_admin() {
     assert!(dir.path().join("orgdesk-data").join("orgdesk.db").exists());
 }
 
+/// Creates the admin root@helpdesk.test (password "root password") in `db`.
+async fn add_root_admin(db: &TestDb) {
+    let app = orgdesk_app::App::open(db.url()).await.unwrap();
+    app.create_agent(
+        None,
+        orgdesk_app::NewAgent {
+            email: "root@helpdesk.test",
+            name: "Root",
+            password: "root password",
+            admin: true,
+        },
+    )
+    .await
+    .unwrap();
+}
+
 /// Starts `serve` with the given extra environment; returns the server and its address
 /// once it answers, or the log when it exits first.
 async fn serve_with(
@@ -394,18 +410,7 @@ async fn a_server_given_an_s3_blob_store_keeps_attached_files_in_the_bucket() {
         return;
     };
     let db = TestDb::new().await;
-    let app = orgdesk_app::App::open(db.url()).await.unwrap();
-    app.create_agent(
-        None,
-        orgdesk_app::NewAgent {
-            email: "root@helpdesk.test",
-            name: "Root",
-            password: "root password",
-            admin: true,
-        },
-    )
-    .await
-    .unwrap();
+    add_root_admin(&db).await;
     let dir = tempfile::tempdir().unwrap();
     let mut env = s3.env();
     env.push(("ORGDESK_BLOB_STORE".into(), s3.url("orgdesk/prod")));
@@ -648,4 +653,102 @@ async fn the_organizations_export_writes_every_column_with_parents_contacts_and_
     let for_spreadsheet = export_rows(&db, &["--for-spreadsheet"]);
     assert_eq!(for_spreadsheet[1][4], "'=1+1 holding");
     assert_eq!(for_spreadsheet[1][5], "'+44 20 7946 0000");
+}
+
+/// Posts JSON with a bearer token and returns the answer's JSON, checking its status.
+async fn post_json(
+    client: &reqwest::Client,
+    url: String,
+    token: Option<&str>,
+    body: serde_json::Value,
+    status: u16,
+) -> serde_json::Value {
+    let mut request = client.post(url).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), status);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn mail_queued_before_the_server_is_killed_goes_out_once_after_the_restart() {
+    let Some(mut smtp) = orgdesk_testkit::SmtpServer::start("mail across a restart").await else {
+        return;
+    };
+    // The mail server is down: the ticket's mail is queued, tried, and waits.
+    smtp.pause();
+    let db = TestDb::new().await;
+    add_root_admin(&db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("ORGDESK_SMTP_URL".to_owned(), smtp.url()),
+        (
+            "ORGDESK_MAIL_FROM".to_owned(),
+            "Support <support@help.example.com>".to_owned(),
+        ),
+        (
+            "ORGDESK_BLOB_STORE".to_owned(),
+            dir.path().join("blobs").display().to_string(),
+        ),
+    ];
+    let (mut server, base) = serve_with(&db, &env, &dir.path().join("first.log"))
+        .await
+        .expect("the server starts");
+    let client = reqwest::Client::new();
+    let token = post_json(
+        &client,
+        format!("{base}/api/v1/auth/token"),
+        None,
+        serde_json::json!({"email": "root@helpdesk.test", "password": "root password"}),
+        201,
+    )
+    .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let jane = post_json(
+        &client,
+        format!("{base}/api/v1/users"),
+        Some(&token),
+        serde_json::json!({"name": "Jane", "email": "jane@acme.test"}),
+        201,
+    )
+    .await["id"]
+        .clone();
+    let ticket = post_json(
+        &client,
+        format!("{base}/api/v1/tickets"),
+        Some(&token),
+        serde_json::json!({"requester_id": jane, "subject": "Help", "body": "Please."}),
+        201,
+    )
+    .await["id"]
+        .clone();
+    let started = Instant::now();
+    while db
+        .number("SELECT COUNT(*) FROM outgoing_mail WHERE last_error IS NOT NULL AND claimed_until IS NULL")
+        .await
+        == 0
+    {
+        assert!(started.elapsed() < Duration::from_secs(30), "no failed attempt");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // SIGKILL: no shutdown of any kind.
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+
+    smtp.resume().await;
+    let (_server, _) = serve_with(&db, &env, &dir.path().join("second.log"))
+        .await
+        .expect("the server starts again");
+    let mails = smtp.wait_for_exactly(1).await;
+    assert_eq!(mails[0].to, ["jane@acme.test"]);
+    assert_eq!(mails[0].subject, format!("[#{ticket}] Help"));
+    assert_eq!(
+        db.number("SELECT COUNT(*) FROM outgoing_mail WHERE state = 'sent'")
+            .await,
+        1
+    );
 }

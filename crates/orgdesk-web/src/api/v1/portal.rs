@@ -51,6 +51,8 @@ pub struct UpdateMeBody {
     pub current_password: Option<String>,
     /// Managers only: be copied on every new ticket of the organization.
     pub auto_cc_organization_tickets: Option<bool>,
+    /// Whether mail about your tickets and messages to your organization reach you.
+    pub notifications: Option<bool>,
 }
 
 /// Changes the signed-in user's own profile.
@@ -68,6 +70,7 @@ async fn portal_update_profile(
         password: body.password,
         current_password: body.current_password,
         auto_cc: body.auto_cc_organization_tickets,
+        notifications: body.notifications,
     };
     let updated = app.update_own_profile(&user, &token, changes, from).await?;
     Ok(axum::Json(updated.into()))

@@ -169,6 +169,9 @@ pub struct UserResponse {
     /// The user's key in the system they came from.
     pub external_id: Option<String>,
     pub auto_cc_organization_tickets: bool,
+    /// Whether mail about the user's tickets (acknowledgements, agents' replies) and
+    /// agents' messages to their organization reach them.
+    pub notifications: bool,
     /// Switched off by an admin: cannot sign in to the portal; data stays.
     pub disabled: bool,
     pub created_at: String,
@@ -190,6 +193,7 @@ impl From<User> for UserResponse {
             manager: user.manager,
             external_id: user.external_id,
             auto_cc_organization_tickets: user.auto_cc_organization_tickets,
+            notifications: user.notifications,
             disabled: user.disabled,
             created_at: timestamp(user.created_at),
             updated_at: timestamp(user.updated_at),

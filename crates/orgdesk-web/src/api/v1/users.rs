@@ -112,6 +112,8 @@ pub struct UpdateUserBody {
     pub position: Option<Option<String>>,
     pub manager: Option<bool>,
     pub auto_cc_organization_tickets: Option<bool>,
+    /// Whether mail about the user's tickets reaches them.
+    pub notifications: Option<bool>,
     /// null clears it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -138,6 +140,7 @@ async fn update_user(
         position: body.position,
         manager: body.manager,
         auto_cc_organization_tickets: body.auto_cc_organization_tickets,
+        notifications: body.notifications,
         external_id: body.external_id,
         disabled: body.disabled,
     };

@@ -204,6 +204,7 @@ struct ProfilePage {
     email: String,
     name: String,
     auto_cc: bool,
+    notifications: bool,
     error: Option<String>,
     error_field: String,
 }
@@ -214,6 +215,7 @@ fn profile_page(session: &PortalSession, jar: &CookieJar) -> ProfilePage {
         email: session.user.email.clone(),
         name: session.user.name.clone(),
         auto_cc: session.user.auto_cc_organization_tickets,
+        notifications: session.user.notifications,
         error: None,
         error_field: String::new(),
     }
@@ -236,6 +238,11 @@ pub struct ProfileForm {
     #[serde(default)]
     auto_cc_shown: bool,
     auto_cc: Option<String>,
+    /// Sent with the form (a checkbox is absent when unticked): an older form without
+    /// it leaves the setting alone.
+    #[serde(default)]
+    notifications_shown: bool,
+    notifications: Option<String>,
 }
 
 /// Saves the name, a new password (which needs the current one and ends the user's
@@ -254,6 +261,9 @@ pub async fn save_profile(
         password: changing_password.then(|| form.new_password.clone()),
         current_password: changing_password.then(|| form.current_password.clone()),
         auto_cc: form.auto_cc_shown.then_some(form.auto_cc.is_some()),
+        notifications: form
+            .notifications_shown
+            .then_some(form.notifications.is_some()),
     };
     match app
         .update_own_profile(&session.user, &session.token, changes, from)
@@ -273,6 +283,7 @@ pub async fn save_profile(
             let mut again = profile_page(&session, &jar);
             again.name = form.name;
             again.auto_cc = form.auto_cc.is_some();
+            again.notifications = form.notifications.is_some();
             again.error_field = match &err {
                 Error::Validation { field, .. } => field.clone(),
                 Error::Unauthenticated(_) => "current_password".to_owned(),

@@ -318,6 +318,49 @@ async fn a_manager_chooses_to_be_copied_on_every_new_ticket_and_others_cannot() 
 }
 
 #[tokio::test]
+async fn a_user_turns_mail_notifications_off_and_on_from_the_profile_page() {
+    let t = TestApp::start().await;
+    let (ann, _) = t
+        .portal_user("Ann", "ann@example.org", "ann password")
+        .await;
+    let ann_id = ann["id"].as_i64().unwrap();
+    let mut browser = Browser::in_portal(&t, "ann@example.org", "ann password").await;
+    let profile = browser.get("/portal/profile").await;
+    assert!(html(&profile).contains(r#"name="notifications" value="on" checked"#));
+    // An unticked checkbox sends nothing: the hidden field says the form showed it.
+    let saved = browser
+        .post_form(
+            "/portal/profile",
+            &[
+                ("csrf", &csrf(&profile)),
+                ("name", "Ann"),
+                ("notifications_shown", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let shown = browser.follow(&saved).await;
+    assert!(html(&shown).contains(r#"name="notifications" value="on">"#));
+    let user = t.get(&format!("/api/v1/users/{ann_id}")).await;
+    assert_eq!(user.body["notifications"], false);
+
+    let saved = browser
+        .post_form(
+            "/portal/profile",
+            &[
+                ("csrf", &csrf(&shown)),
+                ("name", "Ann"),
+                ("notifications_shown", "true"),
+                ("notifications", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let user = t.get(&format!("/api/v1/users/{ann_id}")).await;
+    assert_eq!(user.body["notifications"], true);
+}
+
+#[tokio::test]
 async fn a_new_password_needs_the_current_one() {
     let t = TestApp::start().await;
     t.portal_user("Ann", "ann@example.org", "ann password")

@@ -1,0 +1,360 @@
+//! Outgoing mail, received by a real SMTP server (aiosmtpd) the tests start: new
+//! tickets acknowledged, agents' replies to the requester and CCs, internal notes never,
+//! notifications turned off, messages to an organization, and retries.
+
+use axum::http::StatusCode;
+use orgdesk_app::{MailSettings, MailTransport, MailWorker, Settings};
+use orgdesk_testkit::{SmtpServer, TestApp};
+use serde_json::{Value, json};
+
+const HOST: &str = "help.example.com";
+
+/// An app whose mail comes from support@help.example.com, with links to
+/// https://help.example.com, sending to `smtp` through a running worker.
+async fn app_mailing_to(smtp: &SmtpServer) -> (TestApp, MailWorker) {
+    let t = TestApp::start_with(Settings {
+        mail: MailSettings::new(
+            "Example Support <support@help.example.com>",
+            Some("https://help.example.com/"),
+        )
+        .unwrap(),
+        ..Settings::default()
+    })
+    .await;
+    let worker = t
+        .app
+        .start_mail_worker(MailTransport::smtp(&smtp.url()).unwrap());
+    (t, worker)
+}
+
+async fn user(t: &TestApp, name: &str, email: &str, organization: Option<i64>) -> i64 {
+    t.user_id(json!({"name": name, "email": email, "organization_id": organization}))
+        .await
+}
+
+async fn ticket(t: &TestApp, body: Value) -> i64 {
+    let created = t.post("/api/v1/tickets", body).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    created.id()
+}
+
+#[tokio::test]
+async fn a_new_ticket_is_acknowledged_to_its_requester_threaded_under_the_ticket() {
+    let Some(smtp) = SmtpServer::start("ticket acknowledgement").await else {
+        return;
+    };
+    let (t, _worker) = app_mailing_to(&smtp).await;
+    let jane = user(&t, "Jane Doe", "jane@acme.test", None).await;
+    let id = ticket(
+        &t,
+        json!({"requester_id": jane, "subject": "Printer jammed", "body": "Tray 2 again.\nSince Monday."}),
+    )
+    .await;
+
+    let mails = smtp.wait_for_exactly(1).await;
+    let mail = &mails[0];
+    assert_eq!(mail.envelope_to, ["jane@acme.test"]);
+    assert_eq!(mail.to, ["jane@acme.test"]);
+    assert_eq!(mail.from, "support@help.example.com");
+    assert_eq!(mail.subject, format!("[#{id}] Printer jammed"));
+    let thread = format!("<ticket-{id}@{HOST}>");
+    assert_eq!(mail.in_reply_to.as_deref(), Some(thread.as_str()));
+    assert_eq!(mail.references, [thread]);
+    assert!(
+        mail.message_id.ends_with(&format!("@{HOST}>")),
+        "{}",
+        mail.message_id
+    );
+    assert_eq!(mail.auto_submitted.as_deref(), Some("auto-replied"));
+    assert!(mail.body.contains(&format!("#{id}")), "{}", mail.body);
+    assert!(
+        mail.body
+            .contains(&format!("https://help.example.com/portal/tickets/{id}")),
+        "{}",
+        mail.body
+    );
+    assert!(
+        mail.body.contains("> Tray 2 again.\n> Since Monday."),
+        "{}",
+        mail.body
+    );
+}
+
+#[tokio::test]
+async fn an_agents_reply_reaches_the_requester_and_ccs_and_an_internal_note_reaches_no_one() {
+    let Some(smtp) = SmtpServer::start("replies and notes").await else {
+        return;
+    };
+    let (t, _worker) = app_mailing_to(&smtp).await;
+    let jane = user(&t, "Jane", "jane@acme.test", None).await;
+    let carl = user(&t, "Carl", "carl@acme.test", None).await;
+    let quiet = user(&t, "Quinn", "quinn@acme.test", None).await;
+    let off = t
+        .patch(
+            &format!("/api/v1/users/{quiet}"),
+            json!({"notifications": false}),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.body);
+    assert_eq!(off.body["notifications"], false);
+    let id = ticket(
+        &t,
+        json!({"requester_id": jane, "subject": "VPN down", "body": "Since 9:00.", "cc_ids": [carl, quiet]}),
+    )
+    .await;
+    smtp.wait_for_exactly(1).await;
+
+    let note = t
+        .post(
+            &format!("/api/v1/tickets/{id}/messages"),
+            json!({"body": "Their firewall again, I bet.", "internal": true}),
+        )
+        .await;
+    assert_eq!(note.status, StatusCode::CREATED, "{}", note.body);
+    let reply = t
+        .post(
+            &format!("/api/v1/tickets/{id}/messages"),
+            json!({"body": "We restarted the gateway; please try again."}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+
+    let mails = smtp.wait_for_exactly(3).await;
+    let replies = &mails[1..];
+    let mut recipients: Vec<&str> = replies.iter().map(|m| m.to[0].as_str()).collect();
+    recipients.sort();
+    assert_eq!(recipients, ["carl@acme.test", "jane@acme.test"]);
+    for mail in replies {
+        assert_eq!(mail.subject, format!("[#{id}] VPN down"));
+        assert!(
+            mail.body
+                .starts_with("We restarted the gateway; please try again.")
+        );
+        assert!(mail.body.contains("Ada Admin"), "signed: {}", mail.body);
+        assert!(
+            !mail.raw.contains("firewall"),
+            "a note leaked: {}",
+            mail.raw
+        );
+        assert_eq!(mail.references, [format!("<ticket-{id}@{HOST}>")]);
+        assert_eq!(mail.auto_submitted, None);
+    }
+    assert_ne!(replies[0].message_id, replies[1].message_id);
+}
+
+#[tokio::test]
+async fn a_portal_user_who_turns_notifications_off_gets_no_mail() {
+    let Some(smtp) = SmtpServer::start("notifications off").await else {
+        return;
+    };
+    let (t, _worker) = app_mailing_to(&smtp).await;
+    let (_, token) = t
+        .portal_user("Pat", "pat@acme.test", "a long password")
+        .await;
+    let off = t
+        .patch_as(&token, "/api/v1/portal/me", json!({"notifications": false}))
+        .await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.body);
+    assert_eq!(off.body["notifications"], false);
+    let created = t
+        .post_as(
+            &token,
+            "/api/v1/portal/tickets",
+            json!({"subject": "Quiet please", "body": "No mail for me."}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    // Another user's ticket after it: its mail arriving alone shows Pat's never went.
+    let sam = user(&t, "Sam", "sam@acme.test", None).await;
+    ticket(
+        &t,
+        json!({"requester_id": sam, "subject": "Loud", "body": "Mail me."}),
+    )
+    .await;
+
+    let mails = smtp.wait_for_exactly(1).await;
+    assert_eq!(mails[0].to, ["sam@acme.test"]);
+}
+
+#[tokio::test]
+async fn a_message_to_an_organization_reaches_each_member_who_takes_mail_and_is_recorded() {
+    let Some(smtp) = SmtpServer::start("organization message").await else {
+        return;
+    };
+    let (t, _worker) = app_mailing_to(&smtp).await;
+    let acme = t.org("Acme", None).await;
+    let other = t.org("Globex", None).await;
+    user(&t, "Ann", "ann@acme.test", Some(acme)).await;
+    user(&t, "Bob", "bob@acme.test", Some(acme)).await;
+    let gone = user(&t, "Gil", "gil@acme.test", Some(acme)).await;
+    t.patch(&format!("/api/v1/users/{gone}"), json!({"disabled": true}))
+        .await;
+    let quiet = user(&t, "Quinn", "quinn@acme.test", Some(acme)).await;
+    t.patch(
+        &format!("/api/v1/users/{quiet}"),
+        json!({"notifications": false}),
+    )
+    .await;
+    user(&t, "Olga", "olga@globex.test", Some(other)).await;
+
+    let sent = t
+        .post(
+            &format!("/api/v1/organizations/{acme}/messages"),
+            json!({"subject": "Maintenance on Saturday", "body": "The portal is down 8:00-9:00."}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::ACCEPTED, "{}", sent.body);
+    assert_eq!(sent.body, json!({"recipients": 2}));
+
+    let mails = smtp.wait_for_exactly(2).await;
+    let mut recipients: Vec<&str> = mails.iter().map(|m| m.to[0].as_str()).collect();
+    recipients.sort();
+    assert_eq!(recipients, ["ann@acme.test", "bob@acme.test"]);
+    for mail in &mails {
+        assert_eq!(mail.subject, "Maintenance on Saturday");
+        assert_eq!(mail.body.trim_end(), "The portal is down 8:00-9:00.");
+        assert_eq!(mail.in_reply_to, None);
+    }
+    assert_ne!(mails[0].message_id, mails[1].message_id);
+
+    let activity = t
+        .get(&format!("/api/v1/organizations/{acme}/activity"))
+        .await;
+    let event = &activity.body["data"][0];
+    assert_eq!(event["action"], "message_sent");
+    assert_eq!(
+        event["changes"],
+        json!([
+            {"field": "subject", "old": null, "new": "Maintenance on Saturday"},
+            {"field": "recipients", "old": null, "new": 2}
+        ])
+    );
+    let history = t
+        .get(&format!("/api/v1/organizations/{acme}/history"))
+        .await;
+    assert!(
+        !history
+            .strings("action")
+            .contains(&"message_sent".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn a_message_to_an_organization_refuses_bad_input_and_queues_nothing() {
+    let t = TestApp::start().await;
+    let acme = t.org("Acme", None).await;
+    user(&t, "Ann", "ann@acme.test", Some(acme)).await;
+    let url = format!("/api/v1/organizations/{acme}/messages");
+    for (body, field) in [
+        (
+            json!({"subject": "Hi\r\nBcc: everyone@example.com", "body": "x"}),
+            "subject",
+        ),
+        (json!({"subject": "Hi\nthere", "body": "x"}), "subject"),
+        (json!({"subject": " ", "body": "x"}), "subject"),
+        (json!({"subject": "Hi", "body": ""}), "body"),
+    ] {
+        let refused = t.post(&url, body.clone()).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(refused.code(), "validation_failed", "{body}");
+        assert!(
+            refused.message().contains(field),
+            "{body}: {}",
+            refused.message()
+        );
+    }
+    let missing = t
+        .post(
+            "/api/v1/organizations/999999/messages",
+            json!({"subject": "Hi", "body": "x"}),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.db.number("SELECT COUNT(*) FROM outgoing_mail").await, 0);
+    let activity = t
+        .get(&format!("/api/v1/organizations/{acme}/activity"))
+        .await;
+    assert!(
+        !activity
+            .strings("action")
+            .contains(&"message_sent".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn mail_the_server_could_not_take_is_sent_once_when_the_worker_starts_again() {
+    let Some(mut smtp) = SmtpServer::start("retry").await else {
+        return;
+    };
+    smtp.pause();
+    let (t, worker) = app_mailing_to(&smtp).await;
+    let jane = user(&t, "Jane", "jane@acme.test", None).await;
+    ticket(
+        &t,
+        json!({"requester_id": jane, "subject": "Hello", "body": "Anyone?"}),
+    )
+    .await;
+    // The attempt fails (nothing listens) and waits for its retry.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while t
+        .db
+        .number("SELECT COUNT(*) FROM outgoing_mail WHERE attempts = 1 AND last_error IS NOT NULL AND claimed_until IS NULL")
+        .await
+        == 0
+    {
+        assert!(std::time::Instant::now() < deadline, "no failed attempt recorded");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        t.db.number("SELECT COUNT(*) FROM outgoing_mail WHERE state = 'queued'")
+            .await,
+        1
+    );
+    worker.stop().await;
+
+    smtp.resume().await;
+    let _worker = t
+        .app
+        .start_mail_worker(MailTransport::smtp(&smtp.url()).unwrap());
+    let mails = smtp.wait_for_exactly(1).await;
+    assert_eq!(mails[0].to, ["jane@acme.test"]);
+    assert_eq!(
+        t.db.number(
+            "SELECT COUNT(*) FROM outgoing_mail WHERE state = 'sent' AND sent_at IS NOT NULL"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn mail_goes_to_the_outbox_folder_as_eml_files_when_no_smtp_server_is_set() {
+    let t = TestApp::start().await;
+    let outbox = tempfile::tempdir().unwrap();
+    let _worker = t
+        .app
+        .start_mail_worker(MailTransport::outbox(outbox.path()).unwrap());
+    let jane = user(&t, "Jane", "jane@acme.test", None).await;
+    let id = ticket(
+        &t,
+        json!({"requester_id": jane, "subject": "Hello", "body": "Anyone?"}),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let files = loop {
+        let files = orgdesk_testkit::files_under(outbox.path());
+        if !files.is_empty() {
+            break files;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing in the outbox"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    };
+    assert_eq!(files.len(), 1);
+    assert!(files[0].ends_with(".eml"), "{files:?}");
+    let mail = std::fs::read_to_string(outbox.path().join(&files[0])).unwrap();
+    assert!(mail.contains(&format!("Subject: [#{id}] Hello")), "{mail}");
+    assert!(mail.contains("To: Jane <jane@acme.test>"), "{mail}");
+}
