@@ -133,7 +133,7 @@ pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(digest)
 }
 
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)

@@ -15,6 +15,7 @@ mod fields;
 mod hierarchy;
 mod history;
 mod import;
+mod invitations;
 mod locking;
 mod mail;
 mod members;
@@ -44,6 +45,7 @@ pub use import::{
     IMPORT_FILE_LIMIT_BYTES, ImportProgress, ImportReport, ImportStatus, ImportUpload,
     KEPT_PROBLEMS, LiveProgress, NoProgress,
 };
+pub use invitations::{INVITATION_LIFETIME, Invitation, PASSWORD_RESET_LIFETIME};
 pub use mail::{MailSettings, MailTransport, MailWorker};
 pub use members::MembershipChanges;
 pub use notes::Uploads;

@@ -7,7 +7,7 @@
 //! again (but for one whose sending was under way at the crash, which may go out twice
 //! rather than never).
 
-mod texts;
+pub(crate) mod texts;
 mod transport;
 mod worker;
 
@@ -63,6 +63,11 @@ impl MailSettings {
     fn link(&self, path: &str) -> Option<String> {
         self.public_url.as_ref().map(|base| format!("{base}{path}"))
     }
+
+    /// A link to `path`, or the path alone when the public address is not known.
+    pub(crate) fn link_or_path(&self, path: &str) -> String {
+        self.link(path).unwrap_or_else(|| path.to_owned())
+    }
 }
 
 impl Default for MailSettings {
@@ -73,7 +78,7 @@ impl Default for MailSettings {
 
 /// A `Message-ID` for each recipient of one mail: a random part shared by the mail,
 /// then the recipient's user id.
-fn message_id_parts(settings: &MailSettings, what: &str) -> (String, String) {
+pub(crate) fn message_id_parts(settings: &MailSettings, what: &str) -> (String, String) {
     let unique = uuid::Uuid::new_v4().simple();
     (
         format!("<{what}.{unique}.u"),
@@ -82,7 +87,7 @@ fn message_id_parts(settings: &MailSettings, what: &str) -> (String, String) {
 }
 
 impl App {
-    fn mail_settings(&self) -> &MailSettings {
+    pub(crate) fn mail_settings(&self) -> &MailSettings {
         &self.settings().mail
     }
 

@@ -50,7 +50,7 @@ pub(crate) struct ValidUser {
     pub password_hash: Option<String>,
 }
 
-async fn validate(new: &NewUser) -> Result<ValidUser> {
+pub(crate) async fn validate(new: &NewUser) -> Result<ValidUser> {
     let name = PersonName::parse(&new.name)?;
     let email = EmailAddress::parse(&new.email)?;
     let position = parse_position(new.position.as_deref())?;

@@ -13,6 +13,10 @@ pub enum MailKind {
     TicketReply,
     /// An agent's message to every member of an organization.
     OrganizationMessage,
+    /// An agent added the person to an organization: a link to set their password.
+    Invitation,
+    /// The person asked for a new password: a link to set it.
+    PasswordReset,
 }
 
 impl MailKind {
@@ -21,6 +25,8 @@ impl MailKind {
             MailKind::TicketCreated => "ticket_created",
             MailKind::TicketReply => "ticket_reply",
             MailKind::OrganizationMessage => "organization_message",
+            MailKind::Invitation => "invitation",
+            MailKind::PasswordReset => "password_reset",
         }
     }
 }

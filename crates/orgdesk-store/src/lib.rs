@@ -8,6 +8,7 @@
 //! ([`Pool`], [`Transaction`], [`Reads`]), so queries never ask which engine is beneath.
 //! `docs/storage.md` says why.
 
+pub mod account_links;
 pub mod agents;
 pub mod billing;
 mod connection;

@@ -4,10 +4,11 @@
 
 use crate::error::StoreError;
 use crate::sql;
-use orgdesk_core::{OrganizationId, TicketId};
+use orgdesk_core::{OrganizationId, TicketId, UserId};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-/// Who a mail goes to: users, chosen in SQL, who take mail (enabled, notifications on).
+/// Who a mail goes to: users, chosen in SQL, who are enabled and, but for mail about
+/// their account itself, have notifications on.
 #[derive(Debug, Clone, Copy)]
 pub enum Recipients {
     /// Every member of the organization.
@@ -16,6 +17,9 @@ pub enum Recipients {
     Requester(TicketId),
     /// The ticket's requester and CC'd users.
     Participants(TicketId),
+    /// The holder of an account, about the account itself (an invitation, a password
+    /// reset): sent whatever their notification setting.
+    Account(UserId),
 }
 
 impl Recipients {
@@ -32,7 +36,13 @@ impl Recipients {
                  OR u.id IN (SELECT user_id FROM ticket_ccs WHERE ticket_id = $8))",
                 ticket.0,
             ),
+            Recipients::Account(user) => ("u.id = $8", user.0),
         }
+    }
+
+    /// Whether the recipients' own choice to get no mail applies.
+    fn respects_notifications(self) -> bool {
+        !matches!(self, Recipients::Account(_))
     }
 }
 
@@ -57,12 +67,17 @@ pub async fn insert_for<C: ConnectionTrait>(
     mail: &MailTemplate<'_>,
 ) -> Result<u64, StoreError> {
     let (condition, value) = recipients.condition();
+    let notifications = if recipients.respects_notifications() {
+        " AND u.notifications"
+    } else {
+        ""
+    };
     sql::execute(
         conn,
         &format!(
             "INSERT INTO outgoing_mail (kind, recipient, recipient_name, subject, body, message_id, thread_id, ticket_id, organization_id, state, attempts, next_attempt_at, created_at) \
              SELECT $1, u.email, u.name, $2, $3, $4 || CAST(u.id AS TEXT) || $5, $6, $7, $9, 'queued', 0, $10, $10 \
-             FROM users u WHERE {condition} AND u.disabled_at IS NULL AND u.notifications"
+             FROM users u WHERE {condition} AND u.disabled_at IS NULL{notifications}"
         ),
         vec![
             mail.kind.into(),
@@ -139,11 +154,16 @@ pub async fn release<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> Result<(), St
     Ok(())
 }
 
+/// A mail's body once it is sent or given up on: the body of mail about an account
+/// held a link that signs in, which the database should not keep for anyone who reads it.
+const SPENT_BODY: &str = "CASE WHEN kind IN ('invitation', 'password_reset') \
+     THEN '(removed once sent: it held a link to set a password)' ELSE body END";
+
 /// The mail went out.
 pub async fn mark_sent<C: ConnectionTrait>(conn: &C, id: i64, at: i64) -> Result<(), StoreError> {
     sql::execute(
         conn,
-        "UPDATE outgoing_mail SET state = 'sent', sent_at = $1, claimed_until = NULL, last_error = NULL WHERE id = $2",
+        &format!("UPDATE outgoing_mail SET state = 'sent', sent_at = $1, claimed_until = NULL, last_error = NULL, body = {SPENT_BODY} WHERE id = $2"),
         vec![at.into(), id.into()],
     )
     .await?;
@@ -169,7 +189,7 @@ pub async fn mark_failed<C: ConnectionTrait>(
         None => {
             sql::execute(
                 conn,
-                "UPDATE outgoing_mail SET state = 'failed', claimed_until = NULL, last_error = $1 WHERE id = $2",
+                &format!("UPDATE outgoing_mail SET state = 'failed', claimed_until = NULL, last_error = $1, body = {SPENT_BODY} WHERE id = $2"),
                 vec![error.into(), id.into()],
             )
             .await?

@@ -16,6 +16,7 @@ mod m0012_notes;
 mod m0013_billing;
 mod m0014_imports;
 mod m0015_mail;
+mod m0016_account_links;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_billing::Migration),
             Box::new(m0014_imports::Migration),
             Box::new(m0015_mail::Migration),
+            Box::new(m0016_account_links::Migration),
         ]
     }
 }

@@ -117,6 +117,15 @@ impl TestDb {
 
     /// The first column of the first row of a query, as a number.
     pub async fn number(&self, sql: &str) -> i64 {
+        self.first_value(sql).await
+    }
+
+    /// The first column of the first row of a query, as text.
+    pub async fn text(&self, sql: &str) -> String {
+        self.first_value(sql).await
+    }
+
+    async fn first_value<T: sea_orm::TryGetable>(&self, sql: &str) -> T {
         let store = self.store().await;
         let row = store
             .reader()
@@ -124,7 +133,9 @@ impl TestDb {
             .await
             .unwrap_or_else(|err| panic!("{sql}: {err}"))
             .unwrap_or_else(|| panic!("{sql}: no row"));
-        let value: i64 = row.try_get_by_index(0).expect("a number");
+        let value = row
+            .try_get_by_index(0)
+            .unwrap_or_else(|err| panic!("{sql}: {err:?}"));
         store.close().await.ok();
         value
     }

@@ -136,6 +136,14 @@ pub fn router() -> Router<AppState> {
             post(add_member::add_member),
         )
         .route(
+            "/agent/organizations/{id}/messages",
+            post(profile_actions::write_to_members),
+        )
+        .route(
+            "/agent/organizations/{id}/invitations",
+            post(profile_actions::invite),
+        )
+        .route(
             "/agent/organizations/{id}/member-candidates",
             get(add_member::member_candidates),
         )

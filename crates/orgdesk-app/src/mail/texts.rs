@@ -28,6 +28,26 @@ pub(super) fn ticket_reply(author: &Actor, body: &str, link: Option<String>) -> 
     text
 }
 
+/// An invitation into an organization: who invited, and the link to set a password.
+pub(crate) fn invitation(inviter: &Actor, organization: &str, link: &str) -> String {
+    format!(
+        "{} added you to {organization} in our Help Center, where you can open requests \
+         and follow them.\n\nSet your password here to sign in:\n{link}\n\n\
+         The link works once, for 7 days. If you did not expect this mail, you can ignore it.\n",
+        inviter.name()
+    )
+}
+
+/// A password reset: the link, and what to do when it was not asked for.
+pub(crate) fn password_reset(link: &str) -> String {
+    format!(
+        "Someone asked to set a new password for your Help Center account.\n\n\
+         Set it here:\n{link}\n\n\
+         The link works once, for an hour. If it was not you, ignore this mail: your \
+         password stays as it is.\n"
+    )
+}
+
 /// `text` with each line marked as quoted.
 fn quoted(text: &str) -> String {
     text.lines().map(|line| format!("> {line}\n")).collect()

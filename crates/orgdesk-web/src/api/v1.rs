@@ -9,7 +9,7 @@ mod domains;
 mod entitlements;
 mod hierarchy;
 pub(crate) mod imports;
-mod mail;
+pub(crate) mod mail;
 mod members;
 mod notes;
 mod organization_fields;

@@ -6,6 +6,7 @@
 
 mod account;
 mod organization;
+mod passwords;
 mod session;
 mod tickets;
 
@@ -28,6 +29,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/portal/register",
             get(account::register_form).post(account::register),
+        )
+        .route(
+            "/portal/set-password",
+            get(passwords::set_form).post(passwords::set),
+        )
+        .route(
+            "/portal/forgot-password",
+            get(passwords::forgot_form).post(passwords::forgot),
         )
         .route("/portal/sign-out", post(account::sign_out))
         .route("/portal/organization", get(organization::show))

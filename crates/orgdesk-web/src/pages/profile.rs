@@ -4,6 +4,7 @@
 //! with the form, so a change someone made meanwhile is explained, never overwritten.
 
 use super::entitlements::{EntitlementForm, EntitlementRow, entitlement_rows};
+use super::profile_actions::{InviteForm, MessageForm};
 use super::profile_lists::{
     Pager, ProfileQuery, Section, TicketRow, ticket_query, tickets_section,
 };
@@ -128,6 +129,10 @@ struct ProfilePage {
     entitlements_pager: Pager,
     entitlement_new: EntitlementForm,
     entitlement_error: Option<String>,
+    message_new: MessageForm,
+    message_error: Option<String>,
+    invite_new: InviteForm,
+    invite_error: Option<String>,
 }
 
 /// The kinds of contact detail, as (value, label) for the menu.
@@ -194,6 +199,12 @@ pub(super) struct Refusal {
     pub entitlement_error: Option<String>,
     /// A refused change of an entitlement: (its id, the form as typed, why).
     pub entitlement_editing: Option<(i64, EntitlementForm, String)>,
+    /// A refused message to the members, as typed, and why.
+    pub message_typed: Option<MessageForm>,
+    pub message_error: Option<String>,
+    /// A refused invitation, as typed, and why.
+    pub invite_typed: Option<InviteForm>,
+    pub invite_error: Option<String>,
 }
 
 /// The profile again after a refusal, with the status the refusal calls for.
@@ -344,6 +355,10 @@ async fn profile_page(
         ),
         entitlement_new: refusal.entitlement_typed.unwrap_or_default(),
         entitlement_error: refusal.entitlement_error,
+        message_new: refusal.message_typed.unwrap_or_default(),
+        message_error: refusal.message_error,
+        invite_new: refusal.invite_typed.unwrap_or_default(),
+        invite_error: refusal.invite_error,
         properties: properties_view(
             &session.agent,
             &fields,

@@ -17,7 +17,7 @@ use axum_extra::extract::CookieJar;
 use orgdesk_app::DomainMatchGroup;
 use orgdesk_app::core::model::User;
 use orgdesk_app::core::{EmailDomain, Error, OrganizationId, UserId};
-use orgdesk_app::{ChildRef, MembershipChanges, PageRequest};
+use orgdesk_app::{ChildRef, Invitation, MembershipChanges, PageRequest};
 use serde::Deserialize;
 
 fn profile_address(id: OrganizationId) -> String {
@@ -763,4 +763,110 @@ pub async fn edit_contact(
     };
     let id = OrganizationId(id);
     save_contacts(&app, &session, jar, id, form.version, change).await
+}
+
+/// A message to the organization's members, as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MessageForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub body: String,
+}
+
+/// Writes to the members: one mail each, queued now; the sentence says how many.
+pub async fn write_to_members(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Form(form): Form<MessageForm>,
+) -> Result<Response, PageError> {
+    session.require_csrf(&form.csrf)?;
+    let id = OrganizationId(id);
+    match app
+        .write_to_organization(&session.agent.actor(), id, &form.subject, &form.body)
+        .await
+    {
+        Ok(recipients) => Ok(redirect_with_flash(
+            jar,
+            &format!("{}#members-heading", profile_address(id)),
+            match recipients {
+                0 => "No member takes mail, so nothing was sent.".to_owned(),
+                1 => "Your message is on its way to 1 member.".to_owned(),
+                many => format!("Your message is on its way to {many} members."),
+            },
+        )),
+        Err(err) => {
+            let err = shown_on_page(err)?;
+            let box_label = match &err {
+                Error::Validation { field, .. } if field == "body" => "Message",
+                _ => "Subject",
+            };
+            let refusal = Refusal {
+                message_error: Some(format!("{box_label}: {}", refusal_text(&err))),
+                message_typed: Some(form),
+                ..Default::default()
+            };
+            refused_profile(&app, &session, &jar, id, &err, refusal).await
+        }
+    }
+}
+
+/// An invitation into the organization, as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub position: String,
+    /// A ticked checkbox; absent when unticked.
+    pub manager: Option<String>,
+}
+
+/// Invites a person: they become a member and get a mail with a link to set a password.
+pub async fn invite(
+    State(app): State<AppState>,
+    session: AgentSession,
+    jar: CookieJar,
+    Path(id): Path<i64>,
+    Form(form): Form<InviteForm>,
+) -> Result<Response, PageError> {
+    session.require_csrf(&form.csrf)?;
+    let id = OrganizationId(id);
+    let position = form.position.trim();
+    let invitation = Invitation {
+        email: form.email.clone(),
+        name: form.name.clone(),
+        position: (!position.is_empty()).then(|| position.to_owned()),
+        manager: form.manager.is_some(),
+    };
+    match app
+        .invite_to_organization(&session.agent.actor(), id, invitation)
+        .await
+    {
+        Ok(user) => Ok(redirect_with_flash(
+            jar,
+            &format!("{}#members-heading", profile_address(id)),
+            format!(
+                "{} is a member now; a mail with a link to set a password is on its way to {}.",
+                user.name, user.email
+            ),
+        )),
+        Err(err) => {
+            let err = shown_on_page(err)?;
+            let refusal = Refusal {
+                invite_error: Some(refusal_text(&err)),
+                invite_typed: Some(form),
+                ..Default::default()
+            };
+            refused_profile(&app, &session, &jar, id, &err, refusal).await
+        }
+    }
 }

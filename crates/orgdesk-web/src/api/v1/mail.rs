@@ -1,10 +1,13 @@
-//! Mail that agents send: a message to every member of an organization.
+//! Mail that agents send (a message to every member of an organization, an invitation)
+//! and the link an invitation carries (setting a password in the portal).
 
+use super::types::UserResponse;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{AgentAuth, Json, Path};
+use crate::extract::{AgentAuth, ClientAddress, Json, Path};
 use axum::extract::State;
 use axum::http::StatusCode;
+use orgdesk_app::Invitation;
 use orgdesk_app::core::OrganizationId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -52,6 +55,100 @@ async fn write_to_organization(
     ))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationBody {
+    pub email: String,
+    pub name: String,
+    pub position: Option<String>,
+    #[serde(default)]
+    pub manager: bool,
+}
+
+/// Invites a person into the organization: creates the user as a member and mails
+/// them a link to set their password in the portal (it works once, for 7 days).
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/invitations", tag = "members", security(("agent" = [])), params(("id" = i64, Path)),
+    request_body = InvitationBody,
+    responses((status = 201, body = UserResponse), (status = 404, body = ErrorBody), (status = 409, description = "a user has this email", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn invite(
+    State(app): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    Path(id): Path<i64>,
+    Json(body): Json<InvitationBody>,
+) -> Result<(StatusCode, axum::Json<UserResponse>), ApiError> {
+    let invitation = Invitation {
+        email: body.email,
+        name: body.name,
+        position: body.position,
+        manager: body.manager,
+    };
+    let user = app
+        .invite_to_organization(&agent.actor(), OrganizationId(id), invitation)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(user.into())))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetPasswordBody {
+    /// The `token` of the mailed link.
+    pub token: String,
+    pub password: String,
+}
+
+/// Sets the password of the account a mailed link names (an invitation); the link is
+/// spent. A link that is unknown, used or expired is refused with 422 naming `token`.
+#[utoipa::path(post, path = "/api/v1/portal/set-password", tag = "portal", request_body = SetPasswordBody,
+    responses((status = 200, body = UserResponse), (status = 403, description = "the account is switched off", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn portal_set_password(
+    State(app): State<AppState>,
+    Json(body): Json<SetPasswordBody>,
+) -> Result<axum::Json<UserResponse>, ApiError> {
+    let user = app
+        .set_password_with_link(&body.token, &body.password)
+        .await?;
+    Ok(axum::Json(user.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetBody {
+    pub email: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordResetResponse {
+    /// The same words whether or not an account uses the address.
+    pub message: String,
+}
+
+/// Mails a link to set a new password (it works once, for an hour) to the account of
+/// the address, if there is an enabled one; the answer is the same either way. Also how
+/// a contact an agent created, who has no password, claims their portal account.
+#[utoipa::path(post, path = "/api/v1/portal/password-reset", tag = "portal", request_body = PasswordResetBody,
+    responses((status = 202, body = PasswordResetResponse), (status = 422, description = "not an email address", body = ErrorBody), (status = 429, description = "too many requests for this address", body = ErrorBody)))]
+async fn portal_password_reset(
+    State(app): State<AppState>,
+    ClientAddress(from): ClientAddress,
+    Json(body): Json<PasswordResetBody>,
+) -> Result<(StatusCode, axum::Json<PasswordResetResponse>), ApiError> {
+    app.request_password_reset(&body.email, from).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(PasswordResetResponse {
+            message: PASSWORD_RESET_SENT.to_owned(),
+        }),
+    ))
+}
+
+/// What a password reset request is told, whatever the address.
+pub(crate) const PASSWORD_RESET_SENT: &str =
+    "If an account uses this address, a mail with a link to set a new password is on its way.";
+
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(write_to_organization))
+    OpenApiRouter::new()
+        .routes(routes!(write_to_organization))
+        .routes(routes!(invite))
+        .routes(routes!(portal_set_password))
+        .routes(routes!(portal_password_reset))
 }

@@ -2,7 +2,7 @@
 //! tickets acknowledged, agents' replies to the requester and CCs, internal notes never,
 //! notifications turned off, messages to an organization, and retries.
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use orgdesk_app::{MailSettings, MailTransport, MailWorker, Settings};
 use orgdesk_testkit::{SmtpServer, TestApp};
 use serde_json::{Value, json};
@@ -357,4 +357,279 @@ async fn mail_goes_to_the_outbox_folder_as_eml_files_when_no_smtp_server_is_set(
     let mail = std::fs::read_to_string(outbox.path().join(&files[0])).unwrap();
     assert!(mail.contains(&format!("Subject: [#{id}] Hello")), "{mail}");
     assert!(mail.contains("To: Jane <jane@acme.test>"), "{mail}");
+}
+
+/// A request without a token (the portal's public routes).
+async fn public(t: &TestApp, path: &str, body: Value) -> orgdesk_testkit::Response {
+    t.send(Method::POST, path, None, Some(body), &[]).await
+}
+
+/// Sets a password with a mailed link's token.
+async fn set_password(t: &TestApp, token: &str, password: &str) -> orgdesk_testkit::Response {
+    public(
+        t,
+        "/api/v1/portal/set-password",
+        json!({"token": token, "password": password}),
+    )
+    .await
+}
+
+/// Signs in to the portal.
+async fn sign_in(t: &TestApp, email: &str, password: &str) -> orgdesk_testkit::Response {
+    public(
+        t,
+        "/api/v1/portal/token",
+        json!({"email": email, "password": password}),
+    )
+    .await
+}
+
+/// The `token` of the set-password link in a mail's body.
+fn link_token(body: &str) -> String {
+    let start = body.find("token=").expect("a set-password link") + "token=".len();
+    body[start..]
+        .split(|c: char| c.is_whitespace())
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_invited_person_joins_the_organization_and_sets_a_password_once_with_the_mailed_link() {
+    let Some(smtp) = SmtpServer::start("invitation").await else {
+        return;
+    };
+    let (t, _worker) = app_mailing_to(&smtp).await;
+    let acme = t.org("Acme", None).await;
+    let invited = t
+        .post(
+            &format!("/api/v1/organizations/{acme}/invitations"),
+            json!({"email": "ivy@acme.test", "name": "Ivy", "position": "CFO", "manager": true}),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.body);
+    assert_eq!(invited.body["organization_id"], acme);
+    assert_eq!(invited.body["position"], "CFO");
+    assert_eq!(invited.body["manager"], true);
+    let members = t
+        .get(&format!("/api/v1/organizations/{acme}/members"))
+        .await;
+    assert_eq!(members.names(), ["Ivy"]);
+
+    let mails = smtp.wait_for_exactly(1).await;
+    assert_eq!(mails[0].to, ["ivy@acme.test"]);
+    assert_eq!(mails[0].subject, "Your account at Acme");
+    assert!(
+        mails[0].body.contains("Ada Admin added you to Acme"),
+        "{}",
+        mails[0].body
+    );
+    assert!(
+        mails[0]
+            .body
+            .contains("https://help.example.com/portal/set-password?token="),
+        "{}",
+        mails[0].body
+    );
+    let token = link_token(&mails[0].body);
+    assert_eq!(
+        t.db.text("SELECT body FROM outgoing_mail WHERE kind = 'invitation'")
+            .await,
+        "(removed once sent: it held a link to set a password)",
+        "the database keeps no usable link"
+    );
+    let refused = sign_in(&t, "ivy@acme.test", "ivy's long password").await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "no password yet");
+
+    let short = set_password(&t, &token, "short").await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(short.message().contains("password"), "{}", short.message());
+    let set = set_password(&t, &token, "ivy's long password").await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    assert_eq!(set.body["email"], "ivy@acme.test");
+    let signed_in = sign_in(&t, "ivy@acme.test", "ivy's long password").await;
+    assert_eq!(signed_in.status, StatusCode::CREATED, "{}", signed_in.body);
+
+    let again = set_password(&t, &token, "someone else's password").await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        again.message().contains("already used"),
+        "{}",
+        again.message()
+    );
+    let forged = set_password(&t, "not-a-token", "someone else's password").await;
+    assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(forged.code(), "validation_failed");
+}
+
+#[tokio::test]
+async fn an_expired_invitation_link_is_refused_and_sets_nothing() {
+    let Some(smtp) = SmtpServer::start("expired invitation").await else {
+        return;
+    };
+    let (t, _worker) = app_mailing_to(&smtp).await;
+    let acme = t.org("Acme", None).await;
+    let invited = t
+        .post(
+            &format!("/api/v1/organizations/{acme}/invitations"),
+            json!({"email": "ivy@acme.test", "name": "Ivy"}),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.body);
+    let token = link_token(&smtp.wait_for_exactly(1).await[0].body);
+    t.db.execute("UPDATE account_links SET expires_at = 1")
+        .await;
+    let expired = set_password(&t, &token, "ivy's long password").await;
+    assert_eq!(expired.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        expired.message().contains("expired"),
+        "{}",
+        expired.message()
+    );
+    let refused = sign_in(&t, "ivy@acme.test", "ivy's long password").await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_invitation_refuses_a_taken_email_an_unknown_organization_and_bad_input() {
+    let t = TestApp::start().await;
+    let acme = t.org("Acme", None).await;
+    user(&t, "Ann", "ann@acme.test", None).await;
+    let url = format!("/api/v1/organizations/{acme}/invitations");
+    let taken = t
+        .post(&url, json!({"email": "ANN@acme.test", "name": "Ann again"}))
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    assert_eq!(taken.code(), "email_taken");
+    let bad = t
+        .post(&url, json!({"email": "not an address", "name": "X"}))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.message().contains("email"), "{}", bad.message());
+    let no_domain = t
+        .post(&url, json!({"email": "ivy@localhost", "name": "Ivy"}))
+        .await;
+    assert_eq!(no_domain.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let manager_alone = t
+        .post(
+            "/api/v1/organizations/999999/invitations",
+            json!({"email": "ivy@acme.test", "name": "Ivy"}),
+        )
+        .await;
+    assert_eq!(manager_alone.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.db.number("SELECT COUNT(*) FROM outgoing_mail").await, 0);
+    assert_eq!(t.db.number("SELECT COUNT(*) FROM account_links").await, 0);
+    assert_eq!(t.db.number("SELECT COUNT(*) FROM users").await, 1);
+}
+
+#[tokio::test]
+async fn a_password_reset_mails_a_link_that_sets_a_new_password_and_signs_out_elsewhere() {
+    let Some(smtp) = SmtpServer::start("password reset").await else {
+        return;
+    };
+    let (t, _worker) = app_mailing_to(&smtp).await;
+    let (_, old_token) = t
+        .portal_user("Pat", "pat@acme.test", "pat's first password")
+        .await;
+    // A contact an agent made, with no password, and with notifications off: mail
+    // about the account itself still reaches them.
+    let carl = user(&t, "Carl", "carl@acme.test", None).await;
+    t.patch(
+        &format!("/api/v1/users/{carl}"),
+        json!({"notifications": false}),
+    )
+    .await;
+
+    for email in ["PAT@acme.test", "nobody@acme.test", "carl@acme.test"] {
+        let asked = public(&t, "/api/v1/portal/password-reset", json!({"email": email})).await;
+        assert_eq!(
+            asked.status,
+            StatusCode::ACCEPTED,
+            "{email}: {}",
+            asked.body
+        );
+        assert_eq!(
+            asked.body["message"],
+            "If an account uses this address, a mail with a link to set a new password is on its way.",
+            "the same answer for every address"
+        );
+    }
+    let mails = smtp.wait_for_exactly(2).await;
+    let mut recipients: Vec<&str> = mails.iter().map(|m| m.to[0].as_str()).collect();
+    recipients.sort();
+    assert_eq!(recipients, ["carl@acme.test", "pat@acme.test"]);
+    let to_pat = mails.iter().find(|m| m.to[0] == "pat@acme.test").unwrap();
+    assert_eq!(to_pat.subject, "Set a new password");
+    let set = set_password(&t, &link_token(&to_pat.body), "pat's second password").await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let old_session = t.get_as(&old_token, "/api/v1/portal/me").await;
+    assert_eq!(
+        old_session.status,
+        StatusCode::UNAUTHORIZED,
+        "signed out elsewhere"
+    );
+    let old_password = sign_in(&t, "pat@acme.test", "pat's first password").await;
+    assert_eq!(old_password.status, StatusCode::UNAUTHORIZED);
+    let new_password = sign_in(&t, "pat@acme.test", "pat's second password").await;
+    assert_eq!(new_password.status, StatusCode::CREATED);
+
+    let to_carl = mails.iter().find(|m| m.to[0] == "carl@acme.test").unwrap();
+    let claimed = set_password(&t, &link_token(&to_carl.body), "carl's own password").await;
+    assert_eq!(
+        claimed.status,
+        StatusCode::OK,
+        "a contact claims the account"
+    );
+}
+
+#[tokio::test]
+async fn only_the_newest_reset_link_works_and_a_disabled_account_gets_none() {
+    let Some(smtp) = SmtpServer::start("reset links").await else {
+        return;
+    };
+    let (t, _worker) = app_mailing_to(&smtp).await;
+    let (pat, _) = t
+        .portal_user("Pat", "pat@acme.test", "pat's first password")
+        .await;
+    for _ in 0..2 {
+        public(
+            &t,
+            "/api/v1/portal/password-reset",
+            json!({"email": "pat@acme.test"}),
+        )
+        .await;
+    }
+    let mails = smtp.wait_for_exactly(2).await;
+    let first = set_password(&t, &link_token(&mails[0].body), "pat's second password").await;
+    assert_eq!(
+        first.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "replaced by the newer link"
+    );
+    let newest = set_password(&t, &link_token(&mails[1].body), "pat's second password").await;
+    assert_eq!(newest.status, StatusCode::OK, "{}", newest.body);
+
+    t.patch(
+        &format!("/api/v1/users/{}", pat["id"]),
+        json!({"disabled": true}),
+    )
+    .await;
+    let asked = public(
+        &t,
+        "/api/v1/portal/password-reset",
+        json!({"email": "pat@acme.test"}),
+    )
+    .await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED);
+    let not_an_address = public(&t, "/api/v1/portal/password-reset", json!({"email": "pat"})).await;
+    assert_eq!(not_an_address.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A later mail arriving alone shows none went to the disabled account.
+    let sam = user(&t, "Sam", "sam@acme.test", None).await;
+    ticket(
+        &t,
+        json!({"requester_id": sam, "subject": "Hi", "body": "Mail me."}),
+    )
+    .await;
+    let mails = smtp.wait_for_exactly(3).await;
+    assert_eq!(mails[2].to, ["sam@acme.test"]);
 }

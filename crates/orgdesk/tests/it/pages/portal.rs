@@ -449,3 +449,95 @@ async fn an_agents_session_does_not_open_the_portal_nor_a_users_the_agent_app() 
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert!(html(&wrong).contains(r#"value="ann@example.org""#));
 }
+
+#[tokio::test]
+async fn an_invited_person_sets_a_password_on_the_linked_page_and_signs_in() {
+    let t = TestApp::start().await;
+    let acme = t.org("Acme", None).await;
+    let invited = t
+        .post(
+            &format!("/api/v1/organizations/{acme}/invitations"),
+            json!({"email": "ivy@acme.test", "name": "Ivy"}),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.body);
+    let body =
+        t.db.text("SELECT body FROM outgoing_mail WHERE kind = 'invitation'")
+            .await;
+    let start = body.find("/portal/set-password?token=").expect("a link");
+    let link = body[start..].split_whitespace().next().unwrap().to_owned();
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+
+    let mut browser = Browser::new(&t);
+    let form = browser.get(&link).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(html(&form).contains(&format!(r#"name="token" value="{token}""#)));
+    let short = browser
+        .post_form(
+            "/portal/set-password",
+            &[("token", &token), ("password", "short")],
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html(&short).contains("at least 8 characters"),
+        "{}",
+        html(&short)
+    );
+    let set = browser
+        .post_form(
+            "/portal/set-password",
+            &[("token", &token), ("password", "ivy's long password")],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+    assert_eq!(location(&set), "/portal/sign-in");
+    assert!(html(&browser.follow(&set).await).contains("Your password is set."));
+    let reused = browser
+        .post_form(
+            "/portal/set-password",
+            &[("token", &token), ("password", "another long password")],
+        )
+        .await;
+    assert_eq!(reused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&reused).contains("already used"));
+    let mut ivy = Browser::in_portal(&t, "ivy@acme.test", "ivy's long password").await;
+    assert_eq!(ivy.get("/portal/tickets").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_sign_in_page_leads_to_a_reset_form_that_answers_alike_for_every_address() {
+    let t = TestApp::start().await;
+    t.portal_user("Ann", "ann@example.org", "ann password")
+        .await;
+    let mut browser = Browser::new(&t);
+    let sign_in = browser.get("/portal/sign-in").await;
+    assert!(
+        html(&sign_in).contains(r#"<a href="/portal/forgot-password">Forgot your password?</a>"#)
+    );
+    let form = browser.get("/portal/forgot-password").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let mut answers = Vec::new();
+    for email in ["ann@example.org", "nobody@example.org"] {
+        let sent = browser
+            .post_form("/portal/forgot-password", &[("email", email)])
+            .await;
+        assert_eq!(sent.status, StatusCode::OK);
+        let text = html(&sent);
+        assert!(text.contains("If an account uses this address, a mail with a link to set a new password is on its way."));
+        answers.push(text.replace(email, "EMAIL"));
+    }
+    assert_eq!(
+        answers[0], answers[1],
+        "the page tells nobody which address has an account"
+    );
+    assert_eq!(
+        t.db.number("SELECT COUNT(*) FROM outgoing_mail WHERE kind = 'password_reset'")
+            .await,
+        1
+    );
+    let refused = browser
+        .post_form("/portal/forgot-password", &[("email", "not an address")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+}

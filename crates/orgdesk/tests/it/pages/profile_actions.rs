@@ -451,3 +451,111 @@ async fn the_matches_dialog_lists_names_fifty_at_a_time_with_the_counts_of_every
     assert!(html(&rest).contains("User 54") && !html(&rest).contains("User 49"));
     assert!(html(&rest).contains("No organization (55)"));
 }
+
+#[tokio::test]
+async fn writing_to_the_members_queues_a_mail_each_and_says_how_many() {
+    let t = TestApp::start().await;
+    let acme = t.org("Acme", None).await;
+    for (name, email) in [("Ann", "ann@acme.test"), ("Bo", "bo@acme.test")] {
+        t.user(json!({"name": name, "email": email, "organization_id": acme}))
+            .await;
+    }
+    let mut browser = Browser::signed_in(&t).await;
+    let profile = browser.get(&format!("/agent/organizations/{acme}")).await;
+    assert!(html(&profile).contains("Write to the members"));
+    let path = format!("/agent/organizations/{acme}/messages");
+
+    let refused = browser
+        .post_form(
+            &path,
+            &[
+                ("csrf", &csrf(&profile)),
+                ("subject", "Outage\r\nBcc: all@example.com"),
+                ("body", "The portal is down."),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = html(&refused);
+    assert!(text.contains("Subject: Must be a single line."), "{text}");
+    assert!(
+        text.contains("The portal is down.</textarea>"),
+        "what was typed stays"
+    );
+    assert_eq!(t.db.number("SELECT COUNT(*) FROM outgoing_mail").await, 0);
+
+    let sent = browser
+        .post_form(
+            &path,
+            &[
+                ("csrf", &csrf(&profile)),
+                ("subject", "Outage tonight"),
+                ("body", "The portal is down."),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let back = browser.follow(&sent).await;
+    assert!(html(&back).contains("Your message is on its way to 2 members."));
+    assert_eq!(
+        t.db.number("SELECT COUNT(*) FROM outgoing_mail WHERE kind = 'organization_message'")
+            .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn inviting_by_email_adds_the_member_and_queues_their_link() {
+    let t = TestApp::start().await;
+    let acme = t.org("Acme", None).await;
+    t.user(json!({"name": "Ann", "email": "ann@acme.test"}))
+        .await;
+    let mut browser = Browser::signed_in(&t).await;
+    let profile = browser.get(&format!("/agent/organizations/{acme}")).await;
+    assert!(html(&profile).contains("Invite by email"));
+    let path = format!("/agent/organizations/{acme}/invitations");
+
+    let refused = browser
+        .post_form(
+            &path,
+            &[
+                ("csrf", &csrf(&profile)),
+                ("email", "ann@acme.test"),
+                ("name", "Ann"),
+                ("position", "Buyer"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    let text = html(&refused);
+    assert!(text.contains("ann@acme.test"), "{text}");
+    assert!(text.contains(r#"value="Buyer""#), "what was typed stays");
+
+    let invited = browser
+        .post_form(
+            &path,
+            &[
+                ("csrf", &csrf(&profile)),
+                ("email", "ivy@acme.test"),
+                ("name", "Ivy"),
+                ("position", "CFO"),
+                ("manager", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::SEE_OTHER, "{}", invited.body);
+    let back = browser.follow(&invited).await;
+    assert!(html(&back).contains(
+        "Ivy is a member now; a mail with a link to set a password is on its way to ivy@acme.test."
+    ));
+    let members = t
+        .get(&format!("/api/v1/organizations/{acme}/members"))
+        .await;
+    assert_eq!(members.names(), ["Ivy"]);
+    assert_eq!(members.body["data"][0]["manager"], true);
+    assert_eq!(
+        t.db.number("SELECT COUNT(*) FROM outgoing_mail WHERE kind = 'invitation'")
+            .await,
+        1
+    );
+}
