@@ -14,12 +14,16 @@ mod worker;
 pub use transport::MailTransport;
 pub use worker::MailWorker;
 
+use crate::PageRequest;
+use crate::auth::require_admin;
 use crate::history::{Record, record};
 use crate::locking::{Lockable, lock};
 use crate::{App, now_ms};
 use lettre::message::Mailbox;
-use orgdesk_core::mail::{MailKind, ticket_mail_subject, ticket_thread_id};
-use orgdesk_core::model::{Action, Actor, Change, Ticket};
+use orgdesk_core::mail::{
+    MailKind, MailState, OutgoingMail, ticket_mail_subject, ticket_thread_id,
+};
+use orgdesk_core::model::{Action, Actor, Agent, Change, Page, Ticket};
 use orgdesk_core::ticket::{parse_body, parse_subject};
 use orgdesk_core::{OrganizationId, Result};
 use orgdesk_store::ConnectionTrait;
@@ -205,6 +209,30 @@ impl App {
         orgdesk_store::commit(tx).await?;
         self.mail_queued();
         Ok(recipients)
+    }
+
+    /// The mail queue, newest first, optionally in one state: admins see what went out,
+    /// what waits for another attempt (with the last error) and what was given up on.
+    pub async fn outgoing_mail(
+        &self,
+        by: &Agent,
+        state: Option<&str>,
+        page: &PageRequest,
+    ) -> Result<Page<OutgoingMail>> {
+        require_admin(by, "see the mail queue")?;
+        let state = state.map(MailState::parse).transpose()?;
+        let limit = page.limit()?;
+        let before = page.id_position("outgoing-mail")?;
+        let mails = queue::list(
+            self.store().reader(),
+            state.map(MailState::as_str),
+            before,
+            limit + 1,
+        )
+        .await?;
+        Ok(crate::cursor::page(mails, limit, "outgoing-mail", |m| {
+            m.id.to_string()
+        }))
     }
 
     /// Wakes the mail worker: mail was queued by a transaction that committed.

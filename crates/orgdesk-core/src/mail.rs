@@ -31,6 +31,56 @@ impl MailKind {
     }
 }
 
+/// Where a queued mail stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailState {
+    /// Waiting for its first or next attempt.
+    Queued,
+    Sent,
+    /// Given up on: refused for good, or every attempt failed.
+    Failed,
+}
+
+impl MailState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailState::Queued => "queued",
+            MailState::Sent => "sent",
+            MailState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> crate::Result<Self> {
+        match text {
+            "queued" => Ok(MailState::Queued),
+            "sent" => Ok(MailState::Sent),
+            "failed" => Ok(MailState::Failed),
+            other => Err(crate::Error::validation(
+                "state",
+                format!("must be queued, sent or failed (got \"{other}\")"),
+            )),
+        }
+    }
+}
+
+/// A mail as the queue keeps it, for admins to see what went out and what did not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutgoingMail {
+    pub id: i64,
+    /// [`MailKind::as_str`].
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub message_id: String,
+    pub ticket_id: Option<TicketId>,
+    pub organization_id: Option<crate::OrganizationId>,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
 /// The `Message-ID` every mail about a ticket refers to (`In-Reply-To`, `References`):
 /// mail programs group the ticket's mails into one conversation under it, and a reply
 /// that names it leads back to the ticket.

@@ -4,6 +4,7 @@
 
 use crate::error::StoreError;
 use crate::sql;
+use orgdesk_core::mail::OutgoingMail;
 use orgdesk_core::{OrganizationId, TicketId, UserId};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
@@ -213,31 +214,49 @@ pub async fn retry_unclaimed_now<C: ConnectionTrait>(
     .await
 }
 
-/// How a mail stands, for the record of it.
 #[derive(Debug, Clone, FromQueryResult)]
-pub struct MailStatusRow {
-    pub id: i64,
-    pub kind: String,
-    pub recipient: String,
-    pub subject: String,
-    pub message_id: String,
-    pub ticket_id: Option<i64>,
-    pub organization_id: Option<i64>,
-    pub state: String,
-    pub attempts: i64,
-    pub last_error: Option<String>,
-    pub created_at: i64,
-    pub sent_at: Option<i64>,
+struct StatusRow {
+    id: i64,
+    kind: String,
+    recipient: String,
+    subject: String,
+    message_id: String,
+    ticket_id: Option<i64>,
+    organization_id: Option<i64>,
+    state: String,
+    attempts: i64,
+    last_error: Option<String>,
+    created_at: i64,
+    sent_at: Option<i64>,
 }
 
-/// The newest mails first, before `before` (an id) when given.
+impl From<StatusRow> for OutgoingMail {
+    fn from(row: StatusRow) -> Self {
+        OutgoingMail {
+            id: row.id,
+            kind: row.kind,
+            recipient: row.recipient,
+            subject: row.subject,
+            message_id: row.message_id,
+            ticket_id: row.ticket_id.map(TicketId),
+            organization_id: row.organization_id.map(OrganizationId),
+            state: row.state,
+            attempts: row.attempts,
+            last_error: row.last_error,
+            created_at: row.created_at,
+            sent_at: row.sent_at,
+        }
+    }
+}
+
+/// The newest mails first (in `state`, when given), before the mail `before` when given.
 pub async fn list<C: ConnectionTrait>(
     conn: &C,
     state: Option<&str>,
     before: Option<i64>,
     limit: u64,
-) -> Result<Vec<MailStatusRow>, StoreError> {
-    sql::all(
+) -> Result<Vec<OutgoingMail>, StoreError> {
+    let rows: Vec<StatusRow> = sql::all(
         conn,
         "SELECT id, kind, recipient, subject, message_id, ticket_id, organization_id, state, attempts, last_error, created_at, sent_at \
          FROM outgoing_mail WHERE ($1 IS NULL OR state = $1) AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
@@ -247,5 +266,6 @@ pub async fn list<C: ConnectionTrait>(
             (limit as i64).into(),
         ],
     )
-    .await
+    .await?;
+    Ok(rows.into_iter().map(OutgoingMail::from).collect())
 }

@@ -121,6 +121,14 @@ impl MigrationTrait for Migration {
                 vec![OutgoingMail::State, OutgoingMail::NextAttemptAt],
             ))
             .await?;
+        // Admins' list of mail in one state, newest first.
+        manager
+            .create_index(index(
+                "ix_outgoing_mail_state_id",
+                OutgoingMail::Table,
+                vec![OutgoingMail::State, OutgoingMail::Id],
+            ))
+            .await?;
         // A ticket's mail, for threading replies that name one of its messages.
         manager
             .create_index(index(

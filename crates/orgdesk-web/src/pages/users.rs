@@ -228,6 +228,7 @@ struct ProfilePage {
     position: Option<String>,
     manager: bool,
     disabled: bool,
+    notifications: bool,
     created_iso: String,
     created_text: String,
     groups: Vec<GroupView>,
@@ -262,6 +263,7 @@ pub async fn profile(
         position: user.position,
         manager: user.manager,
         disabled: user.disabled,
+        notifications: user.notifications,
         created_iso: iso_time(user.created_at),
         created_text: human_time(user.created_at),
         groups: groups

@@ -1,16 +1,17 @@
 //! Mail that agents send (a message to every member of an organization, an invitation)
 //! and the link an invitation carries (setting a password in the portal).
 
-use super::types::UserResponse;
+use super::types::{UserResponse, timestamp};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{AgentAuth, ClientAddress, Json, Path};
+use crate::extract::{AgentAuth, ClientAddress, Json, Path, Query};
 use axum::extract::State;
 use axum::http::StatusCode;
-use orgdesk_app::Invitation;
 use orgdesk_app::core::OrganizationId;
+use orgdesk_app::core::mail::OutgoingMail;
+use orgdesk_app::{Invitation, PageRequest};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -145,10 +146,90 @@ async fn portal_password_reset(
 pub(crate) const PASSWORD_RESET_SENT: &str =
     "If an account uses this address, a mail with a link to set a new password is on its way.";
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutgoingMailResponse {
+    pub id: i64,
+    /// `ticket_created`, `ticket_reply`, `organization_message`, `invitation`,
+    /// `password_reset`.
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub message_id: String,
+    pub ticket_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    /// `queued` (waiting for its first or next attempt), `sent` or `failed` (given up).
+    pub state: String,
+    pub attempts: i64,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+}
+
+impl From<OutgoingMail> for OutgoingMailResponse {
+    fn from(mail: OutgoingMail) -> Self {
+        OutgoingMailResponse {
+            id: mail.id,
+            kind: mail.kind,
+            recipient: mail.recipient,
+            subject: mail.subject,
+            message_id: mail.message_id,
+            ticket_id: mail.ticket_id.map(|t| t.0),
+            organization_id: mail.organization_id.map(|o| o.0),
+            state: mail.state,
+            attempts: mail.attempts,
+            last_error: mail.last_error,
+            created_at: timestamp(mail.created_at),
+            sent_at: mail.sent_at.map(timestamp),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutgoingMailList {
+    pub data: Vec<OutgoingMailResponse>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OutgoingMailQuery {
+    /// `queued`, `sent` or `failed`.
+    pub state: Option<String>,
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The mail queue, newest first (admins): what went out, what waits for another
+/// attempt and why, what was given up on.
+#[utoipa::path(get, path = "/api/v1/outgoing-mail", tag = "mail", security(("agent" = [])), params(OutgoingMailQuery),
+    responses((status = 200, body = OutgoingMailList), (status = 403, description = "not an admin", body = ErrorBody), (status = 422, description = "an unknown state, a bad limit or cursor", body = ErrorBody)))]
+async fn list_outgoing_mail(
+    State(app): State<AppState>,
+    AgentAuth(agent): AgentAuth,
+    Query(query): Query<OutgoingMailQuery>,
+) -> Result<axum::Json<OutgoingMailList>, ApiError> {
+    let page = PageRequest {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let mails = app
+        .outgoing_mail(&agent, query.state.as_deref(), &page)
+        .await?;
+    Ok(axum::Json(OutgoingMailList {
+        data: mails.items.into_iter().map(Into::into).collect(),
+        next_cursor: mails.next_cursor,
+    }))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(write_to_organization))
         .routes(routes!(invite))
         .routes(routes!(portal_set_password))
         .routes(routes!(portal_password_reset))
+        .routes(routes!(list_outgoing_mail))
 }

@@ -305,11 +305,17 @@ async fn mail_the_server_could_not_take_is_sent_once_when_the_worker_starts_agai
         assert!(std::time::Instant::now() < deadline, "no failed attempt recorded");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(
-        t.db.number("SELECT COUNT(*) FROM outgoing_mail WHERE state = 'queued'")
-            .await,
-        1
+    let waiting = t.get("/api/v1/outgoing-mail?state=queued").await;
+    assert_eq!(waiting.status, StatusCode::OK, "{}", waiting.body);
+    let mail = &waiting.body["data"][0];
+    assert_eq!(mail["kind"], "ticket_created");
+    assert_eq!(mail["recipient"], "jane@acme.test");
+    assert_eq!(mail["attempts"], 1);
+    assert!(
+        mail["last_error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{mail}"
     );
+    assert_eq!(mail["sent_at"], Value::Null);
     worker.stop().await;
 
     smtp.resume().await;
@@ -318,13 +324,50 @@ async fn mail_the_server_could_not_take_is_sent_once_when_the_worker_starts_agai
         .start_mail_worker(MailTransport::smtp(&smtp.url()).unwrap());
     let mails = smtp.wait_for_exactly(1).await;
     assert_eq!(mails[0].to, ["jane@acme.test"]);
+    let sent = t.get("/api/v1/outgoing-mail?state=sent").await;
+    assert_eq!(sent.body["data"].as_array().unwrap().len(), 1);
+    assert_eq!(sent.body["data"][0]["attempts"], 2);
+    assert_eq!(sent.body["data"][0]["last_error"], Value::Null);
+    assert!(sent.body["data"][0]["sent_at"].is_string());
     assert_eq!(
-        t.db.number(
-            "SELECT COUNT(*) FROM outgoing_mail WHERE state = 'sent' AND sent_at IS NOT NULL"
-        )
-        .await,
-        1
+        t.get("/api/v1/outgoing-mail?state=queued").await.body["data"],
+        json!([])
     );
+}
+
+#[tokio::test]
+async fn the_mail_queue_is_for_admins_and_refuses_an_unknown_state() {
+    let t = TestApp::start().await;
+    let jane = user(&t, "Jane", "jane@acme.test", None).await;
+    for subject in ["One", "Two", "Three"] {
+        ticket(
+            &t,
+            json!({"requester_id": jane, "subject": subject, "body": "x"}),
+        )
+        .await;
+    }
+    let first = t.get("/api/v1/outgoing-mail?limit=2").await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let subjects: Vec<String> = first.strings("subject");
+    assert_eq!(subjects.len(), 2);
+    assert!(
+        subjects[0].ends_with("Three") && subjects[1].ends_with("Two"),
+        "{subjects:?}"
+    );
+    let cursor = first.body["next_cursor"].as_str().unwrap();
+    let rest = t
+        .get(&format!("/api/v1/outgoing-mail?limit=2&cursor={cursor}"))
+        .await;
+    assert_eq!(rest.strings("subject").len(), 1);
+    assert!(rest.strings("subject")[0].ends_with("One"));
+    let unknown = t.get("/api/v1/outgoing-mail?state=lost").await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.message().contains("state"), "{}", unknown.message());
+    let agent = t
+        .agent_token("bo@helpdesk.test", "bo's long password", false)
+        .await;
+    let refused = t.get_as(&agent, "/api/v1/outgoing-mail").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

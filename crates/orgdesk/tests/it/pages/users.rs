@@ -164,6 +164,14 @@ async fn a_users_profile_shows_usergroups_with_their_source_and_their_tickets() 
     )));
     assert!(text.contains("Printer jammed"));
     assert!(text.contains("/agent/tickets/new?requester=ann%40acme.com"));
+    assert!(text.contains("<dt>Mail</dt><dd>gets mail about their tickets</dd>"));
+    t.patch(
+        &format!("/api/v1/users/{ann}"),
+        json!({"notifications": false}),
+    )
+    .await;
+    let quiet = browser.get(&format!("/agent/users/{ann}")).await;
+    assert!(html(&quiet).contains("<dt>Mail</dt><dd>turned notifications off</dd>"));
     let missing = browser.get("/agent/users/999999").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     let _ = location;
