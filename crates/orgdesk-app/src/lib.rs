@@ -23,6 +23,7 @@ mod notes;
 mod organizations;
 mod portal_tickets;
 mod profile;
+mod registration;
 mod throttle;
 mod tickets;
 mod user_creation;
@@ -55,6 +56,9 @@ pub use orgdesk_core as core;
 pub use orgdesk_store::{DatabaseUrl, one_snapshot};
 pub use portal_tickets::PortalScope;
 pub use profile::{OrganizationProfile, ProfileRequest};
+pub use registration::{
+    REGISTRATION_LIFETIME, Registration, RuntimeSettings, RuntimeSettingsChanges,
+};
 pub use tickets::{NewMessage, NewTicket, OrganizationTicketQuery, TicketChanges, TicketQuery};
 pub use user_creation::NewUser;
 pub use usergroups::UsergroupChanges;

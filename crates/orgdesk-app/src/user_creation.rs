@@ -143,31 +143,6 @@ impl App {
         self.insert_users(actor, valid).await
     }
 
-    /// Self-registration in the portal: a password is required. Each try counts
-    /// against the source address's registration allowance (429 once spent).
-    pub async fn register_user(
-        &self,
-        name: &str,
-        email: &str,
-        password: &str,
-        from: std::net::IpAddr,
-    ) -> Result<User> {
-        self.throttle().registration(from)?;
-        let actor = Actor::System {
-            name: "portal registration".into(),
-        };
-        self.create_user(
-            &actor,
-            NewUser {
-                name: name.into(),
-                email: email.into(),
-                password: Some(password.into()),
-                ..Default::default()
-            },
-        )
-        .await
-    }
-
     async fn insert_users(&self, actor: &Actor, valid: Vec<ValidUser>) -> Result<Vec<User>> {
         if valid.is_empty() {
             return Ok(Vec::new());

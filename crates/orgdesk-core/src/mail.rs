@@ -17,6 +17,10 @@ pub enum MailKind {
     Invitation,
     /// The person asked for a new password: a link to set it.
     PasswordReset,
+    /// Someone registered in the portal: a link that confirms the address.
+    Registration,
+    /// Someone registered with an address that has an account: a word to its holder.
+    AccountExists,
 }
 
 impl MailKind {
@@ -27,6 +31,8 @@ impl MailKind {
             MailKind::OrganizationMessage => "organization_message",
             MailKind::Invitation => "invitation",
             MailKind::PasswordReset => "password_reset",
+            MailKind::Registration => "registration",
+            MailKind::AccountExists => "account_exists",
         }
     }
 }

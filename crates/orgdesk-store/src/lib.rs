@@ -23,6 +23,7 @@ pub mod mail;
 mod migration;
 pub mod notes;
 pub mod organizations;
+pub mod registrations;
 mod request_snapshot;
 mod sql;
 mod sqlite;

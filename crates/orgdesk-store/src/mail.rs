@@ -114,6 +114,32 @@ pub struct MailRow {
 
 const COLUMNS: &str = "id, kind, recipient, recipient_name, subject, body, message_id, thread_id, ticket_id, attempts";
 
+/// Queues one mail to an address that is nobody's account yet (the confirmation of a
+/// registration); its `Message-ID` is the template's prefix and suffix.
+pub async fn insert_to_address<C: ConnectionTrait>(
+    conn: &C,
+    recipient: &str,
+    recipient_name: &str,
+    mail: &MailTemplate<'_>,
+) -> Result<(), StoreError> {
+    sql::execute(
+        conn,
+        "INSERT INTO outgoing_mail (kind, recipient, recipient_name, subject, body, message_id, thread_id, ticket_id, organization_id, state, attempts, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, NULL, 'queued', 0, $7, $7)",
+        vec![
+            mail.kind.into(),
+            recipient.into(),
+            recipient_name.into(),
+            mail.subject.into(),
+            mail.body.into(),
+            format!("{}{}", mail.message_id_prefix, mail.message_id_suffix).into(),
+            mail.at.into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Claims up to `limit` due mails, oldest first, until `claimed_until`: no other
 /// worker takes them before then (should this one stop halfway, they are due again
 /// then). Counts the attempt. The outer conditions repeat the inner ones so that, on
@@ -157,8 +183,8 @@ pub async fn release<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> Result<(), St
 
 /// A mail's body once it is sent or given up on: the body of mail about an account
 /// held a link that signs in, which the database should not keep for anyone who reads it.
-const SPENT_BODY: &str = "CASE WHEN kind IN ('invitation', 'password_reset') \
-     THEN '(removed once sent: it held a link to set a password)' ELSE body END";
+const SPENT_BODY: &str = "CASE WHEN kind IN ('invitation', 'password_reset', 'registration') \
+     THEN '(removed once sent: it held a link that opens the account)' ELSE body END";
 
 /// The mail went out.
 pub async fn mark_sent<C: ConnectionTrait>(conn: &C, id: i64, at: i64) -> Result<(), StoreError> {

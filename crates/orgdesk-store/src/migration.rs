@@ -17,6 +17,7 @@ mod m0013_billing;
 mod m0014_imports;
 mod m0015_mail;
 mod m0016_account_links;
+mod m0017_registrations;
 
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_imports::Migration),
             Box::new(m0015_mail::Migration),
             Box::new(m0016_account_links::Migration),
+            Box::new(m0017_registrations::Migration),
         ]
     }
 }

@@ -358,12 +358,14 @@ impl TestApp {
         response.body
     }
 
-    /// Registers a portal user and signs them in; returns (user, token).
     /// Creates a user (as [`TestApp::user`]) and gives their id.
     pub async fn user_id(&self, body: Value) -> i64 {
         self.user(body).await["id"].as_i64().expect("a user id")
     }
 
+    /// Registers a portal user as a person does (register, then the link mailed to the
+    /// address, read from the mail queue, unless confirmation is switched off) and
+    /// signs them in; returns (user, token).
     pub async fn portal_user(&self, name: &str, email: &str, password: &str) -> (Value, String) {
         let registered = self
             .send(
@@ -374,12 +376,26 @@ impl TestApp {
                 &[],
             )
             .await;
-        assert_eq!(
-            registered.status,
-            StatusCode::CREATED,
-            "{}",
-            registered.body
-        );
+        let user = match registered.status {
+            // Confirmation switched off: the user exists.
+            StatusCode::CREATED => registered.body,
+            StatusCode::ACCEPTED => {
+                let confirmed = self
+                    .send(
+                        Method::POST,
+                        "/api/v1/portal/confirm-registration",
+                        None,
+                        Some(serde_json::json!({
+                            "token": self.mailed_token(email, "registration").await
+                        })),
+                        &[],
+                    )
+                    .await;
+                assert_eq!(confirmed.status, StatusCode::CREATED, "{}", confirmed.body);
+                confirmed.body
+            }
+            other => panic!("registering {email}: {other} {}", registered.body),
+        };
         let token = self
             .send(
                 Method::POST,
@@ -391,8 +407,30 @@ impl TestApp {
             .await;
         assert_eq!(token.status, StatusCode::CREATED, "{}", token.body);
         (
-            registered.body,
+            user,
             token.body["token"].as_str().expect("token").to_owned(),
         )
+    }
+
+    /// The `token` of the link in the newest queued mail of `kind` to `address` (read
+    /// before the mail is sent: a sent one's link is blanked).
+    pub async fn mailed_token(&self, address: &str, kind: &str) -> String {
+        let body = self
+            .db
+            .text(&format!(
+                "SELECT body FROM outgoing_mail WHERE lower(recipient) = lower('{}') AND kind = '{}' ORDER BY id DESC LIMIT 1",
+                address.replace('\'', "''"),
+                kind.replace('\'', "''")
+            ))
+            .await;
+        let start = body
+            .find("token=")
+            .unwrap_or_else(|| panic!("no link in {body}"))
+            + "token=".len();
+        body[start..]
+            .split(char::is_whitespace)
+            .next()
+            .expect("a token")
+            .to_owned()
     }
 }

@@ -48,6 +48,26 @@ pub(crate) fn password_reset(link: &str) -> String {
     )
 }
 
+/// A registration's confirmation: the link, and what to do when it was not asked for.
+pub(crate) fn registration(link: &str) -> String {
+    format!(
+        "Someone, we hope you, created a Help Center account with this address.\n\n\
+         Confirm it here to start using the account:\n{link}\n\n\
+         The link works once, for 24 hours. If it was not you, ignore this mail: no \
+         account is made.\n"
+    )
+}
+
+/// A registration with an address that has an account: tell its holder, not the one
+/// registering.
+pub(crate) fn account_exists(reset_link: &str) -> String {
+    format!(
+        "Someone, perhaps you, tried to create a Help Center account with this address, \
+         which already has one.\n\nSign in with your password, or set a new one here:\n\
+         {reset_link}\n\nIf it was not you, ignore this mail: nothing changed.\n"
+    )
+}
+
 /// `text` with each line marked as quoted.
 fn quoted(text: &str) -> String {
     text.lines().map(|line| format!("> {line}\n")).collect()

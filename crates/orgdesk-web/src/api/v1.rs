@@ -14,8 +14,9 @@ mod members;
 mod notes;
 mod organization_fields;
 mod organizations;
-mod portal;
+pub(crate) mod portal;
 mod portal_tickets;
+mod settings;
 mod tickets;
 mod types;
 mod usergroups;
@@ -49,7 +50,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "usergroups", description = "Permission groups, with members directly or through their organization"),
         (name = "tickets", description = "Tickets: requester, CC'd users, replies and internal notes"),
         (name = "portal", description = "The Help Center portal, for signed-in users"),
-        (name = "agents", description = "Staff accounts (admins only)")
+        (name = "agents", description = "Staff accounts (admins only)"),
+        (name = "settings", description = "Settings admins change while the server runs")
     )
 )]
 struct ApiDoc;
@@ -108,4 +110,5 @@ fn router() -> OpenApiRouter<AppState> {
         .merge(tickets::router())
         .merge(portal::router())
         .merge(portal_tickets::router())
+        .merge(settings::router())
 }

@@ -35,6 +35,10 @@ pub fn router() -> Router<AppState> {
             get(passwords::set_form).post(passwords::set),
         )
         .route(
+            "/portal/confirm",
+            get(passwords::confirm_form).post(passwords::confirm),
+        )
+        .route(
             "/portal/forgot-password",
             get(passwords::forgot_form).post(passwords::forgot),
         )

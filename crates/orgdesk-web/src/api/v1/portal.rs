@@ -6,8 +6,9 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{BearerToken, ClientAddress, Json, UserAuth};
 use axum::extract::State;
 use axum::http::StatusCode;
-use orgdesk_app::OwnProfileChanges;
+use axum::response::{IntoResponse, Response};
 use orgdesk_app::core::day::format_day;
+use orgdesk_app::{OwnProfileChanges, Registration};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -21,17 +22,62 @@ pub struct RegisterBody {
     pub password: String,
 }
 
-/// Self-registration; the email domain association applies.
+/// What a registration is told while its address waits for confirmation.
+pub(crate) const CHECK_YOUR_MAIL: &str =
+    "Check your mail: we sent a link to confirm the address. The account is ready once it is used.";
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationPendingResponse {
+    /// The same words for a new address and one that already has an account.
+    pub message: String,
+}
+
+/// Self-registration. By default (`verify_registrations` in the settings) the answer is
+/// 202 for every address: a new one is mailed a link that confirms it
+/// (`POST /api/v1/portal/confirm-registration`), one with an account is mailed a word
+/// to its holder; only a confirmed address becomes a user, and only then does the
+/// email domain association apply. With confirmation switched off, 201 and the user.
 #[utoipa::path(post, path = "/api/v1/portal/register", tag = "portal", request_body = RegisterBody,
-    responses((status = 201, body = UserResponse), (status = 409, description = "email taken", body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, description = "too many registrations from this address; see Retry-After", body = ErrorBody)))]
+    responses((status = 201, description = "confirmation is off: the user", body = UserResponse), (status = 202, description = "a link was mailed", body = RegistrationPendingResponse), (status = 409, description = "confirmation is off and the email is taken", body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, description = "too many registrations from this address; see Retry-After", body = ErrorBody)))]
 async fn portal_register(
     State(app): State<AppState>,
     ClientAddress(from): ClientAddress,
     Json(body): Json<RegisterBody>,
-) -> Result<(StatusCode, axum::Json<UserResponse>), ApiError> {
-    let user = app
+) -> Result<Response, ApiError> {
+    let registered = app
         .register_user(&body.name, &body.email, &body.password, from)
         .await?;
+    Ok(match registered {
+        Registration::Created(user) => {
+            (StatusCode::CREATED, axum::Json(UserResponse::from(user))).into_response()
+        }
+        Registration::Mailed => (
+            StatusCode::ACCEPTED,
+            axum::Json(RegistrationPendingResponse {
+                message: CHECK_YOUR_MAIL.to_owned(),
+            }),
+        )
+            .into_response(),
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmRegistrationBody {
+    /// The `token` of the mailed link.
+    pub token: String,
+}
+
+/// Uses a registration's mailed link: the user is created (the email domain
+/// association applies) and may sign in. A link that is unknown, used, replaced or
+/// expired is 422 naming `token`.
+#[utoipa::path(post, path = "/api/v1/portal/confirm-registration", tag = "portal", request_body = ConfirmRegistrationBody,
+    responses((status = 201, body = UserResponse), (status = 409, description = "the address got an account meanwhile", body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn portal_confirm_registration(
+    State(app): State<AppState>,
+    Json(body): Json<ConfirmRegistrationBody>,
+) -> Result<(StatusCode, axum::Json<UserResponse>), ApiError> {
+    let user = app.confirm_registration(&body.token).await?;
     Ok((StatusCode::CREATED, axum::Json(user.into())))
 }
 
@@ -123,6 +169,7 @@ async fn portal_organization(
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(portal_register))
+        .routes(routes!(portal_confirm_registration))
         .routes(routes!(portal_organization))
         .routes(routes!(portal_get_profile, portal_update_profile))
 }

@@ -14,8 +14,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use orgdesk_app::OwnProfileChanges;
 use orgdesk_app::core::Error;
+use orgdesk_app::{OwnProfileChanges, Registration};
 use serde::Deserialize;
 
 /// The status of a refused sign-in or registration.
@@ -121,8 +121,16 @@ pub struct RegisterForm {
     password: String,
 }
 
-/// Creates the account (the email's domain may place the user in an organization, as
-/// everywhere) and signs in; a refusal shows the form again with the field marked.
+#[derive(Template, WebTemplate)]
+#[template(path = "portal/check_mail.html")]
+struct CheckMailPage {
+    email: String,
+}
+
+/// Registers. Where addresses are confirmed (the default), the page says to check the
+/// mail, whatever the address; otherwise the account is made (the email's domain may
+/// place the user in an organization, as everywhere) and signed in. A refusal shows the
+/// form again with the field marked.
 pub async fn register(
     State(app): State<AppState>,
     Extension(secure): Extension<SecureCookies>,
@@ -134,7 +142,10 @@ pub async fn register(
         .register_user(&form.name, &form.email, &form.password, from)
         .await
     {
-        Ok(user) => user,
+        Ok(Registration::Created(user)) => user,
+        Ok(Registration::Mailed) => {
+            return CheckMailPage { email: form.email }.into_response();
+        }
         Err(err @ Error::Internal(_)) => return PortalError(err).into_response(),
         Err(err) => {
             let error_field = match &err {

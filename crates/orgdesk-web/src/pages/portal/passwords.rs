@@ -1,5 +1,6 @@
-//! Passwords by mail: the page a mailed link opens (an invited person sets their first
-//! password, anyone a new one), and the form that asks for such a link.
+//! The pages mailed links open: confirming a registration's address, setting a password
+//! (an invited person's first, anyone's new one), and the form that asks for such a link.
+//! Opening a page spends no link (mail scanners follow links): only its button does.
 
 use super::session::{PortalError, plain_refusal};
 use crate::AppState;
@@ -122,6 +123,61 @@ pub async fn forgot(
                 email: form.email,
                 error: Some(plain_refusal(&err)),
                 sent: None,
+            };
+            Ok((status, again).into_response())
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portal/confirm.html")]
+struct ConfirmPage {
+    token: String,
+    error: Option<String>,
+}
+
+pub async fn confirm_form(Query(query): Query<TokenQuery>) -> Response {
+    ConfirmPage {
+        token: query.token,
+        error: None,
+    }
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    token: String,
+}
+
+/// Confirms the address: the account is made; the person signs in with the password
+/// they registered with.
+pub async fn confirm(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Form(form): Form<ConfirmForm>,
+) -> Result<Response, PortalError> {
+    match app.confirm_registration(&form.token).await {
+        Ok(user) => Ok(redirect_with_flash(
+            jar,
+            "/portal/sign-in",
+            match &user.organization {
+                Some(organization) => format!(
+                    "Your address is confirmed and your account is ready, as part of {}. Sign in with your password.",
+                    organization.name
+                ),
+                None => "Your address is confirmed and your account is ready. Sign in with your password.".to_owned(),
+            },
+        )),
+        Err(err @ Error::Internal(_)) => Err(err.into()),
+        Err(err) => {
+            let status = match err {
+                Error::EmailTaken { .. } => StatusCode::CONFLICT,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let again = ConfirmPage {
+                token: form.token,
+                error: Some(plain_refusal(&err)),
             };
             Ok((status, again).into_response())
         }
