@@ -6,6 +6,7 @@
 mod add_member;
 mod admin_agents;
 mod admin_fields;
+mod admin_settings;
 mod admin_usergroups;
 mod assets;
 mod billing;
@@ -236,6 +237,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/agent/admin/agents",
             get(admin_agents::list).post(admin_agents::create),
+        )
+        .route(
+            "/agent/admin/settings",
+            get(admin_settings::show).post(admin_settings::save),
         )
         .route(
             "/agent/admin/agents/{id}/switch",

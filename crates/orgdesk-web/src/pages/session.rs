@@ -95,7 +95,7 @@ impl AgentSession {
             Ok(())
         } else {
             Err(PageError(Error::Forbidden(
-                "only admins can manage usergroups, fields and agents".into(),
+                "only admins can manage usergroups, fields, agents and settings".into(),
             )))
         }
     }

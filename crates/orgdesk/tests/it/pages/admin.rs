@@ -168,3 +168,58 @@ async fn an_admin_creates_and_disables_an_agent_whose_session_then_ends() {
         "the password is not sent back"
     );
 }
+
+#[tokio::test]
+async fn an_admin_switches_address_confirmation_for_registrations_and_agents_cannot() {
+    let t = TestApp::start().await;
+    let mut admin = Browser::signed_in(&t).await;
+    let settings = admin.get("/agent/admin/settings").await;
+    assert_eq!(settings.status, StatusCode::OK);
+    assert!(html(&settings).contains(r#"name="verify_registrations" value="on" checked"#));
+    // An unticked checkbox sends nothing: confirmation goes off.
+    let off = admin
+        .post_form("/agent/admin/settings", &[("csrf", &csrf(&settings))])
+        .await;
+    assert_eq!(off.status, StatusCode::SEE_OTHER, "{}", off.body);
+    let shown = admin.follow(&off).await;
+    assert!(html(&shown).contains("Portal registrations make accounts at once"));
+    assert!(html(&shown).contains(r#"name="verify_registrations" value="on">"#));
+    assert_eq!(
+        t.get("/api/v1/settings").await.body,
+        json!({"verify_registrations": false})
+    );
+    let on = admin
+        .post_form(
+            "/agent/admin/settings",
+            &[("csrf", &csrf(&shown)), ("verify_registrations", "on")],
+        )
+        .await;
+    assert_eq!(on.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.get("/api/v1/settings").await.body,
+        json!({"verify_registrations": true})
+    );
+
+    t.agent_token("bo@helpdesk.test", "bo's long password", false)
+        .await;
+    let mut bo = Browser::new(&t);
+    bo.post_form(
+        "/agent/sign-in",
+        &[
+            ("email", "bo@helpdesk.test"),
+            ("password", "bo's long password"),
+        ],
+    )
+    .await;
+    let refused = bo.get("/agent/admin/settings").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let page = bo.get("/agent/organizations").await;
+    let forged = bo
+        .post_form("/agent/admin/settings", &[("csrf", &csrf(&page))])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.get("/api/v1/settings").await.body,
+        json!({"verify_registrations": true})
+    );
+}
