@@ -174,7 +174,7 @@ fn refused_token() -> Error {
 impl App {
     /// The token lifetime in milliseconds.
     fn token_lifetime_ms(&self) -> i64 {
-        i64::try_from(self.settings().token_lifetime.as_millis()).unwrap_or(i64::MAX / 2)
+        crate::millis(self.settings().token_lifetime)
     }
 
     /// Exchanges an agent's email and password for a new API token.

@@ -6,7 +6,7 @@
 
 use crate::auth::{check_password, hash_password, new_token, token_hash};
 use crate::user_creation::{NewUser, insert_users_on, validate};
-use crate::{App, now_ms};
+use crate::{App, millis, now_ms};
 use orgdesk_core::mail::MailKind;
 use orgdesk_core::model::{Actor, User};
 use orgdesk_core::{EmailAddress, Error, OrganizationId, Result, UserId};
@@ -25,10 +25,6 @@ pub const PASSWORD_RESET_LIFETIME: Duration = Duration::from_secs(60 * 60);
 const INVITATION: &str = "invitation";
 const PASSWORD_RESET: &str = "password_reset";
 
-fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX / 2)
-}
-
 /// A person an agent invites into an organization.
 #[derive(Debug, Clone, Default)]
 pub struct Invitation {
@@ -38,8 +34,7 @@ pub struct Invitation {
     pub manager: bool,
 }
 
-/// Why a link does not open the account: the same words whatever the link was (never
-/// issued, used, expired), so a guess learns nothing.
+/// Why a link does not open the account, as a refusal of the `token` field.
 fn unusable_link(reason: &str) -> Error {
     Error::validation("token", reason.to_owned())
 }
@@ -123,13 +118,13 @@ impl App {
             ));
         }
         let user = UserId(link.user_id);
+        if self.require_user(&tx, user).await?.disabled {
+            return Err(Error::Forbidden("this account is switched off".into()));
+        }
         users::set_password_hash(&tx, user, &hash).await?;
         // Whoever held the old password is signed out.
         tokens::revoke_all(&tx, TokenOwner::User(user), None, at).await?;
         let stored = self.require_user(&tx, user).await?;
-        if stored.disabled {
-            return Err(Error::Forbidden("this account is switched off".into()));
-        }
         orgdesk_store::commit(tx).await?;
         Ok(stored)
     }

@@ -165,6 +165,12 @@ impl App {
     }
 }
 
+/// A duration in milliseconds, as timestamps are added to (saturating far beyond any
+/// date, so a huge setting cannot overflow).
+pub(crate) fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX / 2)
+}
+
 /// Milliseconds since the Unix epoch: how every timestamp is stored.
 pub fn now_ms() -> i64 {
     let now = time::OffsetDateTime::now_utc();

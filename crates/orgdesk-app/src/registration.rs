@@ -9,7 +9,7 @@
 
 use crate::auth::{check_password, hash_password, new_token, token_hash};
 use crate::user_creation::{NewUser, insert_users_on, validate};
-use crate::{App, now_ms};
+use crate::{App, millis, now_ms};
 use orgdesk_core::mail::MailKind;
 use orgdesk_core::model::{Actor, Agent, User};
 use orgdesk_core::{EmailAddress, Error, PersonName, Result};
@@ -95,7 +95,6 @@ impl App {
             .await?;
         } else {
             let token = new_token();
-            let lifetime = i64::try_from(REGISTRATION_LIFETIME.as_millis()).unwrap_or(i64::MAX / 2);
             registrations::replace(
                 &tx,
                 &registrations::NewPending {
@@ -105,7 +104,7 @@ impl App {
                     password_hash: &hash,
                     token_hash: &token_hash(&token),
                     at,
-                    expires_at: at + lifetime,
+                    expires_at: at + millis(REGISTRATION_LIFETIME),
                 },
             )
             .await?;
@@ -162,7 +161,14 @@ impl App {
         })
         .await?;
         valid.password_hash = Some(pending.password_hash.clone());
-        registrations::delete(&tx, pending.id).await?;
+        // Deleting is the claim on the link: of two uses at once, the second finds it
+        // gone (on PostgreSQL it waits for the first to commit) and is refused.
+        if !registrations::delete(&tx, pending.id).await? {
+            return Err(Error::validation(
+                "token",
+                "this link was already used; sign in",
+            ));
+        }
         let user = insert_users_on(&tx, &portal_registration(), vec![valid], at)
             .await?
             .pop()

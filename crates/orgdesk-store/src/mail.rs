@@ -61,6 +61,10 @@ pub struct MailTemplate<'a> {
     pub at: i64,
 }
 
+/// The columns a queued mail is written with, in the order both inserts give them.
+const INSERT: &str = "INSERT INTO outgoing_mail (kind, recipient, recipient_name, subject, body, message_id, \
+     thread_id, ticket_id, organization_id, state, attempts, next_attempt_at, created_at)";
+
 /// Queues one mail per recipient, due at once, in one statement. Returns how many.
 pub async fn insert_for<C: ConnectionTrait>(
     conn: &C,
@@ -76,8 +80,7 @@ pub async fn insert_for<C: ConnectionTrait>(
     sql::execute(
         conn,
         &format!(
-            "INSERT INTO outgoing_mail (kind, recipient, recipient_name, subject, body, message_id, thread_id, ticket_id, organization_id, state, attempts, next_attempt_at, created_at) \
-             SELECT $1, u.email, u.name, $2, $3, $4 || CAST(u.id AS TEXT) || $5, $6, $7, $9, 'queued', 0, $10, $10 \
+            "{INSERT} SELECT $1, u.email, u.name, $2, $3, $4 || CAST(u.id AS TEXT) || $5, $6, $7, $9, 'queued', 0, $10, $10 \
              FROM users u WHERE {condition} AND u.disabled_at IS NULL{notifications}"
         ),
         vec![
@@ -124,8 +127,7 @@ pub async fn insert_to_address<C: ConnectionTrait>(
 ) -> Result<(), StoreError> {
     sql::execute(
         conn,
-        "INSERT INTO outgoing_mail (kind, recipient, recipient_name, subject, body, message_id, thread_id, ticket_id, organization_id, state, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, NULL, 'queued', 0, $7, $7)",
+        &format!("{INSERT} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', 0, $10, $10)"),
         vec![
             mail.kind.into(),
             recipient.into(),
@@ -133,6 +135,9 @@ pub async fn insert_to_address<C: ConnectionTrait>(
             mail.subject.into(),
             mail.body.into(),
             format!("{}{}", mail.message_id_prefix, mail.message_id_suffix).into(),
+            mail.thread_id.map(str::to_owned).into(),
+            mail.ticket_id.map(|t| t.0).into(),
+            mail.organization_id.map(|o| o.0).into(),
             mail.at.into(),
         ],
     )

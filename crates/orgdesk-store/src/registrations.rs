@@ -64,14 +64,15 @@ pub async fn find_by_token<C: ConnectionTrait>(
     .await
 }
 
-pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), StoreError> {
-    sql::execute(
+/// Removes the registration; returns whether it was still there.
+pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<bool, StoreError> {
+    Ok(sql::execute(
         conn,
         "DELETE FROM pending_registrations WHERE id = $1",
         vec![id.into()],
     )
-    .await?;
-    Ok(())
+    .await?
+        == 1)
 }
 
 /// A setting's stored value, if it was ever set.

@@ -2,7 +2,7 @@
 //! each, and marks it sent, or due again later, or given up on.
 
 use super::transport::{MailTransport, SendError};
-use crate::{App, now_ms};
+use crate::{App, millis, now_ms};
 use lettre::Message;
 use lettre::message::Mailbox;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -87,7 +87,7 @@ impl App {
     ) -> Result<bool> {
         let now = now_ms();
         let tx = self.store().begin_write().await?;
-        let claimed_until = now + i64::try_from(CLAIM.as_millis()).unwrap_or(i64::MAX / 2);
+        let claimed_until = now + millis(CLAIM);
         let batch = queue::claim_due(&tx, now, claimed_until, BATCH).await?;
         orgdesk_store::commit(tx).await?;
         let full = batch.len() as u64 == BATCH;
@@ -124,7 +124,7 @@ impl App {
                 let retry_at = (!err.permanent)
                     .then(|| retry_delay(mail.attempts))
                     .flatten()
-                    .map(|delay| at + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2));
+                    .map(|delay| at + millis(delay));
                 match retry_at {
                     Some(_) => {
                         tracing::warn!(mail = mail.id, attempts = mail.attempts, error = %err.message, "a mail was not sent; it will be tried again")

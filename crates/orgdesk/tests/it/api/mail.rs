@@ -262,6 +262,8 @@ async fn a_message_to_an_organization_refuses_bad_input_and_queues_nothing() {
             "subject",
         ),
         (json!({"subject": "Hi\nthere", "body": "x"}), "subject"),
+        (json!({"subject": "Hi\u{0}", "body": "x"}), "subject"),
+        (json!({"subject": "Hi", "body": "x\u{0}y"}), "body"),
         (json!({"subject": " ", "body": "x"}), "subject"),
         (json!({"subject": "Hi", "body": ""}), "body"),
     ] {
@@ -560,6 +562,14 @@ async fn an_invitation_refuses_a_taken_email_an_unknown_organization_and_bad_inp
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.message().contains("email"), "{}", bad.message());
+    for body in [
+        json!({"email": "ivy\u{0}@acme.test", "name": "Ivy"}),
+        json!({"email": "ivy@acme.test", "name": "Ivy\u{0}"}),
+        json!({"email": "ivy@acme.test", "name": "Ivy", "position": "C\u{7}FO"}),
+    ] {
+        let refused = t.post(&url, body.clone()).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    }
     let no_domain = t
         .post(&url, json!({"email": "ivy@localhost", "name": "Ivy"}))
         .await;
@@ -688,4 +698,41 @@ async fn only_the_newest_reset_link_works_and_a_disabled_account_gets_none() {
     .await;
     let mails = smtp.wait_for_exactly(3).await;
     assert_eq!(mails[2].to, ["sam@acme.test"]);
+}
+
+#[tokio::test]
+async fn two_uses_of_one_set_password_link_at_once_set_one_password() {
+    let t = TestApp::start().await;
+    let acme = t.org("Acme", None).await;
+    let invited = t
+        .post(
+            &format!("/api/v1/organizations/{acme}/invitations"),
+            json!({"email": "ivy@acme.test", "name": "Ivy"}),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.body);
+    let token = t.mailed_token("ivy@acme.test", "invitation").await;
+    let (first, second) = tokio::join!(
+        set_password(&t, &token, "first long password"),
+        set_password(&t, &token, "second long password")
+    );
+    let mut statuses = vec![first.status, second.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY],
+        "{} / {}",
+        first.body,
+        second.body
+    );
+    let winner = if first.status == StatusCode::OK {
+        "first long password"
+    } else {
+        "second long password"
+    };
+    assert_eq!(
+        sign_in(&t, "ivy@acme.test", winner).await.status,
+        StatusCode::CREATED,
+        "the password set is the one whose use was accepted"
+    );
 }

@@ -280,3 +280,21 @@ async fn changing_the_password_in_the_portal_takes_effect() {
         .await;
     assert_eq!(new.status, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn two_uses_of_one_registration_link_at_once_make_one_user() {
+    let t = TestApp::start().await;
+    register(&t, "Pat", "pat@example.org", "pat password").await;
+    let token = t.mailed_token("pat@example.org", "registration").await;
+    let (first, second) = tokio::join!(confirm(&t, &token), confirm(&t, &token));
+    let mut statuses = vec![first.status, second.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY],
+        "{} / {}",
+        first.body,
+        second.body
+    );
+    assert_eq!(t.db.number("SELECT COUNT(*) FROM users").await, 1);
+}
